@@ -1,0 +1,180 @@
+//! The engine: the worksheet's rows, one iteration of gradient descent each, computed from the
+//! column definitions exactly as a spreadsheet evaluates them.
+
+use crate::columns::{ALL, COLS, Col, INPUTS, Ref};
+
+/// The twelve values typed into the first row (t1 t2 i1 i2 w1..w8), in [`INPUTS`] order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Inputs(pub [f64; INPUTS.len()]);
+
+impl Inputs {
+    pub fn get(&self, col: Col) -> f64 {
+        self.0[input_slot(col)]
+    }
+
+    pub fn set(&mut self, col: Col, value: f64) {
+        self.0[input_slot(col)] = value;
+    }
+}
+
+fn input_slot(col: Col) -> usize {
+    INPUTS
+        .iter()
+        .position(|&c| c == col)
+        .unwrap_or_else(|| panic!("{col:?} is computed, not an input"))
+}
+
+/// One row of the worksheet: every column's value, indexed by [`Col::index`]. A spreadsheet
+/// error (see [`crate::expr::ERROR`]) is a NaN.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Row(pub [f64; COLS]);
+
+impl Row {
+    pub fn get(&self, col: Col) -> f64 {
+        self.0[col.index()]
+    }
+
+    /// The first row: the typed inputs and the columns computed from them.
+    pub fn first(inputs: &Inputs) -> Row {
+        Row::compute(|col, _| (col.is_input()).then(|| inputs.get(col)), &|_| unreachable_prev(), 0.0)
+    }
+
+    /// The row after `self`, for learning rate `eta`.
+    pub fn next(&self, eta: f64) -> Row {
+        Row::compute(|_, _| None, &|c| self.get(c), eta)
+    }
+
+    /// Fills a row column by column, left to right (each column reads only earlier ones), taking
+    /// `given` values where it has one and evaluating the column's definition elsewhere.
+    pub fn compute(given: impl Fn(Col, &Row) -> Option<f64>, prev: &impl Fn(Col) -> f64, eta: f64) -> Row {
+        let mut row = Row([0.0; COLS]);
+        for col in ALL {
+            row.0[col.index()] = match given(col, &row) {
+                Some(v) => v,
+                None => col.definition().eval(&|r| match r {
+                    Ref::Cur(c) => row.0[c.index()],
+                    Ref::Prev(c) => prev(c),
+                    Ref::Eta => eta,
+                }),
+            };
+        }
+        row
+    }
+}
+
+fn unreachable_prev() -> f64 {
+    unreachable!("the first row's computed columns read only their own row")
+}
+
+/// The rows of one learning rate, iteration 1 first. Rows are produced one at a time so a
+/// writer can stream any number of them in constant memory.
+pub fn rows(inputs: &Inputs, eta: f64, iterations: usize) -> impl Iterator<Item = Row> + use<> {
+    std::iter::successors(Some(Row::first(inputs)), move |row| Some(row.next(eta))).take(iterations)
+}
+
+/// The last row of a run, and the first iteration (1-based) whose row holds an error, if any.
+pub fn last_row(inputs: &Inputs, eta: f64, iterations: usize) -> (Row, Option<usize>) {
+    let mut diverged = None;
+    let mut last = None;
+    for (i, row) in rows(inputs, eta, iterations).enumerate() {
+        if diverged.is_none() && row.0.iter().any(|v| crate::expr::is_error(*v)) {
+            diverged = Some(i + 1);
+        }
+        last = Some(row);
+    }
+    (last.unwrap_or_else(|| Row::first(inputs)), diverged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Col::*;
+
+    /// The assignment's default inputs; the template holds the defaults the program uses.
+    pub fn defaults() -> Inputs {
+        Inputs([0.01, 0.99, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55])
+    }
+
+    // The values Microsoft Excel 16 stored for these formulas, default inputs and η = 1.
+    #[test]
+    fn iteration_1_matches_excel_bit_for_bit() {
+        let row = rows(&defaults(), 1.0, 1).next().unwrap();
+        let excel = [
+            (H1, 0.027500000000000004),
+            (AH1, 0.5068745667645342),
+            (H2, 0.042499999999999996),
+            (AH2, 0.5106234010049637),
+            (O1, 0.4325303571580474),
+            (AO1, 0.606477732206728),
+            (O2, 0.5342801539349972),
+            (AO2, 0.6304808354506348),
+            (E1, 0.17789284250924053),
+            (E2, 0.06462701483913676),
+            (ETotal, 0.24251985734837728),
+            (Dw1, 0.0001882556669401121),
+            (Dw2, 0.0003765113338802242),
+            (Dw3, 0.0002248134625761188),
+            (Dw4, 0.0004496269251522376),
+            (Dw5, 0.07215707291213626),
+            (Dw6, 0.07269074519194478),
+            (Dw7, -0.04245525009260471),
+            (Dw8, -0.04276924828006376),
+        ];
+        for (col, value) in excel {
+            assert_eq!(row.get(col), value, "{col:?}");
+        }
+    }
+
+    #[test]
+    fn iteration_2_matches_excel_bit_for_bit() {
+        let row = rows(&defaults(), 1.0, 2).nth(1).unwrap();
+        assert_eq!(row.get(W1), 0.14981174433305988);
+        assert_eq!(row.get(W5), 0.3278429270878638);
+        assert_eq!(row.get(W8), 0.5927692482800638);
+        assert_eq!(row.get(ETotal), 0.2285477652787851);
+    }
+
+    #[test]
+    fn iteration_201_matches_excel_bit_for_bit() {
+        let (row, diverged) = last_row(&defaults(), 1.0, 201);
+        assert_eq!(diverged, None);
+        assert_eq!(row.get(W1), 0.27607620508492187);
+        assert_eq!(row.get(W5), -2.328077232628517);
+        assert_eq!(row.get(AO1), 0.08394826600531383);
+        assert_eq!(row.get(AO2), 0.919668029123035);
+        assert_eq!(row.get(ETotal), 0.0052074660863154505);
+    }
+
+    #[test]
+    fn targets_and_inputs_carry_over_unchanged() {
+        let row = rows(&defaults(), 0.5, 50).last().unwrap();
+        for col in [T1, T2, I1, I2] {
+            assert_eq!(row.get(col), defaults().get(col));
+        }
+    }
+
+    #[test]
+    fn overflow_in_exp_becomes_an_error_that_spreads_like_a_spreadsheet() {
+        let mut inputs = defaults();
+        for (k, w) in [W1, W2, W3, W4, W5, W6, W7, W8].into_iter().enumerate() {
+            inputs.set(w, if k < 4 { 1000.0 } else { -1000.0 });
+        }
+        // o1 = -1000*a_h1-1000*a_h2 is about -2000, so EXP(-o1) is past Excel's limit.
+        let (row, diverged) = last_row(&inputs, 1.0, 3);
+        assert_eq!(diverged, Some(1));
+        for col in [AO1, E1, ETotal, Dw1, Dw5] {
+            assert!(crate::expr::is_error(row.get(col)), "{col:?}");
+        }
+        assert!(crate::expr::is_error(row.get(W1)), "later rows inherit the error");
+        let first = rows(&inputs, 1.0, 1).next().unwrap();
+        assert!(!crate::expr::is_error(first.get(AH1)), "cells before the overflow stay numbers");
+        assert!(crate::expr::is_error(first.get(AO1)));
+    }
+
+    #[test]
+    fn a_huge_learning_rate_saturates_without_error() {
+        let (row, diverged) = last_row(&defaults(), 1e6, 30);
+        assert_eq!(diverged, None);
+        assert!(row.get(ETotal).is_finite());
+    }
+}
