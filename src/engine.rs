@@ -24,6 +24,15 @@ fn input_slot(col: Col) -> usize {
         .unwrap_or_else(|| panic!("{col:?} is computed, not an input"))
 }
 
+/// Everything a run needs: the first row's inputs, the learning rates (one sheet each) and the
+/// number of iterations (rows) per learning rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    pub inputs: Inputs,
+    pub learning_rates: Vec<f64>,
+    pub iterations: usize,
+}
+
 /// One row of the worksheet: every column's value, indexed by [`Col::index`]. A spreadsheet
 /// error (see [`crate::expr::ERROR`]) is a NaN.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,6 +1,15 @@
 //! backprop-sheet: the 2-2-2 backpropagation assignment worksheet, computed exactly as a
 //! spreadsheet computes it, written as an Excel workbook, and checked cell by cell.
+//!
+//! The data takes one path: a template is read into [`engine::Params`], the engine turns them
+//! into rows from the column definitions in [`columns`], and the report writes the rows as a
+//! workbook; `check` reads a filled-in workbook and compares it with the same definitions.
 
+pub mod cli;
 pub mod columns;
 pub mod engine;
 pub mod expr;
+pub mod output;
+pub mod report;
+pub mod template;
+pub mod workbook;

@@ -1,3 +1,14 @@
-fn main() {
-    println!("Hello, world!");
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = backprop_sheet::cli::Cli::parse();
+    match backprop_sheet::cli::run(cli).map_err(anyhow::Error::from) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("backprop-sheet: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

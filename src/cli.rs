@@ -1,0 +1,140 @@
+//! The command line: `generate`, `template` and `check`, and what each prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::columns::{Col, INPUTS};
+use crate::output::{self, OutputError};
+use crate::report::{self, RateSummary};
+use crate::template::{self, Overrides};
+use crate::workbook::InputError;
+
+/// Everything that can stop a command, with a message that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "backprop-sheet", version, about = "The 2-2-2 backpropagation worksheet, computed exactly as a spreadsheet does, written as an Excel workbook, and checked cell by cell.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compute the worksheet for each learning rate and write the workbook.
+    Generate(Generate),
+    /// Write the template of initial values that `generate --template` reads.
+    Template {
+        /// Where to write it.
+        #[arg(long, default_value = "backprop-template.xlsx")]
+        out: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Generate {
+    /// Read the initial values from this workbook (labelled cells, or the class layout).
+    /// Without it, the built-in template is used.
+    #[arg(long)]
+    template: Option<PathBuf>,
+    /// The workbook to write.
+    #[arg(long, default_value = "backprop.xlsx")]
+    out: PathBuf,
+    /// Rows (iterations) per learning rate.
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Learning rates, one sheet each, e.g. 0.1,0.2,0.5.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    learning_rates: Option<Vec<f64>>,
+    /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8). Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(Col, f64)>,
+    /// Write plain numbers instead of formulas.
+    #[arg(long)]
+    values_only: bool,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_set(text: &str) -> Result<(Col, f64), String> {
+    let names = || INPUTS.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ");
+    let (name, value) = text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, e.g. t1=0.5 (names: {})", names()))?;
+    let col = INPUTS
+        .into_iter()
+        .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| format!("`{name}` is not an input; use one of {}", names()))?;
+    let value: f64 = value.trim().parse().map_err(|_| format!("`{value}` is not a number"))?;
+    if !value.is_finite() {
+        return Err(format!("`{value}` is not a finite number"));
+    }
+    Ok((col, value))
+}
+
+/// Runs the command line and returns the process exit code: 0 done, 1 `check` found a
+/// mistake, 2 the input could not be used (clap's own usage errors are 2 as well).
+pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+    output::clean_up_on_interrupt();
+    match cli.command {
+        Command::Generate(args) => generate(args),
+        Command::Template { out, force } => {
+            output::check_destination(&out, force, &[])?;
+            output::write_atomically(&out, force, |f| template::write(f))?;
+            println!("Wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn generate(args: Generate) -> Result<ExitCode, Error> {
+    let over = Overrides { learning_rates: args.learning_rates, iterations: args.iterations, set: args.set };
+    let (params, found) = template::load(args.template.as_deref(), &over)?;
+    let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
+    output::check_destination(&args.out, args.force, &protect)?;
+    let summaries = output::write_atomically(&args.out, args.force, |f| {
+        report::write(&params, args.values_only, std::io::BufWriter::new(f), |_| {})
+    })?;
+    if !args.quiet {
+        print_summary(args.template.as_deref(), &found, &summaries, params.iterations, &args.out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(template: Option<&Path>, found: &template::Found, summaries: &[RateSummary], iterations: usize, out: &Path) {
+    match template {
+        Some(t) => println!("Initial values from {}", t.display()),
+        None => println!("Initial values from the {}", template::EMBEDDED_NAME),
+    }
+    if let (Some(t), Some((_, at))) = (template, &found.learning_rates) {
+        println!("Learning rate(s) from {} {at}", t.display());
+    }
+    println!();
+    println!("{:>8}  {:>22}  {:>22}  {}", "η", "E_total, iteration 1", format!("E_total, iteration {iterations}"), "");
+    for s in summaries {
+        let note = match s.diverged_at {
+            Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
+            None => String::new(),
+        };
+        println!("{:>8}  {:>22}  {:>22}  {note}", s.eta, fmt(s.first_error), fmt(s.final_error));
+    }
+    println!();
+    println!("Wrote {} (Summary + {} sheets of {iterations} iterations)", out.display(), summaries.len());
+}
+
+fn fmt(x: f64) -> String {
+    if crate::expr::is_error(x) { crate::expr::ERROR_TEXT.to_string() } else { format!("{x:.12}") }
+}

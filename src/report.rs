@@ -1,0 +1,390 @@
+//! The report writer: the assignment workbook, a `Summary` sheet and one sheet per learning
+//! rate, every computed cell a live formula carrying the engine's value as its cached result.
+
+use std::io::{Seek, Write};
+
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, ChartLine, ChartType, Color, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError, utility::column_number_to_name,
+};
+
+use crate::columns::{ALL, COLS, Col, DEFINITIONS, GRADIENTS, Ref};
+use crate::engine::{Params, Row, rows};
+use crate::expr::{self, Expr};
+
+/// Excel's last row; the table must fit above it.
+pub const EXCEL_MAX_ROWS: usize = 1_048_576;
+
+/// Row (0-based) of the η cell, its label in column A, its value in column B.
+const ETA_ROW: u32 = 0;
+const ETA_COL: u16 = 1;
+/// Row (0-based) of the table's header; iteration 1 is the row below it.
+const HEADER_ROW: u32 = 2;
+/// The iteration column comes first, then the 31 columns of the class layout.
+const FIRST_COL: u16 = 1;
+
+/// The most iterations that fit in one sheet below the rows above the table.
+pub const MAX_ITERATIONS: usize = EXCEL_MAX_ROWS - HEADER_ROW as usize - 1;
+
+/// Okabe–Ito colours: distinct for readers with colour-blindness, and in print.
+const PALETTE: [u32; 8] = [0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0x000000, 0xF0E442];
+
+/// The outcome of one learning rate, for the terminal and the Summary sheet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateSummary {
+    pub eta: f64,
+    pub first_error: f64,
+    pub final_error: f64,
+    /// The first iteration (1-based) whose row holds a spreadsheet error (`#NUM!`).
+    pub diverged_at: Option<usize>,
+}
+
+pub fn sheet_name(eta: f64) -> String {
+    format!("LR {eta}")
+}
+
+/// Shortest text that reads back as exactly `x`: what a formula's cached result holds.
+pub fn shortest(x: f64) -> String {
+    if expr::is_error(x) {
+        return expr::ERROR_TEXT.to_string();
+    }
+    zmij::Buffer::new().format_finite(x).to_string()
+}
+
+fn table_col(col: Col) -> u16 {
+    FIRST_COL + col.index() as u16
+}
+
+fn sheet_row(iteration: usize) -> u32 {
+    HEADER_ROW + iteration as u32
+}
+
+/// A formula of one column with its row numbers left open, so that the text of each cell is a
+/// few copies instead of a tree walk. Built by printing the column's [`Expr`].
+struct FormulaText {
+    parts: Vec<(String, Option<RowOf>)>,
+}
+
+#[derive(Clone, Copy)]
+enum RowOf {
+    This,
+    Previous,
+}
+
+impl FormulaText {
+    fn new(expr: &Expr<Ref>) -> FormulaText {
+        const THIS: char = '\u{1}';
+        const PREV: char = '\u{2}';
+        let eta = format!("${}${}", column_number_to_name(ETA_COL), ETA_ROW + 1);
+        let text = expr.print(&|r, out: &mut String| match r {
+            Ref::Cur(c) => {
+                out.push_str(&column_number_to_name(table_col(c)));
+                out.push(THIS);
+            }
+            Ref::Prev(c) => {
+                out.push_str(&column_number_to_name(table_col(c)));
+                out.push(PREV);
+            }
+            Ref::Eta => out.push_str(&eta),
+        });
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find([THIS, PREV]) {
+            let row = if rest[at..].starts_with(THIS) { RowOf::This } else { RowOf::Previous };
+            parts.push((rest[..at].to_string(), Some(row)));
+            rest = &rest[at + 1..];
+        }
+        parts.push((rest.to_string(), None));
+        FormulaText { parts }
+    }
+
+    /// The formula for the cell in 1-based spreadsheet row `row`.
+    fn render(&self, row: u32, out: &mut String) {
+        out.clear();
+        out.push('=');
+        for (text, r) in &self.parts {
+            out.push_str(text);
+            match r {
+                Some(RowOf::This) => out.push_str(itoa::Buffer::new().format(row)),
+                Some(RowOf::Previous) => out.push_str(itoa::Buffer::new().format(row - 1)),
+                None => {}
+            }
+        }
+    }
+}
+
+struct Formats {
+    title: Format,
+    label: Format,
+    header: Format,
+    iteration: Format,
+    input: Format,
+    value: Format,
+    gradient: Format,
+    percent: Format,
+    text: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let value = Format::new().set_num_format("0.000000");
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            label: Format::new().set_bold(),
+            header: Format::new()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_border_bottom(FormatBorder::Medium)
+                .set_background_color(Color::RGB(0xDDEBF7)),
+            iteration: Format::new().set_num_format("0").set_align(FormatAlign::Center),
+            input: value.clone().set_background_color(Color::RGB(0xFFF2CC)),
+            value,
+            gradient: Format::new().set_num_format("0.000E+00"),
+            percent: Format::new().set_num_format("0.00%"),
+            text: Format::new().set_font_name("Consolas"),
+        }
+    }
+
+    fn for_cell(&self, col: Col, iteration: usize) -> &Format {
+        if iteration == 1 && col.is_input() {
+            &self.input
+        } else if GRADIENTS.contains(&col) {
+            &self.gradient
+        } else {
+            &self.value
+        }
+    }
+}
+
+/// Writes the whole workbook to `out` and returns each learning rate's outcome. Rows stream from
+/// the engine to the sheet one at a time: memory does not grow with the iteration count.
+pub fn write<W: Write + Seek + Send>(
+    params: &Params,
+    values_only: bool,
+    out: W,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<RateSummary>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    let formulas: Vec<FormulaText> = ALL.iter().map(|c| FormulaText::new(c.definition())).collect();
+    workbook.add_worksheet().set_name("Summary")?;
+
+    let mut summaries = Vec::with_capacity(params.learning_rates.len());
+    for &eta in &params.learning_rates {
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        summaries.push(write_rate_sheet(sheet, params, eta, values_only, &formats, &formulas, &mut progress)?);
+    }
+    write_summary(workbook.worksheet_from_index(0)?, params, &summaries, &formats)?;
+    workbook.save_to_writer(out)?;
+    Ok(summaries)
+}
+
+fn write_rate_sheet(
+    sheet: &mut Worksheet,
+    params: &Params,
+    eta: f64,
+    values_only: bool,
+    formats: &Formats,
+    formulas: &[FormulaText],
+    progress: &mut impl FnMut(usize),
+) -> Result<RateSummary, XlsxError> {
+    let name = sheet_name(eta);
+    sheet.set_name(&name)?;
+    sheet.write_string_with_format(ETA_ROW, 0, "η (learning rate)", &formats.label)?;
+    sheet.write_number_with_format(ETA_ROW, ETA_COL, eta, &formats.input)?;
+    let note = if values_only {
+        "Values only: this sheet holds numbers, not formulas."
+    } else {
+        "Every cell below is a formula: change η or a yellow input and the sheet recomputes."
+    };
+    sheet.write_string(ETA_ROW, ETA_COL + 1, note)?;
+
+    sheet.write_string_with_format(HEADER_ROW, 0, "iteration", &formats.header)?;
+    for col in ALL {
+        sheet.write_string_with_format(HEADER_ROW, table_col(col), col.header(), &formats.header)?;
+    }
+    sheet.set_column_width(0, 10)?;
+    sheet.set_column_range_width(FIRST_COL, FIRST_COL + COLS as u16 - 1, 12)?;
+    sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
+
+    let mut summary = RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None };
+    let mut text = String::new();
+    let mut iterations = 0;
+    for (k, row) in rows(&params.inputs, eta, params.iterations).enumerate() {
+        let iteration = k + 1;
+        let r = sheet_row(iteration);
+        sheet.write_number_with_format(r, 0, iteration as f64, &formats.iteration)?;
+        for col in ALL {
+            let value = row.get(col);
+            let format = formats.for_cell(col, iteration);
+            if values_only || (iteration == 1 && col.is_input()) {
+                write_value(sheet, r, table_col(col), value, format)?;
+            } else {
+                formulas[col.index()].render(r + 1, &mut text);
+                let formula = rust_xlsxwriter::Formula::new(&text).set_result(shortest(value));
+                sheet.write_formula_with_format(r, table_col(col), formula, format)?;
+            }
+        }
+        record(&mut summary, iteration, &row);
+        iterations = iteration;
+        progress(1);
+    }
+
+    let last = sheet_row(iterations);
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    chart
+        .add_series()
+        .set_name("E_total")
+        .set_categories((name.as_str(), sheet_row(1), 0, last, 0))
+        .set_values((name.as_str(), sheet_row(1), table_col(Col::ETotal), last, table_col(Col::ETotal)))
+        .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
+    chart.title().set_name(&format!("E_total by iteration, η = {eta}"));
+    chart.x_axis().set_name("iteration").set_min(1).set_max(iterations.max(2) as f64);
+    chart.y_axis().set_name("E_total").set_num_format("0.000");
+    chart.legend().set_hidden();
+    chart.set_width(720).set_height(400);
+    // Beside the table, where it hides no cell; the η row says where to find it.
+    let chart_col = FIRST_COL + COLS as u16 + 1;
+    sheet.insert_chart(HEADER_ROW, chart_col, &chart)?;
+    Ok(summary)
+}
+
+fn write_value(sheet: &mut Worksheet, row: u32, col: u16, value: f64, format: &Format) -> Result<(), XlsxError> {
+    if expr::is_error(value) {
+        sheet.write_string_with_format(row, col, expr::ERROR_TEXT, format)?;
+    } else {
+        sheet.write_number_with_format(row, col, value, format)?;
+    }
+    Ok(())
+}
+
+fn record(summary: &mut RateSummary, iteration: usize, row: &Row) {
+    if iteration == 1 {
+        summary.first_error = row.get(Col::ETotal);
+    }
+    summary.final_error = row.get(Col::ETotal);
+    if summary.diverged_at.is_none() && row.0.iter().any(|v| expr::is_error(*v)) {
+        summary.diverged_at = Some(iteration);
+    }
+}
+
+/// Names in the Summary's results formulas.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    First,
+    Final,
+}
+
+fn write_summary(
+    sheet: &mut Worksheet,
+    params: &Params,
+    summaries: &[RateSummary],
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(0, 0, "Backpropagation by hand: a 2-2-2 network, worked by spreadsheet", &formats.title)?;
+    sheet.write_string(1, 0, "Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, gradient descent.")?;
+
+    // Inputs, as typed into the first row of every learning-rate sheet.
+    sheet.write_string_with_format(3, 0, "Inputs", &formats.label)?;
+    let mut r = 4;
+    for col in crate::columns::INPUTS {
+        sheet.write_string(r, 0, col.name())?;
+        sheet.write_number_with_format(r, 1, params.inputs.get(col), &formats.value)?;
+        r += 1;
+    }
+    sheet.write_string(r, 0, "iterations")?;
+    sheet.write_number_with_format(r, 1, params.iterations as f64, &formats.iteration)?;
+
+    // Results: links to each sheet's E_total, and the reduction computed from them.
+    let (top, left) = (3u32, 3u16);
+    for (k, head) in ["η", "E_total at iteration 1", "final E_total", "reduction", "diverged at"].iter().enumerate() {
+        sheet.write_string_with_format(top, left + k as u16, *head, &formats.header)?;
+    }
+    let reduction: Expr<Outcome> = expr::parse(
+        "1-final/first",
+        &|w: &str| match w {
+            "first" => Some(Outcome::First),
+            "final" => Some(Outcome::Final),
+            _ => None,
+        },
+        &|_: &str, _: &str| None,
+    )
+    .expect("the reduction formula is well-formed");
+    for (k, s) in summaries.iter().enumerate() {
+        let r = top + 1 + k as u32;
+        let sheet_ref = format!("'{}'!", sheet_name(s.eta));
+        let cell = |row: u32, col: u16| format!("{sheet_ref}${}${}", column_number_to_name(col), row + 1);
+        let last_row = sheet_row(params.iterations);
+        let links = [
+            (cell(ETA_ROW, ETA_COL), s.eta, &formats.value),
+            (cell(sheet_row(1), table_col(Col::ETotal)), s.first_error, &formats.value),
+            (cell(last_row, table_col(Col::ETotal)), s.final_error, &formats.value),
+        ];
+        for (c, (target, value, format)) in links.into_iter().enumerate() {
+            let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(shortest(value));
+            sheet.write_formula_with_format(r, left + c as u16, f, format)?;
+        }
+        let at = |col: u16| format!("{}{}", column_number_to_name(col), r + 1);
+        let text = reduction.print(&|n, out: &mut String| {
+            out.push_str(&at(match n {
+                Outcome::First => left + 1,
+                Outcome::Final => left + 2,
+            }))
+        });
+        let value = reduction.eval(&|n| match n {
+            Outcome::First => s.first_error,
+            Outcome::Final => s.final_error,
+        });
+        let f = rust_xlsxwriter::Formula::new(format!("={text}")).set_result(shortest(value));
+        sheet.write_formula_with_format(r, left + 3, f, &formats.percent)?;
+        match s.diverged_at {
+            Some(i) => sheet.write_string(r, left + 4, format!("iteration {i} (#NUM!)"))?,
+            None => sheet.write_string(r, left + 4, "no")?,
+        };
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 10)?;
+    sheet.set_column_width(2, 3)?;
+    sheet.set_column_range_width(left, left + 4, 14)?;
+    sheet.set_column_width(left + 1, 22)?;
+
+    let chart_row = top + 2 + summaries.len().max(6) as u32;
+    sheet.insert_chart(chart_row, left, &overlay_chart(params, summaries))?;
+
+    // The derivation, generated from the very definitions the cells use.
+    let mut r = chart_row + 22;
+    sheet.write_string_with_format(r, 0, "Where each number comes from", &formats.label)?;
+    r += 1;
+    sheet.write_string(r, 0, "Iteration 1 holds the typed inputs (yellow); every other cell is a formula of its own row and the row above it:")?;
+    r += 1;
+    for (col, _) in DEFINITIONS.iter().filter(|(c, _)| !matches!(c, Col::T1 | Col::T2 | Col::I1 | Col::I2)) {
+        let text = col.definition().print(&|r, out: &mut String| crate::columns::write_name(r, out));
+        sheet.write_string_with_format(r, 0, format!("{} = {}", col.header(), text), &formats.text)?;
+        r += 1;
+    }
+    sheet.write_string(r, 0, "t1, t2, i1, i2 stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.")?;
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 1);
+    Ok(())
+}
+
+fn overlay_chart(params: &Params, summaries: &[RateSummary]) -> Chart {
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    let first = sheet_row(1);
+    let last = sheet_row(params.iterations);
+    for (k, s) in summaries.iter().enumerate() {
+        let name = sheet_name(s.eta);
+        chart
+            .add_series()
+            .set_name(&format!("η = {}", s.eta))
+            .set_categories((name.as_str(), first, 0, last, 0))
+            .set_values((name.as_str(), first, table_col(Col::ETotal), last, table_col(Col::ETotal)))
+            .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[k % PALETTE.len()])).set_width(2.25));
+    }
+    chart.title().set_name("E_total by iteration, one curve per learning rate");
+    chart.x_axis().set_name("iteration").set_min(1).set_max(params.iterations.max(2) as f64);
+    chart.y_axis().set_name("E_total").set_num_format("0.000");
+    chart.legend().set_position(ChartLegendPosition::Right);
+    chart.set_width(760).set_height(420);
+    chart
+}

@@ -1,0 +1,263 @@
+//! Reading a workbook someone handed in: its sheets as grids of values and formulas, with the
+//! errors a person can act on (which file, which sheet, which cell).
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::columns::Col;
+
+/// Why a workbook, or a value in it, cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{file}: no such file. Check the path, or run without --template to use the built-in template.")]
+    Missing { file: PathBuf },
+    #[error("{file}: cannot be read ({detail}).")]
+    Unreadable { file: PathBuf, detail: String },
+    #[error("{file}: not an .xlsx workbook ({detail}). Save it from Excel or LibreOffice as .xlsx (Excel 2007-365) and try again.")]
+    NotXlsx { file: PathBuf, detail: String },
+    #[error("{file}: sheet '{sheet}' cannot be read ({detail}). Open it in Excel or LibreOffice and save it again as .xlsx.")]
+    BadSheet { file: PathBuf, sheet: String, detail: String },
+    #[error("{file}: {what}.")]
+    Content { file: PathBuf, what: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// A cell's position, 0-based, and its A1 name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Pos {
+    pub row: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub fn a1(self) -> String {
+        format!("{}{}", column_name(self.col), self.row + 1)
+    }
+
+    pub fn right(self) -> Pos {
+        Pos { row: self.row, col: self.col + 1 }
+    }
+
+    pub fn below(self) -> Pos {
+        Pos { row: self.row + 1, col: self.col }
+    }
+}
+
+pub fn column_name(col: u32) -> String {
+    let mut n = col + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Parses `B29`, `$G$31` (0-based result).
+pub fn parse_a1(text: &str) -> Option<Pos> {
+    let t = text.trim().replace('$', "");
+    let split = t.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = t.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let col = letters.chars().fold(0u32, |n, c| n * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)) - 1;
+    let row: u32 = digits.parse().ok().filter(|&r| r >= 1)?;
+    Some(Pos { row: row - 1, col })
+}
+
+/// One sheet: every non-empty value and every formula, by position.
+#[derive(Debug, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub values: HashMap<Pos, Data>,
+    pub formulas: HashMap<Pos, String>,
+}
+
+impl Sheet {
+    pub fn value(&self, pos: Pos) -> Option<&Data> {
+        self.values.get(&pos).filter(|d| !matches!(d, Data::Empty))
+    }
+
+    pub fn number(&self, pos: Pos) -> Option<f64> {
+        self.value(pos).and_then(number)
+    }
+
+    /// The cells that hold text, in reading order, for label and header searches.
+    pub fn texts(&self) -> Vec<(Pos, &str)> {
+        let mut out: Vec<(Pos, &str)> = self
+            .values
+            .iter()
+            .filter_map(|(p, d)| match d {
+                Data::String(s) => Some((*p, s.as_str())),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_key(|(p, _)| *p);
+        out
+    }
+}
+
+/// A cell's number, if it holds one.
+pub fn number(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(x) => Some(*x),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// Describes a cell's content for an error message.
+pub fn describe(d: Option<&Data>) -> String {
+    match d {
+        None | Some(Data::Empty) => "empty".to_string(),
+        Some(Data::String(s)) => format!("the text `{}`", s.chars().take(40).collect::<String>()),
+        Some(Data::Error(e)) => format!("the error {e:?}"),
+        Some(Data::Bool(b)) => format!("{}", if *b { "TRUE" } else { "FALSE" }),
+        Some(other) => format!("`{other}`"),
+    }
+}
+
+/// A workbook read whole: its sheets in order.
+pub struct Workbook {
+    pub file: PathBuf,
+    pub sheets: Vec<Sheet>,
+}
+
+impl Workbook {
+    pub fn open(path: &Path) -> Result<Workbook, InputError> {
+        let file = path.to_path_buf();
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => InputError::Missing { file: file.clone() },
+            _ => InputError::Unreadable { file: file.clone(), detail: e.to_string() },
+        })?;
+        Workbook::from_bytes(&file, &bytes)
+    }
+
+    /// Reads a workbook held in memory; `file` names it in messages.
+    pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<Workbook, InputError> {
+        let file = file.to_path_buf();
+        if !bytes.starts_with(b"PK") {
+            let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
+            return Err(InputError::NotXlsx { file, detail: detail.into() });
+        }
+        let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+            .map_err(|e| InputError::NotXlsx { file: file.clone(), detail: e.to_string() })?;
+        let sheets = read_sheets(&mut xlsx, &file)?;
+        Ok(Workbook { file, sheets })
+    }
+}
+
+fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sheet>, InputError> {
+    let names = xlsx.sheet_names();
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let bad = |e: calamine::XlsxError| InputError::BadSheet {
+            file: file.to_path_buf(),
+            sheet: name.clone(),
+            detail: e.to_string(),
+        };
+        let range = xlsx.worksheet_range(&name).map_err(bad)?;
+        let mut sheet = Sheet { name: name.clone(), ..Sheet::default() };
+        if let Some((r0, c0)) = range.start() {
+            for (r, c, d) in range.used_cells() {
+                sheet.values.insert(Pos { row: r0 + r as u32, col: c0 + c as u32 }, d.clone());
+            }
+        }
+        let formulas = xlsx.worksheet_formula(&name).map_err(bad)?;
+        if let Some((r0, c0)) = formulas.start() {
+            for (r, c, f) in formulas.used_cells() {
+                if !f.is_empty() {
+                    sheet.formulas.insert(Pos { row: r0 + r as u32, col: c0 + c as u32 }, f.clone());
+                }
+            }
+        }
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
+/// A table in the class layout: a header row naming the input columns (and any others), and
+/// the data rows below it, up to the first row whose t, i or w cells are not all numbers.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub header_row: u32,
+    /// Where each column of the class layout sits, for the columns the header names.
+    pub cols: HashMap<Col, u32>,
+    /// A `Step` or `iteration` column, if the table has one.
+    pub step_col: Option<u32>,
+    /// Sheet rows (0-based) of iteration 1, 2, ...
+    pub rows: Vec<u32>,
+}
+
+impl Table {
+    pub fn pos(&self, col: Col, iteration: usize) -> Option<Pos> {
+        Some(Pos { row: *self.rows.get(iteration - 1)?, col: *self.cols.get(&col)? })
+    }
+}
+
+/// Every class-layout table of a sheet, top to bottom.
+pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
+    let mut by_row: HashMap<u32, Vec<(u32, Col)>> = HashMap::new();
+    let mut steps: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (pos, text) in sheet.texts() {
+        if let Some(col) = Col::from_header(text) {
+            by_row.entry(pos.row).or_default().push((pos.col, col));
+        } else if matches!(text.trim().to_lowercase().as_str(), "step" | "iteration" | "iter" | "epoch" | "#") {
+            steps.entry(pos.row).or_default().push(pos.col);
+        }
+    }
+    let mut header_rows: Vec<u32> = by_row.keys().copied().collect();
+    header_rows.sort();
+    let mut tables = Vec::new();
+    for header_row in header_rows {
+        let mut cols = HashMap::new();
+        for &(c, col) in &by_row[&header_row] {
+            cols.entry(col).or_insert(c);
+        }
+        if !crate::columns::INPUTS.iter().all(|c| cols.contains_key(c)) {
+            continue;
+        }
+        let first = cols.values().min().copied().unwrap_or(0);
+        let step_col = steps.get(&header_row).and_then(|cs| cs.iter().copied().filter(|&c| c < first).max());
+        let mut rows = Vec::new();
+        let mut r = header_row + 1;
+        while crate::columns::INPUTS.iter().all(|c| sheet.number(Pos { row: r, col: cols[c] }).is_some()) {
+            rows.push(r);
+            r += 1;
+        }
+        tables.push(Table { header_row, cols, step_col, rows });
+    }
+    tables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_names_round_trip() {
+        for (col, name) in [(0, "A"), (25, "Z"), (26, "AA"), (30, "AE"), (701, "ZZ"), (702, "AAA")] {
+            assert_eq!(column_name(col), name);
+            assert_eq!(parse_a1(&format!("{name}7")), Some(Pos { row: 6, col }));
+        }
+        assert_eq!(parse_a1("$G$31"), Some(Pos { row: 30, col: 6 }));
+        for bad in ["", "31", "G", "G0", "ABCD1", "G-1", "é3"] {
+            assert_eq!(parse_a1(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_a_workbook_is_refused_with_a_reason() {
+        let err = Workbook::from_bytes(Path::new("x.xlsx"), b"just text").err().unwrap();
+        assert!(err.to_string().contains("not an .xlsx workbook"), "{err}");
+        let err = Workbook::from_bytes(Path::new("x.xlsx"), b"PK\x03\x04broken").err().unwrap();
+        assert!(err.to_string().contains("x.xlsx"), "{err}");
+    }
+}
