@@ -1,0 +1,134 @@
+//! `generate`, end to end: the workbook it writes, read back with calamine.
+
+mod common;
+
+use backprop_sheet::columns::{ALL, Col, WEIGHTS};
+use backprop_sheet::engine::rows;
+use backprop_sheet::template::{self, Overrides};
+use backprop_sheet::workbook::find_tables;
+use common::*;
+
+#[test]
+fn default_workbook_holds_every_row_as_formulas_with_the_engines_values() {
+    let (_dir, out) = generate(&[]);
+    let (params, _) = template::load(None, &Overrides::default()).unwrap();
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "LR 0.1", "LR 0.2", "LR 0.5", "LR 0.8", "LR 1", "LR 2"]);
+
+    for (sheet, &eta) in book.sheets[1..].iter().zip(&params.learning_rates) {
+        let tables = find_tables(sheet);
+        assert_eq!(tables.len(), 1, "{}", sheet.name);
+        let table = &tables[0];
+        assert_eq!(table.rows.len(), params.iterations, "{}: every row present", sheet.name);
+        assert!(table.step_col.is_some(), "an iteration column");
+        let eta_cell = at("B1");
+        assert_eq!(sheet.number(eta_cell), Some(eta));
+        for (k, row) in rows(&params.inputs, eta, params.iterations).enumerate() {
+            let iteration = k + 1;
+            for col in ALL {
+                let pos = table.pos(col, iteration).unwrap();
+                assert_eq!(sheet.number(pos), Some(row.get(col)), "{} {} iteration {iteration}", sheet.name, pos.a1());
+                let formula = sheet.formulas.get(&pos);
+                if iteration == 1 && col.is_input() {
+                    assert!(formula.is_none(), "typed input at {}", pos.a1());
+                } else {
+                    let f = formula.unwrap_or_else(|| panic!("{} {}: no formula", sheet.name, pos.a1()));
+                    if WEIGHTS.contains(&col) {
+                        assert!(f.contains("$B$1"), "{} {}: `{f}` must read η absolutely", sheet.name, pos.a1());
+                    }
+                }
+            }
+        }
+    }
+    let charts = parts(&out).into_iter().filter(|p| p.starts_with("xl/charts/chart") && p.ends_with(".xml")).count();
+    assert_eq!(charts, 7, "one chart per learning rate and the overlay");
+}
+
+#[test]
+fn the_terminal_shows_each_rates_final_error_and_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wb.xlsx");
+    let (params, _) = template::load(None, &Overrides::default()).unwrap();
+    let assert = bin().arg("generate").arg("--out").arg(&out).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains(&out.display().to_string()), "{stdout}");
+    for eta in &params.learning_rates {
+        let last = rows(&params.inputs, *eta, params.iterations).last().unwrap();
+        let line = stdout.lines().find(|l| l.split_whitespace().next() == Some(&eta.to_string())).unwrap_or_else(|| panic!("no line for {eta}:\n{stdout}"));
+        assert!(line.contains(&format!("{:.12}", last.get(Col::ETotal))), "{line}");
+    }
+}
+
+#[test]
+fn values_only_writes_the_same_numbers_and_no_formula() {
+    let (_d1, with) = generate(&["--iterations", "30"]);
+    let (_d2, plain) = generate(&["--iterations", "30", "--values-only"]);
+    let (a, b) = (read(&with), read(&plain));
+    for (sa, sb) in a.sheets[1..].iter().zip(&b.sheets[1..]) {
+        assert!(sb.formulas.is_empty(), "{}: formulas in a values-only sheet", sb.name);
+        let t = &find_tables(sa)[0];
+        assert_eq!(t.rows.len(), 30);
+        for iteration in 1..=30 {
+            for col in ALL {
+                let pos = t.pos(col, iteration).unwrap();
+                assert_eq!(sa.number(pos), sb.number(pos), "{} {}", sa.name, pos.a1());
+                assert!(sa.number(pos).is_some());
+            }
+        }
+    }
+}
+
+#[test]
+fn flags_override_the_template() {
+    let (_d, out) = generate(&["--learning-rates", "1", "--iterations", "201"]);
+    let book = read(&out);
+    assert_eq!(book.sheets.len(), 2);
+    let sheet = sheet(&book, "LR 1");
+    let t = &find_tables(sheet)[0];
+    // Microsoft Excel 16's values at iteration 201 for the default inputs and η = 1.
+    assert_eq!(sheet.number(t.pos(Col::W1, 201).unwrap()), Some(0.27607620508492187));
+    assert_eq!(sheet.number(t.pos(Col::W5, 201).unwrap()), Some(-2.328077232628517));
+    assert_eq!(sheet.number(t.pos(Col::ETotal, 201).unwrap()), Some(0.0052074660863154505));
+
+    let (_d, out) = generate(&["--set", "t1=0.5", "--set", "T2=0.5", "--learning-rates", "0.5,2", "--iterations", "3"]);
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "LR 0.5", "LR 2"]);
+    let s = &book.sheets[2];
+    let t = &find_tables(s)[0];
+    assert_eq!(s.number(t.pos(Col::T1, 3).unwrap()), Some(0.5));
+    assert_eq!(s.number(t.pos(Col::T2, 1).unwrap()), Some(0.5));
+}
+
+#[test]
+fn the_summary_links_each_rate_and_explains_the_formulas() {
+    let (_d, out) = generate(&["--iterations", "10"]);
+    let book = read(&out);
+    let summary = sheet(&book, "Summary");
+    let texts: Vec<&str> = summary.texts().into_iter().map(|(_, t)| t).collect();
+    for col in ALL.into_iter().filter(|c| !c.is_input() || WEIGHTS.contains(c)) {
+        assert!(texts.iter().any(|t| t.starts_with(&format!("{} = ", col.header()))), "derivation of {col:?}");
+    }
+    let links: Vec<&String> = summary.formulas.values().filter(|f| f.contains("'LR 0.5'!")).collect();
+    assert_eq!(links.len(), 3, "η, first and final E_total of LR 0.5: {links:?}");
+}
+
+#[test]
+fn bad_flags_are_refused_with_exit_code_2_and_no_output() {
+    for args in [
+        &["--set", "w9=1"][..],
+        &["--set", "w1=abc"],
+        &["--iterations", "0"],
+        &["--iterations", "1048574"],
+        &["--learning-rates", "0"],
+        &["--learning-rates", "-1"],
+        &["--learning-rates", "0.5,0.5"],
+        &["--learning-rates", "inf"],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.xlsx");
+        bin().arg("generate").arg("--out").arg(&out).args(args).assert().code(2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{args:?} left a file");
+    }
+}
