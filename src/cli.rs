@@ -109,18 +109,19 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
         report::write(&params, args.values_only, std::io::BufWriter::new(f), |_| {})
     })?;
     if !args.quiet {
-        print_summary(args.template.as_deref(), &found, &summaries, params.iterations, &args.out);
+        print_summary(args.template.as_deref(), &found, &over, &summaries, params.iterations, &args.out);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(template: Option<&Path>, found: &template::Found, summaries: &[RateSummary], iterations: usize, out: &Path) {
+fn print_summary(template: Option<&Path>, found: &template::Found, over: &Overrides, summaries: &[RateSummary], iterations: usize, out: &Path) {
     match template {
         Some(t) => println!("Initial values from {}", t.display()),
         None => println!("Initial values from the {}", template::EMBEDDED_NAME),
     }
-    if let (Some(t), Some((_, at))) = (template, &found.learning_rates) {
-        println!("Learning rate(s) from {} {at}", t.display());
+    if let (Some(t), Some((rates, at)), None) = (template, &found.learning_rates, &over.learning_rates) {
+        let rates: Vec<String> = rates.iter().map(f64::to_string).collect();
+        println!("Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
     }
     println!();
     println!("{:>8}  {:>22}  {:>22}  {}", "η", "E_total, iteration 1", format!("E_total, iteration {iterations}"), "");
@@ -132,7 +133,8 @@ fn print_summary(template: Option<&Path>, found: &template::Found, summaries: &[
         println!("{:>8}  {:>22}  {:>22}  {note}", s.eta, fmt(s.first_error), fmt(s.final_error));
     }
     println!();
-    println!("Wrote {} (Summary + {} sheets of {iterations} iterations)", out.display(), summaries.len());
+    let sheets = if summaries.len() == 1 { "sheet" } else { "sheets" };
+    println!("Wrote {} (Summary + {} {sheets} of {iterations} iterations)", out.display(), summaries.len());
 }
 
 fn fmt(x: f64) -> String {

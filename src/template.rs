@@ -339,6 +339,7 @@ pub fn resolve(book: &Workbook, found: &Found, defaults: Option<&Found>, over: &
 
 fn usage_or_content(book: &Workbook, from_flag: bool, found: &Option<(Vec<f64>, Source)>, what: String) -> InputError {
     match (from_flag, found) {
+        (false, Some((rates, at))) if rates.len() > 1 => content(book, format!("in the learning rates from {at} on: {what}")),
         (false, Some((_, at))) => content(book, format!("{at}: {what}")),
         _ => InputError::Usage(what),
     }
