@@ -9,6 +9,7 @@ pub mod cli;
 pub mod columns;
 pub mod engine;
 pub mod expr;
+pub mod mistakes;
 pub mod output;
 pub mod report;
 pub mod template;
