@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::columns::{Col, INPUTS};
+use crate::mistakes::Mistake;
 use crate::output::{self, OutputError};
 use crate::report::{self, RateSummary};
 use crate::template::{self, Overrides};
@@ -31,6 +32,9 @@ pub struct Cli {
 enum Command {
     /// Compute the worksheet for each learning rate and write the workbook.
     Generate(Generate),
+    /// Check a filled-in workbook cell by cell and name the mistake behind each wrong column.
+    /// Exit code 0: every table is right; 1: a mistake was found; 2: the file cannot be used.
+    Check(CheckArgs),
     /// Write the template of initial values that `generate --template` reads.
     Template {
         /// Where to write it.
@@ -63,12 +67,38 @@ struct Generate {
     /// Write plain numbers instead of formulas.
     #[arg(long)]
     values_only: bool,
+    /// Write a known mistake into the formulas, on purpose: to show students what it does, or to
+    /// try `check`. KEY is one of the mistakes `check` names (see the README).
+    #[arg(long, value_name = "KEY", value_parser = parse_mistake)]
+    mistake: Option<&'static Mistake>,
     /// Replace the output file if it exists.
     #[arg(long)]
     force: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The workbook to check (.xlsx).
+    file: PathBuf,
+    /// The learning rate, when the sheet does not show it (overrides what it shows).
+    #[arg(long)]
+    eta: Option<f64>,
+    /// Relative tolerance for values stored at full precision.
+    #[arg(long, default_value_t = 1e-12)]
+    rel_tol: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_mistake(key: &str) -> Result<&'static Mistake, String> {
+    Mistake::by_key(key).ok_or_else(|| {
+        let keys: Vec<&str> = crate::mistakes::CATALOGUE.iter().map(|m| m.key).collect();
+        format!("no known mistake `{key}`; one of: {}", keys.join(", "))
+    })
 }
 
 fn parse_set(text: &str) -> Result<(Col, f64), String> {
@@ -91,6 +121,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     output::clean_up_on_interrupt();
     match cli.command {
         Command::Generate(args) => generate(args),
+        Command::Check(args) => check(args),
         Command::Template { out, force } => {
             output::check_destination(&out, force, &[])?;
             output::write_atomically(&out, force, |f| template::write(f))?;
@@ -106,12 +137,37 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
     let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
     output::check_destination(&args.out, args.force, &protect)?;
     let summaries = output::write_atomically(&args.out, args.force, |f| {
-        report::write(&params, args.values_only, std::io::BufWriter::new(f), |_| {})
+        let options = report::Options { values_only: args.values_only, mistake: args.mistake };
+        report::write(&params, options, std::io::BufWriter::new(f), |_| {})
     })?;
     if !args.quiet {
         print_summary(args.template.as_deref(), &found, &over, &summaries, params.iterations, &args.out);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+    if let Some(eta) = args.eta.filter(|e| !(e.is_finite() && *e > 0.0)) {
+        return Err(InputError::Usage(format!("--eta {eta}: the learning rate must be a positive number")).into());
+    }
+    if !(args.rel_tol.is_finite() && args.rel_tol >= 0.0) {
+        return Err(InputError::Usage(format!("--rel-tol {}: must be a number >= 0", args.rel_tol)).into());
+    }
+    let book = crate::workbook::Workbook::open(&args.file)?;
+    let report = crate::check::check(&book, &crate::check::Options { eta: args.eta, rel_tol: args.rel_tol });
+    if report.tables.is_empty() {
+        return Err(InputError::Content {
+            file: args.file,
+            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns) above rows of numbers".into(),
+        }
+        .into());
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).expect("a report serialises"));
+    } else {
+        print!("{}", crate::check::render(&report));
+    }
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn print_summary(template: Option<&Path>, found: &template::Found, over: &Overrides, summaries: &[RateSummary], iterations: usize, out: &Path) {

@@ -194,20 +194,59 @@ impl Col {
 
     /// The expression of this column for rows after the first.
     pub fn definition(self) -> &'static Expr<Ref> {
-        &definitions()[self.index()]
+        Formulas::correct().get(self)
     }
 }
 
-fn definitions() -> &'static [Expr<Ref>] {
-    static PARSED: OnceLock<Vec<Expr<Ref>>> = OnceLock::new();
-    PARSED.get_or_init(|| {
-        DEFINITIONS
+/// The formula of every column: the worksheet's own, or a variant with a mistake written in,
+/// with an order in which a row's cells can be computed (each after the cells it reads).
+#[derive(Clone, Debug)]
+pub struct Formulas {
+    exprs: Vec<Expr<Ref>>,
+    order: Vec<Col>,
+}
+
+impl Formulas {
+    /// The worksheet's formulas, parsed once from [`DEFINITIONS`].
+    pub fn correct() -> &'static Formulas {
+        static PARSED: OnceLock<Formulas> = OnceLock::new();
+        PARSED.get_or_init(|| {
+            let exprs = DEFINITIONS
+                .iter()
+                .map(|(_, text)| parse(text).unwrap_or_else(|e| panic!("the built-in definition is malformed: {e}")))
+                .collect();
+            Formulas::new(exprs).expect("the worksheet's formulas have no cycle")
+        })
+    }
+
+    /// Formulas indexed by column; None if some cells of a row read each other in a circle.
+    pub fn new(exprs: Vec<Expr<Ref>>) -> Option<Formulas> {
+        let reads: Vec<Vec<Col>> = exprs
             .iter()
-            .map(|(_, text)| {
-                parse(text).unwrap_or_else(|e| panic!("the built-in definition is malformed: {e}"))
+            .map(|e| {
+                let mut leaves = Vec::new();
+                e.leaves(&mut leaves);
+                leaves.into_iter().filter_map(|r| if let Ref::Cur(d) = r { Some(d) } else { None }).collect()
             })
-            .collect()
-    })
+            .collect();
+        let mut order: Vec<Col> = Vec::with_capacity(COLS);
+        while order.len() < COLS {
+            let ready = ALL
+                .into_iter()
+                .find(|&c| !order.contains(&c) && reads[c.index()].iter().all(|d| order.contains(d)))?;
+            order.push(ready);
+        }
+        Some(Formulas { exprs, order })
+    }
+
+    pub fn get(&self, col: Col) -> &Expr<Ref> {
+        &self.exprs[col.index()]
+    }
+
+    /// The columns in an order in which each comes after every cell of its own row it reads.
+    pub fn order(&self) -> &[Col] {
+        &self.order
+    }
 }
 
 /// Parses a formula written in column names, with `prev(x)` and `η`.
@@ -244,6 +283,18 @@ mod tests {
             assert_eq!(col.index(), i);
             assert_eq!(ALL[i], *col);
         }
+    }
+
+    #[test]
+    fn the_worksheet_computes_left_to_right() {
+        assert_eq!(Formulas::correct().order(), ALL);
+    }
+
+    #[test]
+    fn a_circle_of_references_is_refused() {
+        let mut exprs: Vec<Expr<Ref>> = ALL.iter().map(|c| c.definition().clone()).collect();
+        exprs[H1.index()] = parse("a_h1+w1").unwrap();
+        assert!(Formulas::new(exprs).is_none());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The engine: the worksheet's rows, one iteration of gradient descent each, computed from the
 //! column definitions exactly as a spreadsheet evaluates them.
 
-use crate::columns::{ALL, COLS, Col, INPUTS, Ref};
+use crate::columns::{COLS, Col, Formulas, INPUTS, Ref};
 
 /// The twelve values typed into the first row (t1 t2 i1 i2 w1..w8), in [`INPUTS`] order.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,25 +44,25 @@ impl Row {
     }
 
     /// The first row: the typed inputs and the columns computed from them.
-    pub fn first(inputs: &Inputs) -> Row {
-        Row::compute(|col, _| (col.is_input()).then(|| inputs.get(col)), &|_| unreachable_prev(), 0.0)
+    pub fn first(inputs: &Inputs, formulas: &Formulas) -> Row {
+        Row::compute(Some(inputs), None, 0.0, formulas)
     }
 
     /// The row after `self`, for learning rate `eta`.
-    pub fn next(&self, eta: f64) -> Row {
-        Row::compute(|_, _| None, &|c| self.get(c), eta)
+    pub fn next(&self, eta: f64, formulas: &Formulas) -> Row {
+        Row::compute(None, Some(self), eta, formulas)
     }
 
-    /// Fills a row column by column, left to right (each column reads only earlier ones), taking
-    /// `given` values where it has one and evaluating the column's definition elsewhere.
-    pub fn compute(given: impl Fn(Col, &Row) -> Option<f64>, prev: &impl Fn(Col) -> f64, eta: f64) -> Row {
+    /// Fills a row cell by cell, each after the cells of its row that it reads: the typed
+    /// `inputs` in the first row, the formulas everywhere else.
+    fn compute(inputs: Option<&Inputs>, prev: Option<&Row>, eta: f64, formulas: &Formulas) -> Row {
         let mut row = Row([0.0; COLS]);
-        for col in ALL {
-            row.0[col.index()] = match given(col, &row) {
-                Some(v) => v,
-                None => col.definition().eval(&|r| match r {
+        for &col in formulas.order() {
+            row.0[col.index()] = match inputs {
+                Some(inputs) if col.is_input() => inputs.get(col),
+                _ => formulas.get(col).eval(&|r| match r {
                     Ref::Cur(c) => row.0[c.index()],
-                    Ref::Prev(c) => prev(c),
+                    Ref::Prev(c) => prev.map_or(crate::expr::ERROR, |p| p.get(c)),
                     Ref::Eta => eta,
                 }),
             };
@@ -71,27 +71,23 @@ impl Row {
     }
 }
 
-fn unreachable_prev() -> f64 {
-    unreachable!("the first row's computed columns read only their own row")
-}
-
 /// The rows of one learning rate, iteration 1 first. Rows are produced one at a time so a
 /// writer can stream any number of them in constant memory.
-pub fn rows(inputs: &Inputs, eta: f64, iterations: usize) -> impl Iterator<Item = Row> + use<> {
-    std::iter::successors(Some(Row::first(inputs)), move |row| Some(row.next(eta))).take(iterations)
+pub fn rows<'a>(inputs: &Inputs, eta: f64, iterations: usize, formulas: &'a Formulas) -> impl Iterator<Item = Row> + 'a {
+    std::iter::successors(Some(Row::first(inputs, formulas)), move |row| Some(row.next(eta, formulas))).take(iterations)
 }
 
 /// The last row of a run, and the first iteration (1-based) whose row holds an error, if any.
-pub fn last_row(inputs: &Inputs, eta: f64, iterations: usize) -> (Row, Option<usize>) {
+pub fn last_row(inputs: &Inputs, eta: f64, iterations: usize, formulas: &Formulas) -> (Row, Option<usize>) {
     let mut diverged = None;
-    let mut last = None;
-    for (i, row) in rows(inputs, eta, iterations).enumerate() {
+    let mut last = Row::first(inputs, formulas);
+    for (i, row) in rows(inputs, eta, iterations, formulas).enumerate() {
         if diverged.is_none() && row.0.iter().any(|v| crate::expr::is_error(*v)) {
             diverged = Some(i + 1);
         }
-        last = Some(row);
+        last = row;
     }
-    (last.unwrap_or_else(|| Row::first(inputs)), diverged)
+    (last, diverged)
 }
 
 #[cfg(test)]
@@ -107,7 +103,7 @@ mod tests {
     // The values Microsoft Excel 16 stored for these formulas, default inputs and η = 1.
     #[test]
     fn iteration_1_matches_excel_bit_for_bit() {
-        let row = rows(&defaults(), 1.0, 1).next().unwrap();
+        let row = rows(&defaults(), 1.0, 1, Formulas::correct()).next().unwrap();
         let excel = [
             (H1, 0.027500000000000004),
             (AH1, 0.5068745667645342),
@@ -136,7 +132,7 @@ mod tests {
 
     #[test]
     fn iteration_2_matches_excel_bit_for_bit() {
-        let row = rows(&defaults(), 1.0, 2).nth(1).unwrap();
+        let row = rows(&defaults(), 1.0, 2, Formulas::correct()).nth(1).unwrap();
         assert_eq!(row.get(W1), 0.14981174433305988);
         assert_eq!(row.get(W5), 0.3278429270878638);
         assert_eq!(row.get(W8), 0.5927692482800638);
@@ -145,7 +141,7 @@ mod tests {
 
     #[test]
     fn iteration_201_matches_excel_bit_for_bit() {
-        let (row, diverged) = last_row(&defaults(), 1.0, 201);
+        let (row, diverged) = last_row(&defaults(), 1.0, 201, Formulas::correct());
         assert_eq!(diverged, None);
         assert_eq!(row.get(W1), 0.27607620508492187);
         assert_eq!(row.get(W5), -2.328077232628517);
@@ -156,7 +152,7 @@ mod tests {
 
     #[test]
     fn targets_and_inputs_carry_over_unchanged() {
-        let row = rows(&defaults(), 0.5, 50).last().unwrap();
+        let row = rows(&defaults(), 0.5, 50, Formulas::correct()).last().unwrap();
         for col in [T1, T2, I1, I2] {
             assert_eq!(row.get(col), defaults().get(col));
         }
@@ -169,20 +165,20 @@ mod tests {
             inputs.set(w, if k < 4 { 1000.0 } else { -1000.0 });
         }
         // o1 = -1000*a_h1-1000*a_h2 is about -2000, so EXP(-o1) is past Excel's limit.
-        let (row, diverged) = last_row(&inputs, 1.0, 3);
+        let (row, diverged) = last_row(&inputs, 1.0, 3, Formulas::correct());
         assert_eq!(diverged, Some(1));
         for col in [AO1, E1, ETotal, Dw1, Dw5] {
             assert!(crate::expr::is_error(row.get(col)), "{col:?}");
         }
         assert!(crate::expr::is_error(row.get(W1)), "later rows inherit the error");
-        let first = rows(&inputs, 1.0, 1).next().unwrap();
+        let first = rows(&inputs, 1.0, 1, Formulas::correct()).next().unwrap();
         assert!(!crate::expr::is_error(first.get(AH1)), "cells before the overflow stay numbers");
         assert!(crate::expr::is_error(first.get(AO1)));
     }
 
     #[test]
     fn a_huge_learning_rate_saturates_without_error() {
-        let (row, diverged) = last_row(&defaults(), 1e6, 30);
+        let (row, diverged) = last_row(&defaults(), 1e6, 30, Formulas::correct());
         assert_eq!(diverged, None);
         assert!(row.get(ETotal).is_finite());
     }

@@ -5,6 +5,7 @@
 //! into rows from the column definitions in [`columns`], and the report writes the rows as a
 //! workbook; `check` reads a filled-in workbook and compares it with the same definitions.
 
+pub mod check;
 pub mod cli;
 pub mod columns;
 pub mod engine;

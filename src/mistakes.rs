@@ -2,7 +2,7 @@
 //! swapped. `check` recomputes a wrong cell under each and names the one that reproduces it.
 //! Adding a mistake is adding one entry to [`CATALOGUE`].
 
-use crate::columns::{self, Col, Ref};
+use crate::columns::{self, ALL, Col, Formulas, Ref};
 use crate::expr::{Expr, Op};
 
 use Col::*;
@@ -84,6 +84,18 @@ impl Mistake {
                 Expr::Bin(Op::Sub, Box::new(Expr::Ref(Ref::Prev(col))), Box::new(step))
             }
         })
+    }
+}
+
+impl Mistake {
+    /// The worksheet with this mistake written into every column it touches.
+    pub fn formulas(&self) -> Formulas {
+        let exprs = ALL.iter().map(|&c| self.apply(c, c.definition()).unwrap_or_else(|| c.definition().clone())).collect();
+        Formulas::new(exprs).expect("no mistake makes a row read itself in a circle")
+    }
+
+    pub fn by_key(key: &str) -> Option<&'static Mistake> {
+        CATALOGUE.iter().find(|m| m.key == key)
     }
 }
 

@@ -8,9 +8,10 @@ use rust_xlsxwriter::{
     Workbook, Worksheet, XlsxError, utility::column_number_to_name,
 };
 
-use crate::columns::{ALL, COLS, Col, DEFINITIONS, GRADIENTS, Ref};
+use crate::columns::{ALL, COLS, Col, DEFINITIONS, Formulas, GRADIENTS, Ref};
 use crate::engine::{Params, Row, rows};
 use crate::expr::{self, Expr};
+use crate::mistakes::Mistake;
 
 /// Excel's last row; the table must fit above it.
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
@@ -156,38 +157,57 @@ impl Formats {
     }
 }
 
+/// How to write the workbook, beyond the run's parameters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Plain numbers instead of formulas.
+    pub values_only: bool,
+    /// Write this known mistake into the formulas (and compute the values it gives): for teaching,
+    /// and for testing `check`.
+    pub mistake: Option<&'static Mistake>,
+}
+
 /// Writes the whole workbook to `out` and returns each learning rate's outcome. Rows stream from
 /// the engine to the sheet one at a time: memory does not grow with the iteration count.
 pub fn write<W: Write + Seek + Send>(
     params: &Params,
-    values_only: bool,
+    options: Options,
     out: W,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<RateSummary>, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
-    let formulas: Vec<FormulaText> = ALL.iter().map(|c| FormulaText::new(c.definition())).collect();
+    let formulas = options.mistake.map_or_else(|| Formulas::correct().clone(), Mistake::formulas);
+    let texts: Vec<FormulaText> = ALL.iter().map(|&c| FormulaText::new(formulas.get(c))).collect();
     workbook.add_worksheet().set_name("Summary")?;
 
     let mut summaries = Vec::with_capacity(params.learning_rates.len());
     for &eta in &params.learning_rates {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
-        summaries.push(write_rate_sheet(sheet, params, eta, values_only, &formats, &formulas, &mut progress)?);
+        let sheet_job = SheetJob { params, eta, values_only: options.values_only, formulas: &formulas, texts: &texts };
+        summaries.push(write_rate_sheet(sheet, &sheet_job, &formats, &mut progress)?);
     }
-    write_summary(workbook.worksheet_from_index(0)?, params, &summaries, &formats)?;
+    write_summary(workbook.worksheet_from_index(0)?, params, &formulas, options.mistake, &summaries, &formats)?;
     workbook.save_to_writer(out)?;
     Ok(summaries)
 }
 
-fn write_rate_sheet(
-    sheet: &mut Worksheet,
-    params: &Params,
+/// One learning rate's sheet: what to compute and the formula texts to write.
+struct SheetJob<'a> {
+    params: &'a Params,
     eta: f64,
     values_only: bool,
+    formulas: &'a Formulas,
+    texts: &'a [FormulaText],
+}
+
+fn write_rate_sheet(
+    sheet: &mut Worksheet,
+    job: &SheetJob,
     formats: &Formats,
-    formulas: &[FormulaText],
     progress: &mut impl FnMut(usize),
 ) -> Result<RateSummary, XlsxError> {
+    let (params, eta, values_only) = (job.params, job.eta, job.values_only);
     let name = sheet_name(eta);
     sheet.set_name(&name)?;
     sheet.write_string_with_format(ETA_ROW, 0, "η (learning rate)", &formats.label)?;
@@ -210,7 +230,7 @@ fn write_rate_sheet(
     let mut summary = RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None };
     let mut text = String::new();
     let mut iterations = 0;
-    for (k, row) in rows(&params.inputs, eta, params.iterations).enumerate() {
+    for (k, row) in rows(&params.inputs, eta, params.iterations, job.formulas).enumerate() {
         let iteration = k + 1;
         let r = sheet_row(iteration);
         sheet.write_number_with_format(r, 0, iteration as f64, &formats.iteration)?;
@@ -220,7 +240,7 @@ fn write_rate_sheet(
             if values_only || (iteration == 1 && col.is_input()) {
                 write_value(sheet, r, table_col(col), value, format)?;
             } else {
-                formulas[col.index()].render(r + 1, &mut text);
+                job.texts[col.index()].render(r + 1, &mut text);
                 let formula = rust_xlsxwriter::Formula::new(&text).set_result(shortest(value));
                 sheet.write_formula_with_format(r, table_col(col), formula, format)?;
             }
@@ -278,11 +298,16 @@ enum Outcome {
 fn write_summary(
     sheet: &mut Worksheet,
     params: &Params,
+    formulas: &Formulas,
+    mistake: Option<&Mistake>,
     summaries: &[RateSummary],
     formats: &Formats,
 ) -> Result<(), XlsxError> {
     sheet.write_string_with_format(0, 0, "Backpropagation by hand: a 2-2-2 network, worked by spreadsheet", &formats.title)?;
-    sheet.write_string(1, 0, "Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, gradient descent.")?;
+    match mistake {
+        Some(m) => sheet.write_string_with_format(1, 0, format!("WRONG ON PURPOSE: this workbook carries the mistake `{}`: {}.", m.key, m.what), &formats.label)?,
+        None => sheet.write_string(1, 0, "Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, gradient descent.")?,
+    };
 
     // Inputs, as typed into the first row of every learning-rate sheet.
     sheet.write_string_with_format(3, 0, "Inputs", &formats.label)?;
@@ -358,7 +383,7 @@ fn write_summary(
     sheet.write_string(r, 0, "Iteration 1 holds the typed inputs (yellow); every other cell is a formula of its own row and the row above it:")?;
     r += 1;
     for (col, _) in DEFINITIONS.iter().filter(|(c, _)| !matches!(c, Col::T1 | Col::T2 | Col::I1 | Col::I2)) {
-        let text = col.definition().print(&|r, out: &mut String| crate::columns::write_name(r, out));
+        let text = formulas.get(*col).print(&|r, out: &mut String| crate::columns::write_name(r, out));
         sheet.write_string_with_format(r, 0, format!("{} = {}", col.header(), text), &formats.text)?;
         r += 1;
     }

@@ -132,7 +132,8 @@ pub fn read(book: &Workbook) -> Result<Found, InputError> {
             }
             read_labels(book, sheet, false, &mut found)?;
             if found.learning_rates.is_none() {
-                found.learning_rates = eta_from_update(sheet, &table);
+                found.learning_rates = eta_reference(sheet, &table)
+                    .and_then(|p| sheet.number(p).map(|v| (vec![v], source(sheet, p))));
             }
             return Ok(found);
         }
@@ -215,13 +216,9 @@ fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, fn(Pos) -> Pos)> {
 
 /// Adds every labelled value of one sheet to `found` (inputs only when `inputs` is set).
 fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) -> Result<(), InputError> {
-    for (pos, text) in sheet.texts() {
-        let Some(what) = label(text) else { continue };
-        if matches!(what, Label::Input(_)) && !inputs {
-            continue;
-        }
-        let Some((at, step)) = value_of(sheet, pos) else { continue };
+    for (what, _, at, step) in labelled(sheet) {
         match what {
+            Label::Input(_) if !inputs => {}
             Label::Input(col) => {
                 let value = finite(book, sheet, at, col.name())?;
                 let mut slot = found.inputs.get(&col).cloned();
@@ -246,16 +243,34 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
     Ok(())
 }
 
-/// η as a class-layout sheet shows it only inside its weight updates: the cell that the second
-/// data row's w1 formula (`=E33-$G$31*X33`) reads besides the table's own cells.
-fn eta_from_update(sheet: &Sheet, table: &crate::workbook::Table) -> Option<(Vec<f64>, Source)> {
+/// The cell a class-layout table's weight updates read η from: what the second data row's w1
+/// formula (`=E33-$G$31*X33`) reads besides the table's own cells.
+pub fn eta_reference(sheet: &Sheet, table: &crate::workbook::Table) -> Option<Pos> {
     let w1 = table.pos(WEIGHTS[0], 2)?;
     let formula = sheet.formulas.get(&w1)?;
     formula
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '$'))
         .filter_map(parse_a1)
         .find(|p| !table.cols.values().any(|&c| c == p.col) || p.row < table.header_row)
-        .and_then(|p| sheet.number(p).map(|v| (vec![v], source(sheet, p))))
+}
+
+/// Every labelled value of a sheet: what the label names, the label's cell, the value's cell,
+/// and the direction in which a list of values continues.
+fn labelled(sheet: &Sheet) -> Vec<(Label, Pos, Pos, fn(Pos) -> Pos)> {
+    sheet
+        .texts()
+        .into_iter()
+        .filter_map(|(pos, text)| {
+            let what = label(text)?;
+            let (at, step) = value_of(sheet, pos)?;
+            Some((what, pos, at, step))
+        })
+        .collect()
+}
+
+/// The cells a sheet labels as its learning rate: (label, value).
+pub fn learning_rate_cells(sheet: &Sheet) -> Vec<(Pos, Pos)> {
+    labelled(sheet).into_iter().filter(|(w, ..)| *w == Label::LearningRate).map(|(_, l, v, _)| (l, v)).collect()
 }
 
 /// Turns what the template says, with the command line's overrides, into a run's parameters,

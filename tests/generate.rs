@@ -2,7 +2,7 @@
 
 mod common;
 
-use backprop_sheet::columns::{ALL, Col, WEIGHTS};
+use backprop_sheet::columns::{ALL, Col, Formulas, WEIGHTS};
 use backprop_sheet::engine::rows;
 use backprop_sheet::template::{self, Overrides};
 use backprop_sheet::workbook::find_tables;
@@ -24,7 +24,7 @@ fn default_workbook_holds_every_row_as_formulas_with_the_engines_values() {
         assert!(table.step_col.is_some(), "an iteration column");
         let eta_cell = at("B1");
         assert_eq!(sheet.number(eta_cell), Some(eta));
-        for (k, row) in rows(&params.inputs, eta, params.iterations).enumerate() {
+        for (k, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
             let iteration = k + 1;
             for col in ALL {
                 let pos = table.pos(col, iteration).unwrap();
@@ -54,7 +54,7 @@ fn the_terminal_shows_each_rates_final_error_and_the_path() {
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(stdout.contains(&out.display().to_string()), "{stdout}");
     for eta in &params.learning_rates {
-        let last = rows(&params.inputs, *eta, params.iterations).last().unwrap();
+        let last = rows(&params.inputs, *eta, params.iterations, Formulas::correct()).last().unwrap();
         let line = stdout.lines().find(|l| l.split_whitespace().next() == Some(&eta.to_string())).unwrap_or_else(|| panic!("no line for {eta}:\n{stdout}"));
         assert!(line.contains(&format!("{:.12}", last.get(Col::ETotal))), "{line}");
     }

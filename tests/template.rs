@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use backprop_sheet::columns::Col;
+use backprop_sheet::columns::{Col, Formulas};
 use backprop_sheet::engine::rows;
 use backprop_sheet::template::{self, Overrides};
 use backprop_sheet::workbook::find_tables;
@@ -127,7 +127,7 @@ fn the_class_layout_of_the_corpus_reads_as_a_template() {
     let Some(corpus) = corpus() else { return };
     let (params, _) = template::load(Some(&corpus.join("initial-values-only.xlsx")), &Overrides::default()).unwrap();
     assert_eq!((params.inputs.get(Col::T1), params.inputs.get(Col::T2)), (0.5, 0.5));
-    let first = rows(&params.inputs, params.learning_rates[0], 1).next().unwrap();
+    let first = rows(&params.inputs, params.learning_rates[0], 1, Formulas::correct()).next().unwrap();
     assert_eq!(format!("{:.14e}", first.get(Col::ETotal)), format!("{:.14e}", 0.0141813779378917));
 
     let step = corpus.join("step-column.xlsx");
