@@ -177,6 +177,15 @@ fn half_unit(x: f64, significant: u32) -> f64 {
     0.5 * 10f64.powi(digits(x).1 - significant as i32 + 1)
 }
 
+/// `x` written with `n` significant digits.
+fn round_to(x: f64, n: u32) -> String {
+    if expr::is_error(x) {
+        return expr::ERROR_TEXT.into();
+    }
+    let decimals = (n as i32 - 1 - digits(x).1).max(0) as usize;
+    format!("{x:.decimals$}")
+}
+
 /// A table being checked: where its cells are, and η.
 struct Grid<'a> {
     sheet: &'a Sheet,
@@ -448,6 +457,18 @@ fn diagnose(
             mistakes: v.mistakes.iter().map(|m| m.key).collect(),
             explanation: v.mistakes.iter().map(|m| m.what).collect::<Vec<_>>().join("; and "),
         },
+        // A number typed over a formula's place: say what it should have rounded to.
+        None if grid.table.pos(col, first_iteration).is_some_and(|p| !grid.sheet.formulas.contains_key(&p)) => {
+            let n = digits(first_found).0.min(15);
+            let expected = grid.recompute(col.definition(), first_iteration).map_or(expr::ERROR, |(v, _)| v);
+            Diagnosis {
+                mistakes: vec!["typed-value"],
+                explanation: format!(
+                    "{first_found} is typed, not computed; to the same {n} significant digits the value is {}",
+                    round_to(expected, n)
+                ),
+            }
+        }
         // Filled down without `$`, the update's reference to η slides off the η cell.
         None if WEIGHTS.contains(&col) && grid.eta_cell.is_some() && formula.is_some_and(|f| !f.contains('η')) => Diagnosis {
             mistakes: vec!["relative-eta"],
@@ -519,6 +540,13 @@ mod tests {
         // A formula's cached 0.15 from a program that keeps 17 digits is exact, not "0.15 ± 0.005".
         assert_eq!(half_unit(0.15, 17), 0.0);
         assert!((half_unit(0.15, 10) - 5e-11).abs() < 1e-25);
+    }
+
+    #[test]
+    fn rounding_for_messages() {
+        assert_eq!(round_to(0.5068653163601379, 4), "0.5069");
+        assert_eq!(round_to(0.00022481346, 3), "0.000225");
+        assert_eq!(round_to(12.6, 2), "13");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::columns::Col;
 /// Why a workbook, or a value in it, cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("{file}: no such file. Check the path, or run without --template to use the built-in template.")]
+    #[error("{file}: no such file. Check the path and the spelling of the name.")]
     Missing { file: PathBuf },
     #[error("{file}: cannot be read ({detail}).")]
     Unreadable { file: PathBuf, detail: String },

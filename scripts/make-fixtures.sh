@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Rebuilds the fixtures that need LibreOffice: workbooks written by this project, then opened,
+# edited or recalculated, and saved again by LibreOffice, as a student's copy would be.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q
+bin=target/release/backprop-sheet
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The built-in template with t1 = t2 = 0.5, as a student edits it.
+/usr/bin/python3 scripts/lo.py set templates/backprop-template.xlsx fixtures/template-edited-in-libreoffice.xlsx \
+  'Inputs!B7=0.5' 'Inputs!B8=0.5'
+
+# A generated workbook, recalculated in full and saved by LibreOffice (15-digit values).
+$bin generate -q --learning-rates 0.5,2 --iterations 20 --out "$tmp/g.xlsx"
+/usr/bin/python3 scripts/lo.py recalc "$tmp/g.xlsx" fixtures/generated-saved-by-libreoffice.xlsx "$tmp/g.json"
+
+# One typed slip: a_h1 of iteration 3 (K6; exactly 0.5068653163601379) typed as 0.5068, off in
+# the 4th digit, and a_h2 beside it (M6; exactly 0.5106118765788497) typed correctly as 0.51061.
+# LibreOffice recomputes every cell that reads them.
+$bin generate -q --learning-rates 0.5 --iterations 10 --out "$tmp/s.xlsx"
+/usr/bin/python3 scripts/lo.py set "$tmp/s.xlsx" fixtures/typed-slip.xlsx 'LR 0.5!K6=0.5068' 'LR 0.5!M6=0.51061'
