@@ -156,7 +156,7 @@ fn find_eta(sheet: &Sheet, table: &Table, options: &Options) -> (Option<f64>, Op
 fn eta_from_sheet_name(name: &str) -> Option<f64> {
     let lower = name.trim().to_lowercase();
     let rest = lower.strip_prefix("l.r.").or_else(|| lower.strip_prefix("lr"))?;
-    let rest = rest.trim_start_matches([' ', '_', '=', ':', '-']);
+    let rest = rest.trim_start_matches([' ', '_', '=', ':']);
     rest.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0)
 }
 
