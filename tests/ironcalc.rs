@@ -1,0 +1,136 @@
+//! A real spreadsheet engine in every `cargo test`: IronCalc loads the generated workbook,
+//! recalculates every formula, and its values are compared with the engine's.
+
+mod common;
+
+use backprop_sheet::columns::{ALL, Col, Formulas};
+use backprop_sheet::engine::rows;
+use backprop_sheet::template::{self, Overrides};
+use common::*;
+use ironcalc::base::cell::CellValue;
+
+/// What IronCalc computed, compared with the engine: cells compared, bit-identical cells, and
+/// the largest difference in units in the last place.
+struct Agreement {
+    cells: usize,
+    identical: usize,
+    max_ulps: u64,
+}
+
+fn ulps(a: f64, b: f64) -> u64 {
+    if a == b {
+        return 0;
+    }
+    let key = |x: f64| {
+        let bits = x.to_bits() as i64;
+        if bits < 0 { i64::MIN - bits } else { bits }
+    };
+    key(a).abs_diff(key(b))
+}
+
+/// Generates with `args`, recalculates in IronCalc, possibly after setting each sheet's η to
+/// `new_eta`, and compares every computed cell with the engine at that η.
+fn recalculate(args: &[&str], new_eta: Option<f64>) -> Agreement {
+    let (_dir, out) = generate(args);
+    let over = overrides(args);
+    let (params, _) = template::load(None, &over).unwrap();
+    let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
+    if let Some(eta) = new_eta {
+        for sheet in 1..=params.learning_rates.len() as u32 {
+            model.set_user_input(sheet, 1, 2, eta.to_string()).unwrap();
+        }
+    }
+    model.evaluate();
+    let mut agreement = Agreement { cells: 0, identical: 0, max_ulps: 0 };
+    for (k, &eta) in params.learning_rates.iter().enumerate() {
+        let eta = new_eta.unwrap_or(eta);
+        for (i, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
+            for col in ALL {
+                if i == 0 && col.is_input() {
+                    continue;
+                }
+                let (r, c) = (4 + i as i32, 2 + col.index() as i32);
+                let got = model.get_cell_value_by_index(1 + k as u32, r, c).unwrap();
+                let want = row.get(col);
+                agreement.cells += 1;
+                match got {
+                    CellValue::Number(x) => {
+                        let d = ulps(x, want);
+                        assert!(d <= 4, "sheet {} row {r} col {c} ({col:?}): IronCalc {x:e}, engine {want:e}: {d} ulps", k + 1);
+                        if d > 0 { eprintln!("DIFF sheet {} row {r} {col:?}: ironcalc {x:e} engine {want:e}", k + 1); }
+                        agreement.identical += (d == 0) as usize;
+                        agreement.max_ulps = agreement.max_ulps.max(d);
+                    }
+                    CellValue::String(e) if backprop_sheet::expr::is_error(want) => {
+                        assert!(e.starts_with('#'), "{e}");
+                        agreement.identical += 1;
+                    }
+                    other => panic!("sheet {} row {r} col {c} ({col:?}): IronCalc {other:?}, engine {want:e}", k + 1),
+                }
+            }
+        }
+    }
+    agreement
+}
+
+/// E1, E2 and E_total as IronCalc computes them, with `x^2` as `x.powf(2.0)`; None elsewhere.
+fn squared_with_pow(row: &backprop_sheet::engine::Row, col: Col) -> Option<f64> {
+    let e1 = 0.5 * (row.get(Col::T1) - row.get(Col::AO1)).powf(2.0);
+    let e2 = 0.5 * (row.get(Col::T2) - row.get(Col::AO2)).powf(2.0);
+    match col {
+        Col::E1 => Some(e1),
+        Col::E2 => Some(e2),
+        Col::ETotal => Some(e1 + e2),
+        _ => None,
+    }
+}
+
+/// The overrides that `args` passes on the command line, to compute the same run in the test.
+fn overrides(args: &[&str]) -> Overrides {
+    let mut over = Overrides::default();
+    for pair in args.windows(2) {
+        match pair[0] {
+            "--iterations" => over.iterations = Some(pair[1].parse().unwrap()),
+            "--learning-rates" => over.learning_rates = Some(pair[1].split(',').map(|x| x.parse().unwrap()).collect()),
+            "--set" => {
+                let (name, value) = pair[1].split_once('=').unwrap();
+                over.set.push((Col::from_name(name).unwrap(), value.parse().unwrap()));
+            }
+            _ => {}
+        }
+    }
+    over
+}
+
+fn report(case: &str, a: &Agreement) {
+    println!(
+        "IronCalc {case}: {} cells, {} bit-identical ({:.3}%), largest difference {} ulp",
+        a.cells,
+        a.identical,
+        100.0 * a.identical as f64 / a.cells as f64,
+        a.max_ulps
+    );
+}
+
+#[test]
+fn ironcalc_recalculates_the_default_workbook_to_the_engines_values() {
+    let a = recalculate(&[], None);
+    report("default 6 x 100", &a);
+    assert_eq!(a.cells, 6 * (100 * 31 - 12));
+}
+
+#[test]
+fn ironcalc_recalculates_a_large_learning_rate_and_other_targets() {
+    let a = recalculate(&["--learning-rates", "10", "--iterations", "500"], None);
+    report("η = 10 x 500", &a);
+    let b = recalculate(&["--learning-rates", "2", "--set", "t1=0.5", "--set", "t2=0.5"], None);
+    report("t = 0.5/0.5, η = 2", &b);
+}
+
+#[test]
+fn changing_eta_in_the_spreadsheet_recomputes_the_sheet() {
+    // Every sheet's η set to 0.3 in IronCalc: the recalculated cells are the engine's at 0.3.
+    let a = recalculate(&["--iterations", "50"], Some(0.3));
+    report("η changed to 0.3", &a);
+    assert_eq!(a.cells, 6 * (50 * 31 - 12));
+}
