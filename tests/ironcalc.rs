@@ -17,17 +17,6 @@ struct Agreement {
     max_ulps: u64,
 }
 
-fn ulps(a: f64, b: f64) -> u64 {
-    if a == b {
-        return 0;
-    }
-    let key = |x: f64| {
-        let bits = x.to_bits() as i64;
-        if bits < 0 { i64::MIN - bits } else { bits }
-    };
-    key(a).abs_diff(key(b))
-}
-
 /// Generates with `args`, recalculates in IronCalc, possibly after setting each sheet's η to
 /// `new_eta`, and compares every computed cell with the engine at that η.
 fn recalculate(args: &[&str], new_eta: Option<f64>) -> Agreement {
@@ -71,18 +60,6 @@ fn recalculate(args: &[&str], new_eta: Option<f64>) -> Agreement {
         }
     }
     agreement
-}
-
-/// E1, E2 and E_total as IronCalc computes them, with `x^2` as `x.powf(2.0)`; None elsewhere.
-fn squared_with_pow(row: &backprop_sheet::engine::Row, col: Col) -> Option<f64> {
-    let e1 = 0.5 * (row.get(Col::T1) - row.get(Col::AO1)).powf(2.0);
-    let e2 = 0.5 * (row.get(Col::T2) - row.get(Col::AO2)).powf(2.0);
-    match col {
-        Col::E1 => Some(e1),
-        Col::E2 => Some(e2),
-        Col::ETotal => Some(e1 + e2),
-        _ => None,
-    }
 }
 
 /// The overrides that `args` passes on the command line, to compute the same run in the test.

@@ -55,3 +55,27 @@ pub fn corpus() -> Option<PathBuf> {
         None
     }
 }
+
+/// How many doubles lie between `a` and `b`: units in the last place.
+pub fn ulps(a: f64, b: f64) -> u64 {
+    let key = |x: f64| {
+        let bits = x.to_bits() as i64;
+        if bits < 0 { i64::MIN - bits } else { bits }
+    };
+    key(a).abs_diff(key(b))
+}
+
+/// E1, E2 and E_total with `x^2` computed as `x.powf(2.0)` (libm's pow, which spreadsheet
+/// engines other than Excel use), from a row's own values; None for other columns. pow can miss
+/// the correctly rounded x*x that Excel gives by one ulp, and these are the only cells it reaches.
+pub fn squared_with_pow(row: &backprop_sheet::engine::Row, col: backprop_sheet::columns::Col) -> Option<f64> {
+    use backprop_sheet::columns::Col;
+    let e1 = 0.5 * (row.get(Col::T1) - row.get(Col::AO1)).powf(2.0);
+    let e2 = 0.5 * (row.get(Col::T2) - row.get(Col::AO2)).powf(2.0);
+    match col {
+        Col::E1 => Some(e1),
+        Col::E2 => Some(e2),
+        Col::ETotal => Some(e1 + e2),
+        _ => None,
+    }
+}
