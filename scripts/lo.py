@@ -4,6 +4,7 @@
     lo.py recalc IN.xlsx OUT.xlsx VALUES.json   full recalculation, every formula cell's double
                                                 (repr: round-trips exactly) to JSON, saved as xlsx
     lo.py set IN.xlsx OUT.xlsx 'Sheet!B5=0.5'.. change cells as a person would, save as xlsx
+    lo.py pdf IN.xlsx OUT.pdf SHEET [RANGE]     print one sheet (its print area, or RANGE) on one page
 
 Runs with Debian's /usr/bin/python3 (package python3-uno) and its own throw-away profile, in
 which LibreOffice is told to recalculate OOXML files on load (its default keeps cached values).
@@ -126,6 +127,22 @@ def main(argv):
                 sheet_name, cell = target.split("!")
                 doc.Sheets.getByName(sheet_name).getCellRangeByName(cell).setValue(float(value))
             office.save_xlsx(doc, argv[3])
+        elif cmd == "pdf":
+            sheet_name = argv[4]
+            sheet = doc.Sheets.getByName(sheet_name)
+            doc.getCurrentController().setActiveSheet(sheet)
+            for other in doc.Sheets:
+                if other.Name != sheet_name:
+                    other.IsVisible = False  # not printed; its cells still feed this sheet
+            if len(argv) > 5:
+                sheet.setPrintAreas((sheet.getCellRangeByName(argv[5]).RangeAddress,))
+            style = doc.StyleFamilies.getByName("PageStyles").getByName(sheet.PageStyle)
+            style.IsLandscape = True
+            style.Width, style.Height = 29700, 21000
+            style.ScaleToPagesX, style.ScaleToPagesY = 1, 1
+            style.HeaderIsOn = style.FooterIsOn = False
+            url = uno.systemPathToFileUrl(os.path.abspath(argv[3]))
+            doc.storeToURL(url, (prop("FilterName", "calc_pdf_Export"),))
         else:
             raise SystemExit(__doc__)
         doc.close(True)

@@ -120,6 +120,7 @@ struct Formats {
     header: Format,
     iteration: Format,
     input: Format,
+    eta: Format,
     value: Format,
     gradient: Format,
     percent: Format,
@@ -139,6 +140,7 @@ impl Formats {
                 .set_background_color(Color::RGB(0xDDEBF7)),
             iteration: Format::new().set_num_format("0").set_align(FormatAlign::Center),
             input: value.clone().set_background_color(Color::RGB(0xFFF2CC)),
+            eta: Format::new().set_bold().set_background_color(Color::RGB(0xFFF2CC)).set_align(FormatAlign::Center),
             value,
             gradient: Format::new().set_num_format("0.000E+00"),
             percent: Format::new().set_num_format("0.00%"),
@@ -210,12 +212,12 @@ fn write_rate_sheet(
     let (params, eta, values_only) = (job.params, job.eta, job.values_only);
     let name = sheet_name(eta);
     sheet.set_name(&name)?;
-    sheet.write_string_with_format(ETA_ROW, 0, "η (learning rate)", &formats.label)?;
-    sheet.write_number_with_format(ETA_ROW, ETA_COL, eta, &formats.input)?;
+    sheet.write_string_with_format(ETA_ROW, 0, "η =", &formats.label)?;
+    sheet.write_number_with_format(ETA_ROW, ETA_COL, eta, &formats.eta)?;
     let note = if values_only {
-        "Values only: this sheet holds numbers, not formulas."
+        "learning rate. Values only: this sheet holds numbers, not formulas."
     } else {
-        "Every cell below is a formula: change η or a yellow input and the sheet recomputes."
+        "learning rate. Every cell below is a formula: change η or a yellow input and the sheet recomputes. The loss chart is to the right of the table."
     };
     sheet.write_string(ETA_ROW, ETA_COL + 1, note)?;
 
@@ -259,7 +261,7 @@ fn write_rate_sheet(
         .set_values((name.as_str(), sheet_row(1), table_col(Col::ETotal), last, table_col(Col::ETotal)))
         .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
     chart.title().set_name(&format!("E_total by iteration, η = {eta}"));
-    chart.x_axis().set_name("iteration").set_min(1).set_max(iterations.max(2) as f64);
+    chart.x_axis().set_name("iteration").set_min(0).set_max(iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
@@ -341,7 +343,7 @@ fn write_summary(
         let cell = |row: u32, col: u16| format!("{sheet_ref}${}${}", column_number_to_name(col), row + 1);
         let last_row = sheet_row(params.iterations);
         let links = [
-            (cell(ETA_ROW, ETA_COL), s.eta, &formats.value),
+            (cell(ETA_ROW, ETA_COL), s.eta, &formats.eta),
             (cell(sheet_row(1), table_col(Col::ETotal)), s.first_error, &formats.value),
             (cell(last_row, table_col(Col::ETotal)), s.final_error, &formats.value),
         ];
@@ -388,6 +390,8 @@ fn write_summary(
         r += 1;
     }
     sheet.write_string(r, 0, "t1, t2, i1, i2 stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.")?;
+    // One landscape page: the tables, the chart (about eight columns wide) and the derivation.
+    sheet.set_print_area(0, 0, r, left + 8)?;
     sheet.set_landscape();
     sheet.set_print_fit_to_pages(1, 1);
     Ok(())
@@ -407,7 +411,7 @@ fn overlay_chart(params: &Params, summaries: &[RateSummary]) -> Chart {
             .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[k % PALETTE.len()])).set_width(2.25));
     }
     chart.title().set_name("E_total by iteration, one curve per learning rate");
-    chart.x_axis().set_name("iteration").set_min(1).set_max(params.iterations.max(2) as f64);
+    chart.x_axis().set_name("iteration").set_min(0).set_max(params.iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_position(ChartLegendPosition::Right);
     chart.set_width(760).set_height(420);
