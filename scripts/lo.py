@@ -80,6 +80,10 @@ class Office:
         subprocess.run(["rm", "-rf", self.profile])
 
 
+def address(a):
+    return a.StartColumn, a.StartRow, a.EndColumn, a.EndRow
+
+
 def column_name(n):
     s = ""
     n += 1
@@ -128,21 +132,19 @@ def main(argv):
                 doc.Sheets.getByName(sheet_name).getCellRangeByName(cell).setValue(float(value))
             office.save_xlsx(doc, argv[3])
         elif cmd == "pdf":
-            sheet_name = argv[4]
-            sheet = doc.Sheets.getByName(sheet_name)
-            doc.getCurrentController().setActiveSheet(sheet)
-            for other in doc.Sheets:
-                if other.Name != sheet_name:
-                    other.IsVisible = False  # not printed; its cells still feed this sheet
+            sheet = doc.Sheets.getByName(argv[4])
             if len(argv) > 5:
-                sheet.setPrintAreas((sheet.getCellRangeByName(argv[5]).RangeAddress,))
+                area = sheet.getCellRangeByName(argv[5])
+            else:
+                area = sheet.getCellRangeByPosition(*address(sheet.getPrintAreas()[0]))
             style = doc.StyleFamilies.getByName("PageStyles").getByName(sheet.PageStyle)
             style.IsLandscape = True
             style.Width, style.Height = 29700, 21000
             style.ScaleToPagesX, style.ScaleToPagesY = 1, 1
             style.HeaderIsOn = style.FooterIsOn = False
             url = uno.systemPathToFileUrl(os.path.abspath(argv[3]))
-            doc.storeToURL(url, (prop("FilterName", "calc_pdf_Export"),))
+            data = uno.Any("[]com.sun.star.beans.PropertyValue", (prop("Selection", area),))
+            doc.storeToURL(url, (prop("FilterName", "calc_pdf_Export"), prop("FilterData", data)))
         else:
             raise SystemExit(__doc__)
         doc.close(True)

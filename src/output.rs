@@ -73,7 +73,14 @@ pub fn write_atomically<T, E: std::fmt::Display>(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new().prefix(".backprop-sheet-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    // Created as an ordinary file would be (0666 less the umask), not private like a temp file.
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o666);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".backprop-sheet-")
+        .suffix(".tmp")
+        .permissions(mode)
+        .tempfile_in(dir)
+        .map_err(io)?;
     set_pending(Some(tmp.path().to_path_buf()));
     let result = write(tmp.as_file_mut());
     let done = match result {
@@ -130,6 +137,8 @@ mod tests {
         })
         .unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"new");
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
+        assert_eq!(mode & 0o044, 0o044, "readable by others, like any file the user makes: {mode:o}");
     }
 
     #[test]
