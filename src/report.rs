@@ -38,6 +38,47 @@ pub struct RateSummary {
     pub final_error: f64,
     /// The first iteration (1-based) whose row holds a spreadsheet error (`#NUM!`).
     pub diverged_at: Option<usize>,
+    /// E_total at each of the [`Curve`]'s iterations: what the charts plot.
+    pub curve: Vec<f64>,
+}
+
+/// The iterations the charts plot: every one up to [`CURVE_POINTS`], else evenly spaced ones and
+/// the last. The charts read them from a table on the Summary sheet rather than from whole
+/// columns: a chart of a million points helps no one, and a spreadsheet library caches each
+/// point of a chart's range in memory when it saves.
+pub struct Curve {
+    step: usize,
+    iterations: usize,
+}
+
+/// The most points a chart's curve has (one more when the last iteration falls between steps).
+pub const CURVE_POINTS: usize = 1000;
+
+/// Where the curve table sits on the Summary sheet: right of the printed page.
+const CURVE_TOP: u32 = 3;
+const CURVE_LEFT: u16 = 13;
+
+impl Curve {
+    pub fn new(iterations: usize) -> Curve {
+        Curve { step: iterations.div_ceil(CURVE_POINTS).max(1), iterations }
+    }
+
+    pub fn includes(&self, iteration: usize) -> bool {
+        (iteration - 1) % self.step == 0 || iteration == self.iterations
+    }
+
+    pub fn iterations(&self) -> impl Iterator<Item = usize> + '_ {
+        (1..=self.iterations).filter(|&i| self.includes(i))
+    }
+
+    pub fn len(&self) -> usize {
+        self.iterations().count()
+    }
+
+    /// The chart range of one column of the table on the Summary sheet.
+    fn range(&self, column: u16) -> (&'static str, u32, u16, u32, u16) {
+        ("Summary", CURVE_TOP + 1, column, CURVE_TOP + self.len() as u32, column)
+    }
 }
 
 pub fn sheet_name(eta: f64) -> String {
@@ -180,13 +221,16 @@ pub fn write<W: Write + Seek + Send>(
     let texts: Vec<FormulaText> = ALL.iter().map(|&c| FormulaText::new(formulas.get(c))).collect();
     workbook.add_worksheet().set_name("Summary")?;
 
+    let curve = Curve::new(params.iterations);
     let mut summaries = Vec::with_capacity(params.learning_rates.len());
-    for &eta in &params.learning_rates {
+    for (index, &eta) in params.learning_rates.iter().enumerate() {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
-        let sheet_job = SheetJob { params, eta, values_only: options.values_only, formulas: &formulas, texts: &texts };
+        let sheet_job = SheetJob { params, curve: &curve, index, eta, values_only: options.values_only, formulas: &formulas, texts: &texts };
         summaries.push(write_rate_sheet(sheet, &sheet_job, &formats, &mut progress)?);
     }
-    write_summary(workbook.worksheet_from_index(0)?, params, &formulas, options.mistake, &summaries, &formats)?;
+    let summary = workbook.worksheet_from_index(0)?;
+    write_summary(summary, params, &formulas, options.mistake, &summaries, &formats)?;
+    write_curves(summary, &curve, &summaries, &formats)?;
     workbook.save_to_writer(out)?;
     Ok(summaries)
 }
@@ -194,6 +238,9 @@ pub fn write<W: Write + Seek + Send>(
 /// One learning rate's sheet: what to compute and the formula texts to write.
 struct SheetJob<'a> {
     params: &'a Params,
+    curve: &'a Curve,
+    /// The sheet's position among the learning rates: its column in the curve table.
+    index: usize,
     eta: f64,
     values_only: bool,
     formulas: &'a Formulas,
@@ -232,7 +279,7 @@ fn write_rate_sheet(
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
 
-    let mut summary = RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None };
+    let mut summary = RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None, curve: Vec::new() };
     let mut text = String::new();
     let mut iterations = 0;
     for (k, row) in rows(&params.inputs, eta, params.iterations, job.formulas).enumerate() {
@@ -251,18 +298,17 @@ fn write_rate_sheet(
                 sheet.write_formula(r, table_col(col), formula)?;
             }
         }
-        record(&mut summary, iteration, &row);
+        record(&mut summary, job.curve, iteration, &row);
         iterations = iteration;
         progress(1);
     }
 
-    let last = sheet_row(iterations);
     let mut chart = Chart::new(ChartType::ScatterStraight);
     chart
         .add_series()
         .set_name("E_total")
-        .set_categories((name.as_str(), sheet_row(1), 0, last, 0))
-        .set_values((name.as_str(), sheet_row(1), table_col(Col::ETotal), last, table_col(Col::ETotal)))
+        .set_categories(job.curve.range(CURVE_LEFT))
+        .set_values(job.curve.range(CURVE_LEFT + 1 + job.index as u16))
         .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
     chart.title().set_name(&format!("E_total by iteration, η = {eta}"));
     chart.x_axis().set_name("iteration").set_min(0).set_max(iterations.max(2) as f64);
@@ -286,11 +332,14 @@ fn write_value(sheet: &mut Worksheet, row: u32, col: u16, value: f64, format: Op
     Ok(())
 }
 
-fn record(summary: &mut RateSummary, iteration: usize, row: &Row) {
+fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row) {
     if iteration == 1 {
         summary.first_error = row.get(Col::ETotal);
     }
     summary.final_error = row.get(Col::ETotal);
+    if curve.includes(iteration) {
+        summary.curve.push(row.get(Col::ETotal));
+    }
     if summary.diverged_at.is_none() && row.0.iter().any(|v| expr::is_error(*v)) {
         summary.diverged_at = Some(iteration);
     }
@@ -382,7 +431,7 @@ fn write_summary(
     sheet.set_column_width(left + 1, 22)?;
 
     let chart_row = top + 2 + summaries.len().max(6) as u32;
-    sheet.insert_chart(chart_row, left, &overlay_chart(params, summaries))?;
+    sheet.insert_chart(chart_row, left, &overlay_chart(params.iterations, summaries))?;
 
     // The derivation, generated from the very definitions the cells use.
     let mut r = chart_row + 22;
@@ -403,23 +452,49 @@ fn write_summary(
     Ok(())
 }
 
-fn overlay_chart(params: &Params, summaries: &[RateSummary]) -> Chart {
+fn overlay_chart(iterations: usize, summaries: &[RateSummary]) -> Chart {
+    let curve = Curve::new(iterations);
     let mut chart = Chart::new(ChartType::ScatterStraight);
-    let first = sheet_row(1);
-    let last = sheet_row(params.iterations);
     for (k, s) in summaries.iter().enumerate() {
-        let name = sheet_name(s.eta);
         chart
             .add_series()
             .set_name(&format!("η = {}", s.eta))
-            .set_categories((name.as_str(), first, 0, last, 0))
-            .set_values((name.as_str(), first, table_col(Col::ETotal), last, table_col(Col::ETotal)))
+            .set_categories(curve.range(CURVE_LEFT))
+            .set_values(curve.range(CURVE_LEFT + 1 + k as u16))
             .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[k % PALETTE.len()])).set_width(2.25));
     }
     chart.title().set_name("E_total by iteration, one curve per learning rate");
-    chart.x_axis().set_name("iteration").set_min(0).set_max(params.iterations.max(2) as f64);
+    chart.x_axis().set_name("iteration").set_min(0).set_max(iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_position(ChartLegendPosition::Right);
     chart.set_width(760).set_height(420);
     chart
+}
+
+/// The table the charts plot: iteration, then E_total of each learning rate, each value a link
+/// to its sheet's cell (so it follows a change of η there) carrying the engine's value.
+fn write_curves(sheet: &mut Worksheet, curve: &Curve, summaries: &[RateSummary], formats: &Formats) -> Result<(), XlsxError> {
+    let title = match curve.step {
+        1 => "E_total by iteration (the charts plot this)".to_string(),
+        n => format!("E_total at every {n}th iteration and the last (the charts plot this)"),
+    };
+    sheet.write_string_with_format(CURVE_TOP - 1, CURVE_LEFT, title, &formats.label)?;
+    sheet.write_string_with_format(CURVE_TOP, CURVE_LEFT, "iteration", &formats.header)?;
+    sheet.set_column_width(CURVE_LEFT, 10)?;
+    for (k, s) in summaries.iter().enumerate() {
+        let c = CURVE_LEFT + 1 + k as u16;
+        sheet.write_string_with_format(CURVE_TOP, c, format!("η = {}", s.eta), &formats.header)?;
+        sheet.set_column_width(c, 12)?;
+    }
+    let column = column_number_to_name(table_col(Col::ETotal));
+    for (j, iteration) in curve.iterations().enumerate() {
+        let r = CURVE_TOP + 1 + j as u32;
+        sheet.write_number_with_format(r, CURVE_LEFT, iteration as f64, &formats.iteration)?;
+        for (k, s) in summaries.iter().enumerate() {
+            let link = format!("='{}'!${column}${}", sheet_name(s.eta), sheet_row(iteration) + 1);
+            let f = rust_xlsxwriter::Formula::new(link).set_result(shortest(s.curve[j]));
+            sheet.write_formula_with_format(r, CURVE_LEFT + 1 + k as u16, f, &formats.value)?;
+        }
+    }
+    Ok(())
 }

@@ -111,7 +111,38 @@ fn the_summary_links_each_rate_and_explains_the_formulas() {
         assert!(texts.iter().any(|t| t.starts_with(&format!("{} = ", col.header()))), "derivation of {col:?}");
     }
     let links: Vec<&String> = summary.formulas.values().filter(|f| f.contains("'LR 0.5'!")).collect();
-    assert_eq!(links.len(), 3, "η, first and final E_total of LR 0.5: {links:?}");
+    assert_eq!(links.len(), 3 + 10, "η, first and final E_total of LR 0.5, and its curve: {links:?}");
+}
+
+#[test]
+fn the_charts_plot_a_curve_table_of_at_most_a_thousand_points() {
+    let (_d, out) = generate(&["--iterations", "2500", "--learning-rates", "0.5,2"]);
+    let book = read(&out);
+    let summary = sheet(&book, "Summary");
+    let (params, _) = template::load(None, &Overrides { learning_rates: Some(vec![0.5, 2.0]), iterations: Some(2500), ..Overrides::default() }).unwrap();
+    let e_total: Vec<Vec<f64>> = params
+        .learning_rates
+        .iter()
+        .map(|&eta| rows(&params.inputs, eta, 2500, Formulas::correct()).map(|r| r.get(Col::ETotal)).collect())
+        .collect();
+    // The table: iteration in column N from row 5, then one column per learning rate.
+    let mut iterations = Vec::new();
+    let mut row = 4;
+    while let Some(i) = summary.number(backprop_sheet::workbook::Pos { row, col: 13 }) {
+        iterations.push(i as usize);
+        for (k, &eta) in params.learning_rates.iter().enumerate() {
+            let pos = backprop_sheet::workbook::Pos { row, col: 14 + k as u32 };
+            assert_eq!(summary.number(pos), Some(e_total[k][i as usize - 1]), "curve of η = {eta} at iteration {i}");
+            assert!(summary.formulas[&pos].contains(&format!("'LR {eta}'!$X${}", i as usize + 3)), "{}", summary.formulas[&pos]);
+        }
+        row += 1;
+    }
+    assert_eq!(iterations.first(), Some(&1));
+    assert_eq!(iterations.last(), Some(&2500), "the last iteration is always plotted");
+    assert!(iterations.len() <= 1001, "{} points", iterations.len());
+    assert!(iterations.windows(2).all(|w| w[1] - w[0] <= 3), "evenly spaced");
+    let chart = parts(&out).into_iter().filter(|p| p.starts_with("xl/charts/chart")).count();
+    assert_eq!(chart, 3);
 }
 
 #[test]
