@@ -136,10 +136,18 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
     let (params, found) = template::load(args.template.as_deref(), &over)?;
     let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
     output::check_destination(&args.out, args.force, &protect)?;
+    let bar = progress_bar((params.iterations * params.learning_rates.len()) as u64, args.quiet);
     let summaries = output::write_atomically(&args.out, args.force, |f| {
         let options = report::Options { values_only: args.values_only, mistake: args.mistake };
-        report::write(&params, options, std::io::BufWriter::new(f), |_| {})
+        report::write(&params, options, std::io::BufWriter::new(f), |rows| {
+            if let Some(bar) = &bar {
+                bar.inc(rows as u64);
+            }
+        })
     })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     if !args.quiet {
         print_summary(args.template.as_deref(), &found, &over, &summaries, params.iterations, &args.out);
     }
@@ -168,6 +176,22 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         print!("{}", crate::check::render(&report));
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Rows below which a run is too short to need a progress bar (about a second).
+const PROGRESS_ROWS: u64 = 200_000;
+
+/// A progress bar on stderr, for long runs and only when a person is watching it.
+fn progress_bar(rows: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || rows < PROGRESS_ROWS || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(rows);
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} rows, {eta} left")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
 }
 
 fn print_summary(template: Option<&Path>, found: &template::Found, over: &Overrides, summaries: &[RateSummary], iterations: usize, out: &Path) {

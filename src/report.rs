@@ -27,6 +27,10 @@ const FIRST_COL: u16 = 1;
 /// The most iterations that fit in one sheet below the rows above the table.
 pub const MAX_ITERATIONS: usize = EXCEL_MAX_ROWS - HEADER_ROW as usize - 1;
 
+/// Past this many rows in all, the package may pass 4 GB (about 880 compressed bytes a row) and
+/// needs ZIP64; below it, a plain zip stays readable by the widest range of programs.
+const ZIP64_ROWS: usize = 2_000_000;
+
 /// Okabe–Ito colours: distinct for readers with colour-blindness, and in print.
 const PALETTE: [u32; 8] = [0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0x000000, 0xF0E442];
 
@@ -216,6 +220,7 @@ pub fn write<W: Write + Seek + Send>(
     // Deflate was nearly half of the run at the default level 6; level 1 is several times faster
     // for a file about a third larger, and a workbook of this size opens no slower.
     workbook.set_zip_compression_level(1);
+    workbook.use_zip_large_file(params.iterations * params.learning_rates.len() > ZIP64_ROWS);
     let formats = Formats::new();
     let formulas = options.mistake.map_or_else(|| Formulas::correct().clone(), Mistake::formulas);
     let texts: Vec<FormulaText> = ALL.iter().map(|&c| FormulaText::new(formulas.get(c))).collect();

@@ -191,3 +191,11 @@ fn a_file_without_a_table_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
 }
+
+#[test]
+fn the_readme_lists_every_known_mistake() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for m in CATALOGUE {
+        assert!(readme.contains(&format!("| `{}` |", m.key)), "README lacks mistake {}", m.key);
+    }
+}
