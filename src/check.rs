@@ -486,6 +486,16 @@ fn diagnose(
     }
 }
 
+/// Reads `bytes` as a workbook someone handed in, through every reader such a file meets (the
+/// template reader and the checker), and drops the results: what the fuzz target and the mutation
+/// tests drive. Errors are expected; a panic is a bug.
+pub fn read_untrusted(bytes: &[u8]) {
+    if let Ok(book) = Workbook::from_bytes(std::path::Path::new("untrusted.xlsx"), bytes) {
+        let _ = crate::template::read(&book);
+        let _ = render(&check(&book, &Options::default()));
+    }
+}
+
 /// The report as a person reads it.
 pub fn render(report: &Report) -> String {
     use std::fmt::Write;

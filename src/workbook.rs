@@ -22,9 +22,21 @@ pub enum InputError {
     BadSheet { file: PathBuf, sheet: String, detail: String },
     #[error("{file}: {what}.")]
     Content { file: PathBuf, what: String },
+    #[error("{file}: {what}. This tool reads workbooks whose parts unpack to at most {limit} MB; a hand-made workbook is far smaller.")]
+    TooLarge { file: PathBuf, what: String, limit: u64 },
     #[error("{0}")]
     Usage(String),
 }
+
+/// The most a workbook's parts may unpack to, in all. A class workbook is a few megabytes; the
+/// bound keeps a zip bomb (a tiny file that unpacks to gigabytes) from taking all memory, since
+/// the sheets are read whole.
+pub const MAX_UNPACKED: u64 = 512 << 20;
+
+/// The most a single part larger than [`RATIO_FROM`] may unpack to per byte packed: real sheets
+/// pack 3 to 10 times, zip bombs a thousand times. Smaller parts may pack as well as they like.
+const MAX_RATIO: u64 = 200;
+const RATIO_FROM: u64 = 64 << 20;
 
 /// A cell's position, 0-based, and its A1 name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -133,6 +145,11 @@ pub struct Workbook {
 impl Workbook {
     pub fn open(path: &Path) -> Result<Workbook, InputError> {
         let file = path.to_path_buf();
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_UNPACKED {
+            let what = format!("the file is {} MB", size >> 20);
+            return Err(InputError::TooLarge { file, what, limit: MAX_UNPACKED >> 20 });
+        }
         let bytes = std::fs::read(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => InputError::Missing { file: file.clone() },
             _ => InputError::Unreadable { file: file.clone(), detail: e.to_string() },
@@ -147,11 +164,51 @@ impl Workbook {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
             return Err(InputError::NotXlsx { file, detail: detail.into() });
         }
-        let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-            .map_err(|e| InputError::NotXlsx { file: file.clone(), detail: e.to_string() })?;
-        let sheets = read_sheets(&mut xlsx, &file)?;
+        check_unpacked_size(&file, bytes)?;
+        // The xlsx reader is not ours: should it panic on some malformed part, that is a file
+        // that cannot be read, not a crash.
+        let read = contained(|| {
+            let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+                .map_err(|e| InputError::NotXlsx { file: file.clone(), detail: e.to_string() })?;
+            read_sheets(&mut xlsx, &file)
+        });
+        let sheets = read.unwrap_or_else(|| {
+            Err(InputError::Unreadable { file: file.clone(), detail: "its contents are malformed".into() })
+        })?;
         Ok(Workbook { file, sheets })
     }
+}
+
+/// Refuses a package whose parts would unpack to more than [`MAX_UNPACKED`], or that packs
+/// suspiciously well, before anything is unpacked.
+fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(), InputError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| InputError::NotXlsx { file: file.to_path_buf(), detail: e.to_string() })?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else { continue };
+        let (packed, unpacked) = (entry.compressed_size(), entry.size());
+        total = total.saturating_add(unpacked);
+        if unpacked > RATIO_FROM && unpacked / packed.max(1) > MAX_RATIO {
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            let what = format!("part {name} unpacks {} MB from {} KB, as a zip bomb does", unpacked >> 20, packed >> 10);
+            return Err(InputError::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
+        }
+    }
+    if total > MAX_UNPACKED {
+        let what = format!("its parts unpack to {} MB", total >> 20);
+        return Err(InputError::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
+    }
+    Ok(())
+}
+
+/// Runs `f`, turning a panic inside it into None, without the panic's message on stderr.
+fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+    std::panic::set_hook(hook);
+    result
 }
 
 fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sheet>, InputError> {
@@ -226,9 +283,18 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
         }
         let first = cols.values().min().copied().unwrap_or(0);
         let step_col = steps.get(&header_row).and_then(|cs| cs.iter().copied().filter(|&c| c < first).max());
+        // The first row is typed numbers; later rows may hold a spreadsheet's errors where the
+        // run diverged, and still belong to the table.
         let mut rows = Vec::new();
         let mut r = header_row + 1;
-        while crate::columns::INPUTS.iter().all(|c| sheet.number(Pos { row: r, col: cols[c] }).is_some()) {
+        let filled = |r: u32, first: bool| {
+            crate::columns::INPUTS.iter().all(|c| match sheet.value(Pos { row: r, col: cols[c] }) {
+                Some(Data::Error(_)) => !first,
+                Some(d) => number(d).is_some(),
+                None => false,
+            })
+        };
+        while filled(r, rows.is_empty()) {
             rows.push(r);
             r += 1;
         }

@@ -1,0 +1,308 @@
+//! Never lose the user's work, never panic on what a user hands in: interrupted and refused
+//! writes, divergence, hostile files, and mutated workbooks.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use backprop_sheet::check::{self, Options};
+use backprop_sheet::columns::{ALL, Col, Formulas};
+use backprop_sheet::engine::rows;
+use backprop_sheet::template::{self, Overrides};
+use backprop_sheet::workbook::{Workbook, find_tables};
+use calamine::Data;
+use common::*;
+
+fn files_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+}
+
+fn stderr(out: &Output) -> String {
+    let s = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!s.contains("panicked"), "{s}");
+    s
+}
+
+#[test]
+fn ctrl_c_leaves_no_output_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.xlsx");
+    let exe = assert_cmd::cargo::cargo_bin("backprop-sheet");
+    let mut child = Command::new(exe)
+        .args(["generate", "--iterations", "1000000", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary file exists: the run is under way.
+    let start = Instant::now();
+    while files_in(dir.path()).is_empty() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted"));
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "nothing left behind");
+}
+
+#[test]
+fn an_existing_file_and_the_input_itself_are_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let existing = dir.path().join("mine.xlsx");
+    std::fs::write(&existing, b"a student's work").unwrap();
+    let out = bin().args(["generate", "--out"]).arg(&existing).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists") && stderr(&out).contains("--force"));
+    assert_eq!(std::fs::read(&existing).unwrap(), b"a student's work");
+
+    let template = dir.path().join("template.xlsx");
+    bin().args(["template", "--out"]).arg(&template).assert().success();
+    let before = std::fs::read(&template).unwrap();
+    let link = dir.path().join("link.xlsx");
+    std::os::unix::fs::symlink(&template, &link).unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let spellings: [PathBuf; 3] = [template.clone(), link, dir.path().join("sub/../template.xlsx")];
+    for out_path in &spellings {
+        let out = bin().args(["generate", "--force", "--template"]).arg(&template).arg("--out").arg(out_path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out_path:?}");
+        assert!(stderr(&out).contains("the template itself"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(&template).unwrap(), before, "the template is untouched");
+    let mut left = files_in(dir.path());
+    left.sort();
+    assert_eq!(left, ["link.xlsx", "mine.xlsx", "sub", "template.xlsx"]);
+}
+
+/// Runs `generate` with `args`, and checks every cell against the engine, errors included.
+fn diverging(args: &[&str], over: Overrides) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d.xlsx");
+    let output = bin().arg("generate").arg("--out").arg(&out).args(args).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (params, _) = template::load(None, &over).unwrap();
+    let book = read(&out);
+    let mut errors = 0;
+    for (sheet, &eta) in book.sheets[1..].iter().zip(&params.learning_rates) {
+        let table = &find_tables(sheet)[0];
+        for (k, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
+            for col in ALL {
+                let cell = sheet.value(table.pos(col, k + 1).unwrap());
+                if backprop_sheet::expr::is_error(row.get(col)) {
+                    errors += 1;
+                    assert!(matches!(cell, Some(Data::Error(_))), "{col:?} iteration {}: {cell:?}", k + 1);
+                } else {
+                    assert_eq!(cell.and_then(backprop_sheet::workbook::number), Some(row.get(col)), "{col:?} {}", k + 1);
+                }
+            }
+        }
+    }
+    // `check` reads the error cells without trouble, and finds them right.
+    let report = check::check(&book, &Options::default());
+    assert!(report.passed(), "{}", check::render(&report));
+    format!("{errors} error cells\n{}", String::from_utf8_lossy(&output.stdout))
+}
+
+#[test]
+fn divergence_writes_the_errors_a_spreadsheet_shows() {
+    let mut args = vec!["--learning-rates", "1", "--iterations", "5"];
+    let mut over = Overrides { learning_rates: Some(vec![1.0]), iterations: Some(5), ..Overrides::default() };
+    let sets = ["w1=1000", "w2=1000", "w3=1000", "w4=1000", "w5=-1000", "w6=-1000", "w7=-1000", "w8=-1000"];
+    for (set, col) in sets.iter().zip([Col::W1, Col::W2, Col::W3, Col::W4, Col::W5, Col::W6, Col::W7, Col::W8]) {
+        args.extend(["--set", set]);
+        over.set.push((col, if set.contains('-') { -1000.0 } else { 1000.0 }));
+    }
+    let shown = diverging(&args, over);
+    assert!(!shown.starts_with("0 error"), "{shown}");
+    assert!(shown.contains("diverged at iteration 1"), "{shown}");
+    assert!(shown.contains("#NUM!"), "{shown}");
+
+    // η = 1000 with the default weights saturates the sigmoids instead: no error, and the same numbers.
+    let over = Overrides { learning_rates: Some(vec![1000.0]), iterations: Some(30), ..Overrides::default() };
+    let shown = diverging(&["--learning-rates", "1000", "--iterations", "30"], over);
+    assert!(shown.starts_with("0 error"), "{shown}");
+}
+
+/// A workbook for hostile-file tests, written by rust_xlsxwriter.
+fn write_book(path: &Path, fill: impl FnOnce(&mut rust_xlsxwriter::Workbook)) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    fill(&mut book);
+    book.save(path).unwrap();
+}
+
+fn labels(sheet: &mut rust_xlsxwriter::Worksheet, top: u32) {
+    for (k, name) in ["i1", "i2", "t1", "t2", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"].iter().enumerate() {
+        sheet.write_string(top + k as u32, 0, *name).unwrap();
+        sheet.write_number(top + k as u32, 1, 0.5).unwrap();
+    }
+}
+
+/// Copies the package `from` to `to`, passing one part through `edit` (which writes the new
+/// content), as a hostile or broken program might have made it.
+fn rewrite_part(from: &Path, to: &Path, part: &str, edit: impl FnOnce(&[u8], &mut dyn Write)) {
+    let mut source = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_level(Some(9));
+    let mut edit = Some(edit);
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        writer.start_file(name.as_str(), options).unwrap();
+        match edit.take_if(|_| name == part) {
+            Some(edit) => edit(&data, &mut writer),
+            None => writer.write_all(&data).unwrap(),
+        }
+    }
+    assert!(edit.is_none(), "no part {part}");
+    writer.finish().unwrap();
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.xlsx");
+    write_book(&small, |b| labels(b.add_worksheet(), 0));
+    // The same package with its sheet padded by 700 MB of blanks, which pack to under a MB.
+    let bomb = dir.path().join("bomb.xlsx");
+    rewrite_part(&small, &bomb, "xl/worksheets/sheet1.xml", |data, out| {
+        let end = data.len() - "</worksheet>".len();
+        out.write_all(&data[..end]).unwrap();
+        let blanks = vec![b' '; 1 << 20];
+        for _ in 0..700 {
+            out.write_all(&blanks).unwrap();
+        }
+        out.write_all(&data[end..]).unwrap();
+    });
+    assert!(bomb.metadata().unwrap().len() < 4 << 20);
+    let start = Instant::now();
+    let out_file = dir.path().join("o.xlsx");
+    let check = bin().arg("check").arg(&bomb).output().unwrap();
+    let generate = bin().args(["generate", "--template"]).arg(&bomb).arg("--out").arg(&out_file).output().unwrap();
+    for out in [check, generate] {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("zip bomb"), "{}", stderr(&out));
+    }
+    assert!(start.elapsed() < Duration::from_secs(20), "refused before unpacking");
+    assert!(!out_file.exists());
+}
+
+#[test]
+fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let text = dir.path().join("text.xlsx");
+    write_book(&text, |b| {
+        let sheet = b.add_worksheet_with_constant_memory().unwrap();
+        for r in 0..1_000_000u32 {
+            sheet.write_string(r, 0, "just some words, not a worksheet").unwrap();
+        }
+    });
+    let out = bin().arg("check").arg(&text).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no table to check"));
+    let out = bin().args(["generate", "--out"]).arg(dir.path().join("o.xlsx")).arg("--template").arg(&text).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no inputs found"));
+
+    // Excel caps a cell at 32,767 characters, so no library writes 10 MB: put it in the package.
+    let placeholder = dir.path().join("placeholder.xlsx");
+    write_book(&placeholder, |b| {
+        let sheet = b.add_worksheet();
+        labels(sheet, 2);
+        sheet.write_string(0, 5, "PLACEHOLDER").unwrap();
+    });
+    let huge = dir.path().join("huge.xlsx");
+    rewrite_part(&placeholder, &huge, "xl/sharedStrings.xml", |data, out| {
+        let text = String::from_utf8(data.to_vec()).unwrap();
+        out.write_all(text.replace("PLACEHOLDER", &"x".repeat(10 << 20)).as_bytes()).unwrap();
+    });
+    assert!(Workbook::open(&huge).unwrap().sheets[0].texts().iter().any(|(_, t)| t.len() == 10 << 20));
+    let (params, _) = template::load(Some(&huge), &Overrides::default()).unwrap();
+    assert_eq!(params.inputs.get(Col::W8), 0.5, "a 10 MB cell beside the inputs changes nothing");
+
+    let many = dir.path().join("many.xlsx");
+    write_book(&many, |b| {
+        for k in 0..999 {
+            b.add_worksheet().write_string(0, 0, format!("sheet {k}")).unwrap();
+        }
+        labels(b.add_worksheet(), 0);
+    });
+    let book = Workbook::open(&many).unwrap();
+    assert_eq!(book.sheets.len(), 1000);
+    let (params, _) = template::load(Some(&many), &Overrides::default()).unwrap();
+    assert_eq!(params.inputs.get(Col::T1), 0.5, "the inputs on the thousandth sheet are found");
+    assert!(!dir.path().join("o.xlsx").exists());
+}
+
+/// A small deterministic generator, so that a failure names a reproducible case.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_workbooks_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds: Vec<Vec<u8>> = ["fixtures/typed-slip.xlsx", "fixtures/template-edited-in-libreoffice.xlsx", "templates/backprop-template.xlsx"]
+        .iter()
+        .map(|p| std::fs::read(root.join(p)).unwrap())
+        .collect();
+    // Stored (uncompressed) copies too, so that mutations reach the XML and not only the deflate stream.
+    for seed in seeds.clone() {
+        let mut source = zip::ZipArchive::new(std::io::Cursor::new(seed)).unwrap();
+        let mut stored = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for i in 0..source.len() {
+            let mut part = source.by_index(i).unwrap();
+            let name = part.name().unwrap().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut part, &mut data).unwrap();
+            stored.start_file(name.as_str(), options).unwrap();
+            stored.write_all(&data).unwrap();
+        }
+        seeds.push(stored.finish().unwrap().into_inner());
+    }
+    let mut rng = XorShift(0x5eed_0f_bac4_9b0b);
+    for (s, seed) in seeds.iter().enumerate() {
+        for case in 0..150 {
+            let mut bytes = seed.clone();
+            for _ in 0..1 + rng.below(8) {
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => bytes[at] = rng.next() as u8,
+                    1 => bytes[at] ^= 1 << rng.below(8),
+                    2 => bytes.truncate(at.max(1)),
+                    _ => {
+                        // Digits and markup, where XML parsing and number reading live.
+                        let piece = [b"0".as_slice(), b"-", b"E", b"<", b"\"", b"NaN", b"1e999", b"</c>"][rng.below(8)];
+                        let at = at.min(bytes.len());
+                        bytes.splice(at..at, piece.iter().copied());
+                    }
+                }
+            }
+            let result = std::panic::catch_unwind(|| check::read_untrusted(&bytes));
+            if result.is_err() {
+                let path = std::env::temp_dir().join(format!("backprop-mutant-{s}-{case}.xlsx"));
+                std::fs::write(&path, &bytes).unwrap();
+                panic!("seed {s} case {case} panicked; the input is saved at {}", path.display());
+            }
+        }
+    }
+}
