@@ -242,29 +242,25 @@ impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Pars
     }
 
     fn sum(&mut self) -> Result<Expr<L>, ParseError> {
-        let mut e = self.product()?;
-        loop {
-            let op = match self.peek() {
-                Some('+') => Op::Add,
-                Some('-') => Op::Sub,
-                _ => return Ok(e),
-            };
-            self.pos += 1;
-            e = Expr::Bin(op, Box::new(e), Box::new(self.product()?));
-        }
+        self.left_assoc(&[('+', Op::Add), ('-', Op::Sub)], Self::product)
     }
 
     fn product(&mut self) -> Result<Expr<L>, ParseError> {
-        let mut e = self.power()?;
-        loop {
-            let op = match self.peek() {
-                Some('*') => Op::Mul,
-                Some('/') => Op::Div,
-                _ => return Ok(e),
-            };
-            self.pos += 1;
-            e = Expr::Bin(op, Box::new(e), Box::new(self.power()?));
+        self.left_assoc(&[('*', Op::Mul), ('/', Op::Div)], Self::power)
+    }
+
+    /// A chain of operands joined by operators of one precedence level, grouped left to right.
+    fn left_assoc(
+        &mut self,
+        ops: &[(char, Op)],
+        operand: fn(&mut Self) -> Result<Expr<L>, ParseError>,
+    ) -> Result<Expr<L>, ParseError> {
+        let mut e = operand(self)?;
+        while let Some(&(c, op)) = ops.iter().find(|(c, _)| self.peek() == Some(*c)) {
+            self.pos += c.len_utf8();
+            e = Expr::Bin(op, Box::new(e), Box::new(operand(self)?));
         }
+        Ok(e)
     }
 
     fn power(&mut self) -> Result<Expr<L>, ParseError> {

@@ -255,7 +255,7 @@ pub struct Table {
 
 impl Table {
     pub fn pos(&self, col: Col, iteration: usize) -> Option<Pos> {
-        Some(Pos { row: *self.rows.get(iteration - 1)?, col: *self.cols.get(&col)? })
+        Some(Pos { row: *self.rows.get(iteration.checked_sub(1)?)?, col: *self.cols.get(&col)? })
     }
 }
 
