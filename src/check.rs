@@ -142,10 +142,10 @@ fn find_eta(sheet: &Sheet, table: &Table, options: &Options) -> (Option<f64>, Op
     if let Some((eta, label, at)) = labelled {
         return (Some(eta), Some(at), format!("labelled cell {} (label in {})", at.a1(), label.a1()));
     }
-    if let Some(at) = eta_reference(sheet, table) {
-        if let Some(eta) = sheet.number(at) {
-            return (Some(eta), Some(at), format!("cell {}, read by the weight updates", at.a1()));
-        }
+    if let Some(at) = eta_reference(sheet, table)
+        && let Some(eta) = sheet.number(at)
+    {
+        return (Some(eta), Some(at), format!("cell {}, read by the weight updates", at.a1()));
     }
     if let Some(eta) = eta_from_sheet_name(&sheet.name) {
         return (Some(eta), None, format!("the sheet name '{}'", sheet.name));
@@ -252,11 +252,8 @@ impl Grid<'_> {
             })
         };
         let value = at(None, 0.0);
-        let spread = operands
-            .iter()
-            .filter(|(_, o)| o.spread > 0.0)
-            .map(|(r, o)| (at(Some(*r), o.spread) - value).abs())
-            .sum();
+        let spread =
+            operands.iter().filter(|(_, o)| o.spread > 0.0).map(|(r, o)| (at(Some(*r), o.spread) - value).abs()).sum();
         Some((value, spread))
     }
 
@@ -287,7 +284,9 @@ impl Grid<'_> {
                 rest = &rest[c.len_utf8()..];
                 continue;
             }
-            let len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '$' || c == '_' || c == '.')).unwrap_or(rest.len());
+            let len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '$' || c == '_' || c == '.'))
+                .unwrap_or(rest.len());
             let word = &rest[..len];
             rest = &rest[len..];
             match parse_a1(word).filter(|_| !rest.starts_with('(')) {
@@ -313,7 +312,8 @@ impl Grid<'_> {
             }
             return;
         }
-        let what = if self.sheet.value(pos).is_none() { "an empty cell outside the table" } else { "outside the table" };
+        let what =
+            if self.sheet.value(pos).is_none() { "an empty cell outside the table" } else { "outside the table" };
         out.push_str(&format!("{}[{what}]", pos.a1()));
     }
 }
@@ -361,7 +361,11 @@ fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashM
             }
         }
         if skipped > 0 {
-            let why = if eta.is_none() && WEIGHTS.contains(&col) { "η unknown: pass --eta" } else { "a cell it reads is empty or missing" };
+            let why = if eta.is_none() && WEIGHTS.contains(&col) {
+                "η unknown: pass --eta"
+            } else {
+                "a cell it reads is empty or missing"
+            };
             not_checked.push(format!("{}: {skipped} cells ({why})", col.header()));
         }
         if empty > 0 {
@@ -379,7 +383,8 @@ fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashM
         .map(|(col, iteration, found, wrong)| {
             let pos = table.pos(col, iteration).expect("a checked cell exists");
             let formula_found = sheet.formulas.get(&pos).map(|f| grid.formula_in_names(f, iteration));
-            let diagnosis = diagnose(&grid, col, &wrong, &wrong_set, &variants[&col], formula_found.as_deref(), options.rel_tol);
+            let diagnosis =
+                diagnose(&grid, col, &wrong, &wrong_set, &variants[&col], formula_found.as_deref(), options.rel_tol);
             let expected = grid.recompute(col.definition(), iteration).map_or(expr::ERROR, |(v, _)| v);
             WrongColumn {
                 column: col.header(),
@@ -446,7 +451,8 @@ fn diagnose(
         .iter()
         .filter(|v| grid.agrees(&v.expr, col, first_iteration, first_found, rel_tol) == Some(true))
         .map(|v| {
-            let explained = wrong.iter().filter(|(i, f)| grid.agrees(&v.expr, col, *i, *f, rel_tol) == Some(true)).count();
+            let explained =
+                wrong.iter().filter(|(i, f)| grid.agrees(&v.expr, col, *i, *f, rel_tol) == Some(true)).count();
             let within = v.mistakes.iter().all(|m| m.cols.iter().all(|c| wrong_set.contains(c)));
             let breadth: usize = v.mistakes.iter().map(|m| m.cols.len()).sum();
             (v, (explained, within, usize::MAX - v.mistakes.len(), breadth))
@@ -470,18 +476,23 @@ fn diagnose(
             }
         }
         // Filled down without `$`, the update's reference to η slides off the η cell.
-        None if WEIGHTS.contains(&col) && grid.eta_cell.is_some() && formula.is_some_and(|f| !f.contains('η')) => Diagnosis {
-            mistakes: vec!["relative-eta"],
-            explanation: format!(
-                "the update does not read the η cell {0}: a relative reference slid off it when the formula was filled down; write it as ${1}${2}",
-                grid.eta_cell.map_or(String::new(), |p| p.a1()),
-                grid.eta_cell.map_or(String::new(), |p| column_name(p.col)),
-                grid.eta_cell.map_or(0, |p| p.row + 1),
-            ),
-        },
+        None if WEIGHTS.contains(&col) && grid.eta_cell.is_some() && formula.is_some_and(|f| !f.contains('η')) => {
+            Diagnosis {
+                mistakes: vec!["relative-eta"],
+                explanation: format!(
+                    "the update does not read the η cell {0}: a relative reference slid off it when the formula was filled down; write it as ${1}${2}",
+                    grid.eta_cell.map_or(String::new(), |p| p.a1()),
+                    grid.eta_cell.map_or(String::new(), |p| column_name(p.col)),
+                    grid.eta_cell.map_or(0, |p| p.row + 1),
+                ),
+            }
+        }
         None => Diagnosis {
             mistakes: vec!["unknown"],
-            explanation: format!("no known mistake reproduces {}: compare the formula with the correct one", col.header()),
+            explanation: format!(
+                "no known mistake reproduces {}: compare the formula with the correct one",
+                col.header()
+            ),
         },
     }
 }
@@ -504,7 +515,11 @@ pub fn render(report: &Report) -> String {
     for t in &report.tables {
         let eta = t.eta.map_or("unknown".to_string(), |e| e.to_string());
         let _ = writeln!(out);
-        let _ = writeln!(out, "sheet '{}', table at {}: {} iterations, η = {eta} ({})", t.sheet, t.at, t.iterations, t.eta_source);
+        let _ = writeln!(
+            out,
+            "sheet '{}', table at {}: {} iterations, η = {eta} ({})",
+            t.sheet, t.at, t.iterations, t.eta_source
+        );
         match t.status {
             Status::NothingToCheck => {
                 let _ = writeln!(out, "  NOTHING TO CHECK YET: only the typed first row, no computed cell");
@@ -514,12 +529,27 @@ pub fn render(report: &Report) -> String {
             }
             Status::Fail => {
                 let columns = if t.wrong_columns.len() == 1 { "column" } else { "columns" };
-                let _ = writeln!(out, "  FAIL: {} of {} computed cells wrong, in {} {columns}", t.wrong_cells, t.checked_cells, t.wrong_columns.len());
+                let _ = writeln!(
+                    out,
+                    "  FAIL: {} of {} computed cells wrong, in {} {columns}",
+                    t.wrong_cells,
+                    t.checked_cells,
+                    t.wrong_columns.len()
+                );
             }
         }
         for w in &t.wrong_columns {
-            let _ = writeln!(out, "  {:<8} first wrong at {} (iteration {}): expected {}, found {} ({} wrong cells)", w.column, w.first_wrong_cell, w.iteration, w.expected, w.found, w.wrong_cells);
-            let _ = writeln!(out, "           diagnosis: {} ({})", w.diagnosis.mistakes.join(" + "), w.diagnosis.explanation);
+            let _ = writeln!(
+                out,
+                "  {:<8} first wrong at {} (iteration {}): expected {}, found {} ({} wrong cells)",
+                w.column, w.first_wrong_cell, w.iteration, w.expected, w.found, w.wrong_cells
+            );
+            let _ = writeln!(
+                out,
+                "           diagnosis: {} ({})",
+                w.diagnosis.mistakes.join(" + "),
+                w.diagnosis.explanation
+            );
             if let Some(f) = &w.formula_found {
                 let _ = writeln!(out, "           formula:   {f}");
             }
@@ -529,7 +559,8 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "  not checked: {n}");
         }
         if let (Some(shown), Some(correct)) = (&t.final_e_total_shown, &t.final_e_total_correct) {
-            let _ = writeln!(out, "  final E_total: {shown} shown; {correct} with correct arithmetic from the first row");
+            let _ =
+                writeln!(out, "  final E_total: {shown} shown; {correct} with correct arithmetic from the first row");
         }
     }
     out
@@ -561,7 +592,15 @@ mod tests {
 
     #[test]
     fn eta_in_sheet_names() {
-        for (name, eta) in [("LR_0.5", Some(0.5)), ("L.R. 0.5", Some(0.5)), ("LR 2", Some(2.0)), ("lr=0.1", Some(0.1)), ("Sheet1", None), ("LR", None), ("LR -1", None)] {
+        for (name, eta) in [
+            ("LR_0.5", Some(0.5)),
+            ("L.R. 0.5", Some(0.5)),
+            ("LR 2", Some(2.0)),
+            ("lr=0.1", Some(0.1)),
+            ("Sheet1", None),
+            ("LR", None),
+            ("LR -1", None),
+        ] {
             assert_eq!(eta_from_sheet_name(name), eta, "{name}");
         }
     }

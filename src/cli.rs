@@ -22,7 +22,11 @@ pub enum Error {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "backprop-sheet", version, about = "The 2-2-2 backpropagation worksheet, computed exactly as a spreadsheet does, written as an Excel workbook, and checked cell by cell.")]
+#[command(
+    name = "backprop-sheet",
+    version,
+    about = "The 2-2-2 backpropagation worksheet, computed exactly as a spreadsheet does, written as an Excel workbook, and checked cell by cell."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,7 +107,8 @@ fn parse_mistake(key: &str) -> Result<&'static Mistake, String> {
 
 fn parse_set(text: &str) -> Result<(Col, f64), String> {
     let names = || INPUTS.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ");
-    let (name, value) = text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, e.g. t1=0.5 (names: {})", names()))?;
+    let (name, value) =
+        text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, e.g. t1=0.5 (names: {})", names()))?;
     let col = INPUTS
         .into_iter()
         .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
@@ -194,7 +199,14 @@ fn progress_bar(rows: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn print_summary(template: Option<&Path>, found: &template::Found, over: &Overrides, summaries: &[RateSummary], iterations: usize, out: &Path) {
+fn print_summary(
+    template: Option<&Path>,
+    found: &template::Found,
+    over: &Overrides,
+    summaries: &[RateSummary],
+    iterations: usize,
+    out: &Path,
+) {
     match template {
         Some(t) => println!("Initial values from {}", t.display()),
         None => println!("Initial values from the {}", template::EMBEDDED_NAME),
@@ -204,7 +216,7 @@ fn print_summary(template: Option<&Path>, found: &template::Found, over: &Overri
         println!("Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
     }
     println!();
-    println!("{:>8}  {:>22}  {:>22}  {}", "η", "E_total, iteration 1", format!("E_total, iteration {iterations}"), "");
+    println!("{:>8}  {:>22}  {:>22}", "η", "E_total, iteration 1", format!("E_total, iteration {iterations}"));
     for s in summaries {
         let note = match s.diverged_at {
             Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),

@@ -49,8 +49,8 @@ use Col::*;
 
 /// The class layout, left to right.
 pub const ALL: [Col; COLS] = [
-    T1, T2, I1, I2, W1, W2, W3, W4, H1, AH1, H2, AH2, W5, W6, W7, W8, O1, AO1, O2, AO2, E1, E2,
-    ETotal, Dw1, Dw2, Dw3, Dw4, Dw5, Dw6, Dw7, Dw8,
+    T1, T2, I1, I2, W1, W2, W3, W4, H1, AH1, H2, AH2, W5, W6, W7, W8, O1, AO1, O2, AO2, E1, E2, ETotal, Dw1, Dw2, Dw3,
+    Dw4, Dw5, Dw6, Dw7, Dw8,
 ];
 
 /// The columns typed in by hand in the first row; every other cell is computed.
@@ -115,9 +115,8 @@ impl Col {
     /// The name used in formulas written in column names (`a_h1`, `dw3`).
     pub fn name(self) -> &'static str {
         const NAMES: [&str; COLS] = [
-            "t1", "t2", "i1", "i2", "w1", "w2", "w3", "w4", "h1", "a_h1", "h2", "a_h2", "w5", "w6",
-            "w7", "w8", "o1", "a_o1", "o2", "a_o2", "E1", "E2", "E_total", "dw1", "dw2", "dw3",
-            "dw4", "dw5", "dw6", "dw7", "dw8",
+            "t1", "t2", "i1", "i2", "w1", "w2", "w3", "w4", "h1", "a_h1", "h2", "a_h2", "w5", "w6", "w7", "w8", "o1",
+            "a_o1", "o2", "a_o2", "E1", "E2", "E_total", "dw1", "dw2", "dw3", "dw4", "dw5", "dw6", "dw7", "dw8",
         ];
         NAMES[self.index()]
     }
@@ -155,10 +154,10 @@ impl Col {
             .flat_map(char::to_lowercase)
             .map(|c| if c == 'δ' { '∂' } else { c })
             .collect();
-        if let Some(c) = ALL.into_iter().find(|c| c.name().replace('_', "").to_lowercase() == s) {
-            if !GRADIENTS.contains(&c) {
-                return Some(c);
-            }
+        if let Some(c) = ALL.into_iter().find(|c| c.name().replace('_', "").to_lowercase() == s)
+            && !GRADIENTS.contains(&c)
+        {
+            return Some(c);
         }
         for prefix in ["out", "act", "a"] {
             if let Some(rest) = s.strip_prefix(prefix) {
@@ -231,9 +230,8 @@ impl Formulas {
             .collect();
         let mut order: Vec<Col> = Vec::with_capacity(COLS);
         while order.len() < COLS {
-            let ready = ALL
-                .into_iter()
-                .find(|&c| !order.contains(&c) && reads[c.index()].iter().all(|d| order.contains(d)))?;
+            let ready =
+                ALL.into_iter().find(|&c| !order.contains(&c) && reads[c.index()].iter().all(|d| order.contains(d)))?;
             order.push(ready);
         }
         Some(Formulas { exprs, order })

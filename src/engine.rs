@@ -18,10 +18,7 @@ impl Inputs {
 }
 
 fn input_slot(col: Col) -> usize {
-    INPUTS
-        .iter()
-        .position(|&c| c == col)
-        .unwrap_or_else(|| panic!("{col:?} is computed, not an input"))
+    INPUTS.iter().position(|&c| c == col).unwrap_or_else(|| panic!("{col:?} is computed, not an input"))
 }
 
 /// Everything a run needs: the first row's inputs, the learning rates (one sheet each) and the
@@ -73,7 +70,12 @@ impl Row {
 
 /// The rows of one learning rate, iteration 1 first. Rows are produced one at a time so a
 /// writer can stream any number of them in constant memory.
-pub fn rows<'a>(inputs: &Inputs, eta: f64, iterations: usize, formulas: &'a Formulas) -> impl Iterator<Item = Row> + 'a {
+pub fn rows<'a>(
+    inputs: &Inputs,
+    eta: f64,
+    iterations: usize,
+    formulas: &'a Formulas,
+) -> impl Iterator<Item = Row> + 'a {
     std::iter::successors(Some(Row::first(inputs, formulas)), move |row| Some(row.next(eta, formulas))).take(iterations)
 }
 

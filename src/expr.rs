@@ -166,9 +166,7 @@ impl<L: Leaf> Expr<L> {
             Expr::Num(_) | Expr::Ref(_) => self.clone(),
             Expr::Neg(x) => Expr::Neg(Box::new(x.replace(from, to))),
             Expr::Exp(x) => Expr::Exp(Box::new(x.replace(from, to))),
-            Expr::Bin(op, a, b) => {
-                Expr::Bin(*op, Box::new(a.replace(from, to)), Box::new(b.replace(from, to)))
-            }
+            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(a.replace(from, to)), Box::new(b.replace(from, to))),
         }
     }
 
@@ -292,16 +290,13 @@ impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Pars
         let rest = &self.text[self.pos..];
         let c = rest.chars().next().ok_or_else(|| self.error("unexpected end"))?;
         if c.is_ascii_digit() || c == '.' {
-            let len = rest
-                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'E' || c == 'e'))
-                .unwrap_or(rest.len());
+            let len =
+                rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'E' || c == 'e')).unwrap_or(rest.len());
             let x = rest[..len].parse::<f64>().map_err(|_| self.error("bad number"))?;
             self.pos += len;
             return Ok(Expr::Num(x));
         }
-        let len = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
-            .unwrap_or(rest.len());
+        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.')).unwrap_or(rest.len());
         if len == 0 {
             return Err(self.error("expected a number, a name or `(`"));
         }

@@ -23,10 +23,10 @@ static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// Removes a half-written output on Ctrl-C (and SIGTERM), then exits with the shell's code for it.
 pub fn clean_up_on_interrupt() {
     let _ = ctrlc::set_handler(|| {
-        if let Ok(mut pending) = PENDING.lock() {
-            if let Some(p) = pending.take() {
-                let _ = std::fs::remove_file(p);
-            }
+        if let Ok(mut pending) = PENDING.lock()
+            && let Some(p) = pending.take()
+        {
+            let _ = std::fs::remove_file(p);
         }
         eprintln!("backprop-sheet: interrupted; no output written.");
         std::process::exit(130);
@@ -88,7 +88,9 @@ pub fn write_atomically<T, E: std::fmt::Display>(
             let persisted = if force { tmp.persist(out) } else { tmp.persist_noclobber(out) };
             match persisted {
                 Ok(_) => Ok(value),
-                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Err(OutputError::Exists(out.to_path_buf())),
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Err(OutputError::Exists(out.to_path_buf()))
+                }
                 Err(e) => Err(io(e.error)),
             }
         }

@@ -4,8 +4,8 @@
 use std::io::{Seek, Write};
 
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, ChartLine, ChartType, Color, Format, FormatAlign, FormatBorder,
-    Workbook, Worksheet, XlsxError, utility::column_number_to_name,
+    Chart, ChartLegendPosition, ChartLine, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
+    XlsxError, utility::column_number_to_name,
 };
 
 use crate::columns::{ALL, COLS, Col, DEFINITIONS, Formulas, GRADIENTS, Ref};
@@ -68,20 +68,20 @@ impl Curve {
     }
 
     pub fn includes(&self, iteration: usize) -> bool {
-        (iteration - 1) % self.step == 0 || iteration == self.iterations
+        (iteration - 1).is_multiple_of(self.step) || iteration == self.iterations
     }
 
     pub fn iterations(&self) -> impl Iterator<Item = usize> + '_ {
         (1..=self.iterations).filter(|&i| self.includes(i))
     }
 
-    pub fn len(&self) -> usize {
+    fn points(&self) -> usize {
         self.iterations().count()
     }
 
     /// The chart range of one column of the table on the Summary sheet.
     fn range(&self, column: u16) -> (&'static str, u32, u16, u32, u16) {
-        ("Summary", CURVE_TOP + 1, column, CURVE_TOP + self.len() as u32, column)
+        ("Summary", CURVE_TOP + 1, column, CURVE_TOP + self.points() as u32, column)
     }
 }
 
@@ -230,7 +230,15 @@ pub fn write<W: Write + Seek + Send>(
     let mut summaries = Vec::with_capacity(params.learning_rates.len());
     for (index, &eta) in params.learning_rates.iter().enumerate() {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
-        let sheet_job = SheetJob { params, curve: &curve, index, eta, values_only: options.values_only, formulas: &formulas, texts: &texts };
+        let sheet_job = SheetJob {
+            params,
+            curve: &curve,
+            index,
+            eta,
+            values_only: options.values_only,
+            formulas: &formulas,
+            texts: &texts,
+        };
         summaries.push(write_rate_sheet(sheet, &sheet_job, &formats, &mut progress)?);
     }
     let summary = workbook.worksheet_from_index(0)?;
@@ -284,7 +292,8 @@ fn write_rate_sheet(
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
 
-    let mut summary = RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None, curve: Vec::new() };
+    let mut summary =
+        RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None, curve: Vec::new() };
     let mut text = String::new();
     let mut iterations = 0;
     for (k, row) in rows(&params.inputs, eta, params.iterations, job.formulas).enumerate() {
@@ -327,7 +336,13 @@ fn write_rate_sheet(
 }
 
 /// A plain value; an error as its text, since a cell cannot hold an error without a formula.
-fn write_value(sheet: &mut Worksheet, row: u32, col: u16, value: f64, format: Option<&Format>) -> Result<(), XlsxError> {
+fn write_value(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: f64,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
     match (expr::is_error(value), format) {
         (true, Some(f)) => sheet.write_string_with_format(row, col, expr::ERROR_TEXT, f)?,
         (true, None) => sheet.write_string(row, col, expr::ERROR_TEXT)?,
@@ -365,10 +380,24 @@ fn write_summary(
     summaries: &[RateSummary],
     formats: &Formats,
 ) -> Result<(), XlsxError> {
-    sheet.write_string_with_format(0, 0, "Backpropagation by hand: a 2-2-2 network, worked by spreadsheet", &formats.title)?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        "Backpropagation by hand: a 2-2-2 network, worked by spreadsheet",
+        &formats.title,
+    )?;
     match mistake {
-        Some(m) => sheet.write_string_with_format(1, 0, format!("WRONG ON PURPOSE: this workbook carries the mistake `{}`: {}.", m.key, m.what), &formats.label)?,
-        None => sheet.write_string(1, 0, "Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, gradient descent.")?,
+        Some(m) => sheet.write_string_with_format(
+            1,
+            0,
+            format!("WRONG ON PURPOSE: this workbook carries the mistake `{}`: {}.", m.key, m.what),
+            &formats.label,
+        )?,
+        None => sheet.write_string(
+            1,
+            0,
+            "Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, gradient descent.",
+        )?,
     };
 
     // Inputs, as typed into the first row of every learning-rate sheet.
@@ -449,7 +478,11 @@ fn write_summary(
         sheet.write_string_with_format(r, 0, format!("{} = {}", col.header(), text), &formats.text)?;
         r += 1;
     }
-    sheet.write_string(r, 0, "t1, t2, i1, i2 stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.")?;
+    sheet.write_string(
+        r,
+        0,
+        "t1, t2, i1, i2 stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.",
+    )?;
     // One landscape page: the tables, the chart (about eight columns wide) and the derivation.
     sheet.set_print_area(0, 0, r, left + 8)?;
     sheet.set_landscape();
@@ -478,7 +511,12 @@ fn overlay_chart(iterations: usize, summaries: &[RateSummary]) -> Chart {
 
 /// The table the charts plot: iteration, then E_total of each learning rate, each value a link
 /// to its sheet's cell (so it follows a change of η there) carrying the engine's value.
-fn write_curves(sheet: &mut Worksheet, curve: &Curve, summaries: &[RateSummary], formats: &Formats) -> Result<(), XlsxError> {
+fn write_curves(
+    sheet: &mut Worksheet,
+    curve: &Curve,
+    summaries: &[RateSummary],
+    formats: &Formats,
+) -> Result<(), XlsxError> {
     let title = match curve.step {
         1 => "E_total by iteration (the charts plot this)".to_string(),
         n => format!("E_total at every {n}th iteration and the last (the charts plot this)"),

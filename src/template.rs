@@ -132,8 +132,8 @@ pub fn read(book: &Workbook) -> Result<Found, InputError> {
             }
             read_labels(book, sheet, false, &mut found)?;
             if found.learning_rates.is_none() {
-                found.learning_rates = eta_reference(sheet, &table)
-                    .and_then(|p| sheet.number(p).map(|v| (vec![v], source(sheet, p))));
+                found.learning_rates =
+                    eta_reference(sheet, &table).and_then(|p| sheet.number(p).map(|v| (vec![v], source(sheet, p))));
             }
             return Ok(found);
         }
@@ -202,16 +202,23 @@ const LABEL_REACH: u32 = 6;
 
 /// The cell holding a label's value: the first filled cell to its right, or the one below it,
 /// and the direction in which a list of values (the learning rates) continues.
-fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, fn(Pos) -> Pos)> {
-    let is_value = |p: Pos| sheet.value(p).is_some_and(|d| !matches!(d, Data::String(s) if label(s).is_some() || Col::from_header(s).is_some()));
+/// A step from a cell to its neighbour: right or down.
+type Step = fn(Pos) -> Pos;
+
+fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, Step)> {
+    let is_value = |p: Pos| {
+        sheet
+            .value(p)
+            .is_some_and(|d| !matches!(d, Data::String(s) if label(s).is_some() || Col::from_header(s).is_some()))
+    };
     let mut p = pos.right();
     for _ in 0..LABEL_REACH {
         if sheet.value(p).is_some() {
-            return is_value(p).then_some((p, Pos::right as fn(Pos) -> Pos));
+            return is_value(p).then_some((p, Pos::right as Step));
         }
         p = p.right();
     }
-    is_value(pos.below()).then_some((pos.below(), Pos::below as fn(Pos) -> Pos))
+    is_value(pos.below()).then_some((pos.below(), Pos::below as Step))
 }
 
 /// Adds every labelled value of one sheet to `found` (inputs only when `inputs` is set).
@@ -256,7 +263,7 @@ pub fn eta_reference(sheet: &Sheet, table: &crate::workbook::Table) -> Option<Po
 
 /// Every labelled value of a sheet: what the label names, the label's cell, the value's cell,
 /// and the direction in which a list of values continues.
-fn labelled(sheet: &Sheet) -> Vec<(Label, Pos, Pos, fn(Pos) -> Pos)> {
+fn labelled(sheet: &Sheet) -> Vec<(Label, Pos, Pos, Step)> {
     sheet
         .texts()
         .into_iter()
@@ -275,7 +282,12 @@ pub fn learning_rate_cells(sheet: &Sheet) -> Vec<(Pos, Pos)> {
 
 /// Turns what the template says, with the command line's overrides, into a run's parameters,
 /// or says what is missing or wrong. `defaults` fills what the template leaves out, except inputs.
-pub fn resolve(book: &Workbook, found: &Found, defaults: Option<&Found>, over: &Overrides) -> Result<Params, InputError> {
+pub fn resolve(
+    book: &Workbook,
+    found: &Found,
+    defaults: Option<&Found>,
+    over: &Overrides,
+) -> Result<Params, InputError> {
     let mut inputs = Inputs([0.0; INPUTS.len()]);
     let mut missing = Vec::new();
     for col in INPUTS {
@@ -298,7 +310,11 @@ pub fn resolve(book: &Workbook, found: &Found, defaults: Option<&Found>, over: &
     if !missing.is_empty() {
         return Err(content(
             book,
-            format!("{} missing: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE", missing.join(", "), missing[0]),
+            format!(
+                "{} missing: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE",
+                missing.join(", "),
+                missing[0]
+            ),
         ));
     }
     for (col, v) in over.set.iter() {
@@ -312,32 +328,39 @@ pub fn resolve(book: &Workbook, found: &Found, defaults: Option<&Found>, over: &
             .as_ref()
             .or(defaults.and_then(|d| d.learning_rates.as_ref()))
             .map(|(r, _)| r.clone())
-            .ok_or_else(|| content(book, "no learning rates: add a `learning rates` row or pass --learning-rates".into()))?,
+            .ok_or_else(|| {
+                content(book, "no learning rates: add a `learning rates` row or pass --learning-rates".into())
+            })?,
     };
     if learning_rates.is_empty() {
         return Err(InputError::Usage("no learning rates given: pass at least one, e.g. --learning-rates 0.5".into()));
     }
     for (k, eta) in learning_rates.iter().enumerate() {
         if !(eta.is_finite() && *eta > 0.0) {
-            return Err(usage_or_content(book, over.learning_rates.is_some(), &found.learning_rates, format!(
-                "learning rate {eta} is not a positive number: every learning rate must be > 0"
-            )));
+            return Err(usage_or_content(
+                book,
+                over.learning_rates.is_some(),
+                &found.learning_rates,
+                format!("learning rate {eta} is not a positive number: every learning rate must be > 0"),
+            ));
         }
         if learning_rates[..k].contains(eta) {
-            return Err(usage_or_content(book, over.learning_rates.is_some(), &found.learning_rates, format!(
-                "learning rate {eta} is listed twice: each learning rate gets one sheet, list it once"
-            )));
+            return Err(usage_or_content(
+                book,
+                over.learning_rates.is_some(),
+                &found.learning_rates,
+                format!("learning rate {eta} is listed twice: each learning rate gets one sheet, list it once"),
+            ));
         }
     }
 
     let iterations = match over.iterations {
         Some(n) => n as f64,
-        None => found
-            .iterations
-            .as_ref()
-            .or(defaults.and_then(|d| d.iterations.as_ref()))
-            .map(|(n, _)| *n)
-            .ok_or_else(|| content(book, "no iteration count: add an `iterations` cell or pass --iterations".into()))?,
+        None => {
+            found.iterations.as_ref().or(defaults.and_then(|d| d.iterations.as_ref())).map(|(n, _)| *n).ok_or_else(
+                || content(book, "no iteration count: add an `iterations` cell or pass --iterations".into()),
+            )?
+        }
     };
     if !(iterations >= 1.0 && iterations <= MAX_ITERATIONS as f64 && iterations.fract() == 0.0) {
         let what = format!(
@@ -354,18 +377,16 @@ pub fn resolve(book: &Workbook, found: &Found, defaults: Option<&Found>, over: &
 
 fn usage_or_content(book: &Workbook, from_flag: bool, found: &Option<(Vec<f64>, Source)>, what: String) -> InputError {
     match (from_flag, found) {
-        (false, Some((rates, at))) if rates.len() > 1 => content(book, format!("in the learning rates from {at} on: {what}")),
+        (false, Some((rates, at))) if rates.len() > 1 => {
+            content(book, format!("in the learning rates from {at} on: {what}"))
+        }
         (false, Some((_, at))) => content(book, format!("{at}: {what}")),
         _ => InputError::Usage(what),
     }
 }
 
 fn check_finite(v: f64, what: &str) -> Result<(), InputError> {
-    if v.is_finite() {
-        Ok(())
-    } else {
-        Err(InputError::Usage(format!("{what}: the value must be a finite number")))
-    }
+    if v.is_finite() { Ok(()) } else { Err(InputError::Usage(format!("{what}: the value must be a finite number"))) }
 }
 
 /// The run's parameters from a template file, or from the built-in template when `path` is

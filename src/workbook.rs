@@ -16,13 +16,19 @@ pub enum InputError {
     Missing { file: PathBuf },
     #[error("{file}: cannot be read ({detail}).")]
     Unreadable { file: PathBuf, detail: String },
-    #[error("{file}: not an .xlsx workbook ({detail}). Save it from Excel or LibreOffice as .xlsx (Excel 2007-365) and try again.")]
+    #[error(
+        "{file}: not an .xlsx workbook ({detail}). Save it from Excel or LibreOffice as .xlsx (Excel 2007-365) and try again."
+    )]
     NotXlsx { file: PathBuf, detail: String },
-    #[error("{file}: sheet '{sheet}' cannot be read ({detail}). Open it in Excel or LibreOffice and save it again as .xlsx.")]
+    #[error(
+        "{file}: sheet '{sheet}' cannot be read ({detail}). Open it in Excel or LibreOffice and save it again as .xlsx."
+    )]
     BadSheet { file: PathBuf, sheet: String, detail: String },
     #[error("{file}: {what}.")]
     Content { file: PathBuf, what: String },
-    #[error("{file}: {what}. This tool reads workbooks whose parts unpack to at most {limit} MB; a hand-made workbook is far smaller.")]
+    #[error(
+        "{file}: {what}. This tool reads workbooks whose parts unpack to at most {limit} MB; a hand-made workbook is far smaller."
+    )]
     TooLarge { file: PathBuf, what: String, limit: u64 },
     #[error("{0}")]
     Usage(String),
@@ -131,7 +137,7 @@ pub fn describe(d: Option<&Data>) -> String {
         None | Some(Data::Empty) => "empty".to_string(),
         Some(Data::String(s)) => format!("the text `{}`", s.chars().take(40).collect::<String>()),
         Some(Data::Error(e)) => format!("the error {e:?}"),
-        Some(Data::Bool(b)) => format!("{}", if *b { "TRUE" } else { "FALSE" }),
+        Some(Data::Bool(b)) => (if *b { "TRUE" } else { "FALSE" }).to_string(),
         Some(other) => format!("`{other}`"),
     }
 }
@@ -191,7 +197,8 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(), InputError> {
         total = total.saturating_add(unpacked);
         if unpacked > RATIO_FROM && unpacked / packed.max(1) > MAX_RATIO {
             let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-            let what = format!("part {name} unpacks {} MB from {} KB, as a zip bomb does", unpacked >> 20, packed >> 10);
+            let what =
+                format!("part {name} unpacks {} MB from {} KB, as a zip bomb does", unpacked >> 20, packed >> 10);
             return Err(InputError::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
         }
     }

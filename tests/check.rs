@@ -14,7 +14,8 @@ fn check(file: &Path, extra: &[&str]) -> (i32, Value) {
     let code = out.status.code().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{stderr}", String::from_utf8_lossy(&out.stdout)));
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{stderr}", String::from_utf8_lossy(&out.stdout)));
     (code, report)
 }
 
@@ -33,7 +34,12 @@ fn wrong(table: &Value) -> Vec<(String, String, Vec<String>)> {
         .unwrap()
         .iter()
         .map(|w| {
-            let keys = w["diagnosis"]["mistakes"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+            let keys = w["diagnosis"]["mistakes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect();
             (w["column"].as_str().unwrap().to_string(), w["first_wrong_cell"].as_str().unwrap().to_string(), keys)
         })
         .collect()
@@ -93,7 +99,10 @@ fn a_step_column_and_a_labelled_eta() {
     assert!(t["eta_source"].as_str().unwrap().contains("labelled cell E47"), "{}", t["eta_source"]);
     assert_eq!(t["iterations"], 101);
     let w = wrong(t);
-    assert_eq!(w.iter().map(|(c, at, _)| (c.as_str(), at.as_str())).collect::<Vec<_>>(), [("∂E/∂w3", "AA49"), ("∂E/∂w4", "AB49")]);
+    assert_eq!(
+        w.iter().map(|(c, at, _)| (c.as_str(), at.as_str())).collect::<Vec<_>>(),
+        [("∂E/∂w3", "AA49"), ("∂E/∂w4", "AB49")]
+    );
     assert!(w.iter().all(|(.., keys)| keys == &["a_h1-for-a_h2"]));
 }
 

@@ -55,7 +55,10 @@ fn the_terminal_shows_each_rates_final_error_and_the_path() {
     assert!(stdout.contains(&out.display().to_string()), "{stdout}");
     for eta in &params.learning_rates {
         let last = rows(&params.inputs, *eta, params.iterations, Formulas::correct()).last().unwrap();
-        let line = stdout.lines().find(|l| l.split_whitespace().next() == Some(&eta.to_string())).unwrap_or_else(|| panic!("no line for {eta}:\n{stdout}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&eta.to_string()))
+            .unwrap_or_else(|| panic!("no line for {eta}:\n{stdout}"));
         assert!(line.contains(&format!("{:.12}", last.get(Col::ETotal))), "{line}");
     }
 }
@@ -119,7 +122,11 @@ fn the_charts_plot_a_curve_table_of_at_most_a_thousand_points() {
     let (_d, out) = generate(&["--iterations", "2500", "--learning-rates", "0.5,2"]);
     let book = read(&out);
     let summary = sheet(&book, "Summary");
-    let (params, _) = template::load(None, &Overrides { learning_rates: Some(vec![0.5, 2.0]), iterations: Some(2500), ..Overrides::default() }).unwrap();
+    let (params, _) = template::load(
+        None,
+        &Overrides { learning_rates: Some(vec![0.5, 2.0]), iterations: Some(2500), ..Overrides::default() },
+    )
+    .unwrap();
     let e_total: Vec<Vec<f64>> = params
         .learning_rates
         .iter()
@@ -133,7 +140,11 @@ fn the_charts_plot_a_curve_table_of_at_most_a_thousand_points() {
         for (k, &eta) in params.learning_rates.iter().enumerate() {
             let pos = backprop_sheet::workbook::Pos { row, col: 14 + k as u32 };
             assert_eq!(summary.number(pos), Some(e_total[k][i as usize - 1]), "curve of η = {eta} at iteration {i}");
-            assert!(summary.formulas[&pos].contains(&format!("'LR {eta}'!$X${}", i as usize + 3)), "{}", summary.formulas[&pos]);
+            assert!(
+                summary.formulas[&pos].contains(&format!("'LR {eta}'!$X${}", i as usize + 3)),
+                "{}",
+                summary.formulas[&pos]
+            );
         }
         row += 1;
     }

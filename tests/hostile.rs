@@ -31,7 +31,7 @@ fn ctrl_c_leaves_no_output_and_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("big.xlsx");
     let exe = assert_cmd::cargo::cargo_bin("backprop-sheet");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["generate", "--iterations", "1000000", "--out"])
         .arg(&out)
         .stdout(Stdio::null())
@@ -69,7 +69,13 @@ fn an_existing_file_and_the_input_itself_are_never_overwritten() {
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let spellings: [PathBuf; 3] = [template.clone(), link, dir.path().join("sub/../template.xlsx")];
     for out_path in &spellings {
-        let out = bin().args(["generate", "--force", "--template"]).arg(&template).arg("--out").arg(out_path).output().unwrap();
+        let out = bin()
+            .args(["generate", "--force", "--template"])
+            .arg(&template)
+            .arg("--out")
+            .arg(out_path)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{out_path:?}");
         assert!(stderr(&out).contains("the template itself"), "{}", stderr(&out));
     }
@@ -97,7 +103,12 @@ fn diverging(args: &[&str], over: Overrides) -> String {
                     errors += 1;
                     assert!(matches!(cell, Some(Data::Error(_))), "{col:?} iteration {}: {cell:?}", k + 1);
                 } else {
-                    assert_eq!(cell.and_then(backprop_sheet::workbook::number), Some(row.get(col)), "{col:?} {}", k + 1);
+                    assert_eq!(
+                        cell.and_then(backprop_sheet::workbook::number),
+                        Some(row.get(col)),
+                        "{col:?} {}",
+                        k + 1
+                    );
                 }
             }
         }
@@ -217,7 +228,8 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     let out = bin().arg("check").arg(&text).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no table to check"));
-    let out = bin().args(["generate", "--out"]).arg(dir.path().join("o.xlsx")).arg("--template").arg(&text).output().unwrap();
+    let out =
+        bin().args(["generate", "--out"]).arg(dir.path().join("o.xlsx")).arg("--template").arg(&text).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no inputs found"));
 
@@ -270,17 +282,21 @@ impl XorShift {
 #[test]
 fn mutated_workbooks_never_panic() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut seeds: Vec<Vec<u8>> = ["fixtures/typed-slip.xlsx", "fixtures/template-edited-in-libreoffice.xlsx", "templates/backprop-template.xlsx"]
-        .iter()
-        .map(|p| std::fs::read(root.join(p)).unwrap())
-        .collect();
+    let mut seeds: Vec<Vec<u8>> = [
+        "fixtures/typed-slip.xlsx",
+        "fixtures/template-edited-in-libreoffice.xlsx",
+        "templates/backprop-template.xlsx",
+    ]
+    .iter()
+    .map(|p| std::fs::read(root.join(p)).unwrap())
+    .collect();
     // Stored (uncompressed) copies too, so that mutations reach the XML and not only the deflate stream.
     for seed in seeds.clone() {
         let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         let stored = copy_package(std::io::Cursor::new(seed), std::io::Cursor::new(Vec::new()), options, "", |_, _| {});
         seeds.push(stored.into_inner());
     }
-    let mut rng = XorShift(0x5eed_0f_bac4_9b0b);
+    let mut rng = XorShift(0x5eed_0fba_c49b_0b0b);
     for (s, seed) in seeds.iter().enumerate() {
         for case in 0..150 {
             let mut bytes = seed.clone();

@@ -45,8 +45,14 @@ fn recalculate(args: &[&str], new_eta: Option<f64>) -> Agreement {
                 match got {
                     CellValue::Number(x) => {
                         let d = ulps(x, want);
-                        assert!(d <= 4, "sheet {} row {r} col {c} ({col:?}): IronCalc {x:e}, engine {want:e}: {d} ulps", k + 1);
-                        if d > 0 { eprintln!("DIFF sheet {} row {r} {col:?}: ironcalc {x:e} engine {want:e}", k + 1); }
+                        assert!(
+                            d <= 4,
+                            "sheet {} row {r} col {c} ({col:?}): IronCalc {x:e}, engine {want:e}: {d} ulps",
+                            k + 1
+                        );
+                        if d > 0 {
+                            eprintln!("DIFF sheet {} row {r} {col:?}: ironcalc {x:e} engine {want:e}", k + 1);
+                        }
                         agreement.identical += (d == 0) as usize;
                         agreement.max_ulps = agreement.max_ulps.max(d);
                     }

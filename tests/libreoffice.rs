@@ -33,7 +33,8 @@ fn recalc(xlsx: &Path) -> (HashMap<String, HashMap<String, serde_json::Value>>, 
     let dir = xlsx.parent().unwrap();
     let (saved, json) = (dir.join("saved-by-libreoffice.xlsx"), dir.join("values.json"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lo.py");
-    let status = Command::new("/usr/bin/python3").arg(script).arg("recalc").arg(xlsx).arg(&saved).arg(&json).status().unwrap();
+    let status =
+        Command::new("/usr/bin/python3").arg(script).arg("recalc").arg(xlsx).arg(&saved).arg(&json).status().unwrap();
     assert!(status.success(), "LibreOffice could not recalculate {}", xlsx.display());
     let values = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     (values, saved)
@@ -71,7 +72,8 @@ fn fifteen_digits(x: f64) -> f64 {
         }
     }
     let s: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
-    let value: f64 = format!("{}.{}e{exponent}", &s[..1], &s[1..].trim_end_matches('0')).replace(".e", "e").parse().unwrap();
+    let value: f64 =
+        format!("{}.{}e{exponent}", &s[..1], &s[1..].trim_end_matches('0')).replace(".e", "e").parse().unwrap();
     if negative { -value } else { value }
 }
 
@@ -102,7 +104,8 @@ fn compare(args: &[&str], over: Overrides) -> Tally {
                 let a1 = format!("{}{}", column_name(pos.col), pos.row + 1);
                 let want = row.get(col);
                 t.cells += 1;
-                let written = sheet.number(pos).unwrap_or_else(|| panic!("{name}!{a1} missing after LibreOffice saved it"));
+                let written =
+                    sheet.number(pos).unwrap_or_else(|| panic!("{name}!{a1} missing after LibreOffice saved it"));
                 assert_eq!(written, fifteen_digits(want), "{name}!{a1} ({col:?}) at 15 digits");
                 t.agree_15 += 1;
                 let full: f64 = lo[&a1].as_str().unwrap_or_else(|| panic!("{name}!{a1}: {}", lo[&a1])).parse().unwrap();
@@ -110,7 +113,11 @@ fn compare(args: &[&str], over: Overrides) -> Tally {
                     t.identical += 1;
                 } else {
                     // The one explained difference: x^2 by pow (see `squared_with_pow`).
-                    assert_eq!(Some(full), squared_with_pow(&row, col), "{name}!{a1} ({col:?}): LibreOffice {full:e}, engine {want:e}");
+                    assert_eq!(
+                        Some(full),
+                        squared_with_pow(&row, col),
+                        "{name}!{a1} ({col:?}): LibreOffice {full:e}, engine {want:e}"
+                    );
                     let e = t.differ.entry(col).or_insert((0, 0));
                     e.0 += 1;
                     e.1 = e.1.max(ulps(full, want));
@@ -163,7 +170,11 @@ fn libreoffice_recalculates_targets_one_half_at_eta_2() {
     if !libreoffice() {
         return;
     }
-    let over = Overrides { learning_rates: Some(vec![2.0]), set: vec![(Col::T1, 0.5), (Col::T2, 0.5)], ..Overrides::default() };
+    let over = Overrides {
+        learning_rates: Some(vec![2.0]),
+        set: vec![(Col::T1, 0.5), (Col::T2, 0.5)],
+        ..Overrides::default()
+    };
     let t = compare(&["--learning-rates", "2", "--set", "t1=0.5", "--set", "t2=0.5"], over);
     print("t1 = t2 = 0.5, η = 2", &t);
 }

@@ -54,7 +54,8 @@ fn labelled(skip: &str) -> Vec<(&'static str, V)> {
 fn refused(template: &Path, extra: &[&str], fragments: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.xlsx");
-    let assert = bin().arg("generate").arg("--template").arg(template).arg("--out").arg(&out).args(extra).assert().code(2);
+    let assert =
+        bin().arg("generate").arg("--template").arg(template).arg("--out").arg(&out).args(extra).assert().code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     for f in fragments {
         assert!(stderr.contains(f), "expected `{f}` in: {stderr}");
@@ -73,7 +74,11 @@ fn the_committed_template_is_what_the_template_command_writes() {
     assert_eq!(fresh.sheets.len(), committed.sheets.len());
     for (a, b) in fresh.sheets.iter().zip(&committed.sheets) {
         assert_eq!(a.name, b.name);
-        assert_eq!(a.values, b.values, "sheet {}: regenerate with `backprop-sheet template --out templates/backprop-template.xlsx --force`", a.name);
+        assert_eq!(
+            a.values, b.values,
+            "sheet {}: regenerate with `backprop-sheet template --out templates/backprop-template.xlsx --force`",
+            a.name
+        );
     }
 }
 
@@ -146,7 +151,8 @@ fn the_class_layout_of_the_corpus_reads_as_a_template() {
 fn eta_is_found_inside_the_weight_update_formulas() {
     let Some(corpus) = corpus() else { return };
     // Rohan's η sits in G31 beside `η =`; the update formulas read $G$31 too.
-    let (params, found) = template::load(Some(&corpus.join("class-sheet-and-own.xlsx")), &Overrides::default()).unwrap();
+    let (params, found) =
+        template::load(Some(&corpus.join("class-sheet-and-own.xlsx")), &Overrides::default()).unwrap();
     assert_eq!(params.learning_rates, [1.0]);
     assert_eq!(found.learning_rates.unwrap().1.cell, "G31");
 }
@@ -217,7 +223,9 @@ fn a_non_finite_value_is_refused_where_it_is() {
 #[test]
 fn iterations_and_learning_rates_out_of_range() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, n, fragment) in [("zero.xlsx", 0.0, "not 0"), ("huge.xlsx", 2e6, "1048573"), ("half.xlsx", 2.5, "whole number")] {
+    for (name, n, fragment) in
+        [("zero.xlsx", 0.0, "not 0"), ("huge.xlsx", 2e6, "1048573"), ("half.xlsx", 2.5, "whole number")]
+    {
         let mut cells = labelled("");
         cells.push(("D1", V::S("iterations")));
         cells.push(("E1", V::N(n)));
