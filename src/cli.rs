@@ -222,7 +222,8 @@ fn print_summary(
             Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
             None => String::new(),
         };
-        println!("{:>8}  {:>22}  {:>22}  {note}", s.eta, fmt(s.first_error), fmt(s.final_error));
+        let line = format!("{:>8}  {:>22}  {:>22}  {note}", s.eta, fmt(s.first_error), fmt(s.final_error));
+        println!("{}", line.trim_end());
     }
     println!();
     let sheets = if summaries.len() == 1 { "sheet" } else { "sheets" };
