@@ -50,7 +50,7 @@ pub struct RateSummary {
 /// the last. The charts read them from a table on the Summary sheet rather than from whole
 /// columns: a chart of a million points helps no one, and a spreadsheet library caches each
 /// point of a chart's range in memory when it saves.
-pub struct Curve {
+struct Curve {
     step: usize,
     iterations: usize,
 }
@@ -63,15 +63,15 @@ const CURVE_TOP: u32 = 3;
 const CURVE_LEFT: u16 = 13;
 
 impl Curve {
-    pub fn new(iterations: usize) -> Curve {
+    fn new(iterations: usize) -> Curve {
         Curve { step: iterations.div_ceil(CURVE_POINTS).max(1), iterations }
     }
 
-    pub fn includes(&self, iteration: usize) -> bool {
+    fn includes(&self, iteration: usize) -> bool {
         (iteration - 1).is_multiple_of(self.step) || iteration == self.iterations
     }
 
-    pub fn iterations(&self) -> impl Iterator<Item = usize> + '_ {
+    fn iterations(&self) -> impl Iterator<Item = usize> + '_ {
         (1..=self.iterations).filter(|&i| self.includes(i))
     }
 
@@ -242,7 +242,7 @@ pub fn write<W: Write + Seek + Send>(
         summaries.push(write_rate_sheet(sheet, &sheet_job, &formats, &mut progress)?);
     }
     let summary = workbook.worksheet_from_index(0)?;
-    write_summary(summary, params, &formulas, options.mistake, &summaries, &formats)?;
+    write_summary(summary, params, &curve, &formulas, options.mistake, &summaries, &formats)?;
     write_curves(summary, &curve, &summaries, &formats)?;
     workbook.save_to_writer(out)?;
     Ok(summaries)
@@ -375,6 +375,7 @@ enum Outcome {
 fn write_summary(
     sheet: &mut Worksheet,
     params: &Params,
+    curve: &Curve,
     formulas: &Formulas,
     mistake: Option<&Mistake>,
     summaries: &[RateSummary],
@@ -465,7 +466,7 @@ fn write_summary(
     sheet.set_column_width(left + 1, 22)?;
 
     let chart_row = top + 2 + summaries.len().max(6) as u32;
-    sheet.insert_chart(chart_row, left, &overlay_chart(params.iterations, summaries))?;
+    sheet.insert_chart(chart_row, left, &overlay_chart(curve, params.iterations, summaries))?;
 
     // The derivation, generated from the very definitions the cells use.
     let mut r = chart_row + 22;
@@ -490,8 +491,7 @@ fn write_summary(
     Ok(())
 }
 
-fn overlay_chart(iterations: usize, summaries: &[RateSummary]) -> Chart {
-    let curve = Curve::new(iterations);
+fn overlay_chart(curve: &Curve, iterations: usize, summaries: &[RateSummary]) -> Chart {
     let mut chart = Chart::new(ChartType::ScatterStraight);
     for (k, s) in summaries.iter().enumerate() {
         chart
