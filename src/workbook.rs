@@ -218,6 +218,8 @@ fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
     result
 }
 
+/// Every sheet, read cell by cell as stored. Only the cells that exist are kept: a dense grid
+/// would let a sheet with two far-apart cells ask for billions of them.
 fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sheet>, InputError> {
     let names = xlsx.sheet_names();
     let mut sheets = Vec::with_capacity(names.len());
@@ -227,19 +229,16 @@ fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sh
             sheet: name.clone(),
             detail: e.to_string(),
         };
-        let range = xlsx.worksheet_range(&name).map_err(bad)?;
         let mut sheet = Sheet { name: name.clone(), ..Sheet::default() };
-        if let Some((r0, c0)) = range.start() {
-            for (r, c, d) in range.used_cells() {
-                sheet.values.insert(Pos { row: r0 + r as u32, col: c0 + c as u32 }, d.clone());
+        let mut cells = xlsx.worksheet_cells_reader(&name).map_err(bad)?;
+        while let Some(cell) = cells.next_cell_with_formula().map_err(bad)? {
+            let pos = Pos { row: cell.pos.0, col: cell.pos.1 };
+            let value = Data::from(cell.value);
+            if !matches!(value, Data::Empty) {
+                sheet.values.insert(pos, value);
             }
-        }
-        let formulas = xlsx.worksheet_formula(&name).map_err(bad)?;
-        if let Some((r0, c0)) = formulas.start() {
-            for (r, c, f) in formulas.used_cells() {
-                if !f.is_empty() {
-                    sheet.formulas.insert(Pos { row: r0 + r as u32, col: c0 + c as u32 }, f.clone());
-                }
+            if let Some(formula) = cell.formula.filter(|f| !f.is_empty()) {
+                sheet.formulas.insert(pos, formula);
             }
         }
         sheets.push(sheet);

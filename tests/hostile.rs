@@ -249,6 +249,19 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     let (params, _) = template::load(Some(&huge), &Overrides::default()).unwrap();
     assert_eq!(params.inputs.get(Col::W8), 0.5, "a 10 MB cell beside the inputs changes nothing");
 
+    // Two cells at opposite corners of a sheet: read sparsely, not as a grid of 17 billion cells.
+    let corners = dir.path().join("corners.xlsx");
+    write_book(&corners, |b| {
+        let sheet = b.add_worksheet();
+        labels(sheet, 0);
+        sheet.write_string(1_048_575, 16_383, "far corner").unwrap();
+    });
+    let (params, _) = template::load(Some(&corners), &Overrides::default()).unwrap();
+    assert_eq!(params.inputs.get(Col::I1), 0.5);
+    let out = bin().arg("check").arg(&corners).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no table to check"));
+
     let many = dir.path().join("many.xlsx");
     write_book(&many, |b| {
         for k in 0..999 {
