@@ -114,9 +114,6 @@ fn parse_set(text: &str) -> Result<(Col, f64), String> {
         .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| format!("`{name}` is not an input; use one of {}", names()))?;
     let value: f64 = value.trim().parse().map_err(|_| format!("`{value}` is not a number"))?;
-    if !value.is_finite() {
-        return Err(format!("`{value}` is not a finite number"));
-    }
     Ok((col, value))
 }
 

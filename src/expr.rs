@@ -110,7 +110,7 @@ impl<L: Leaf> Expr<L> {
         out
     }
 
-    pub fn print_into(&self, out: &mut String, name: &impl Fn(L, &mut String)) {
+    fn print_into(&self, out: &mut String, name: &impl Fn(L, &mut String)) {
         match self {
             Expr::Num(x) => {
                 let _ = write!(out, "{x}");

@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use std::io::{Seek, Write};
 use std::path::Path;
 
+use calamine::Data;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook as XlsxWorkbook, XlsxError};
 
 use crate::columns::{Col, INPUTS, WEIGHTS};
 use crate::engine::{Inputs, Params};
 use crate::report::MAX_ITERATIONS;
-use calamine::Data;
-
 use crate::workbook::{InputError, Pos, Sheet, Workbook, describe, find_tables, number, parse_a1};
 
 /// The project's template, as `backprop-sheet template` writes it; a plain `generate` reads it.
@@ -200,11 +199,11 @@ fn finite(book: &Workbook, sheet: &Sheet, pos: Pos, what: &str) -> Result<f64, I
 /// How far right of its label a value may sit (labels are often in merged or padded cells).
 const LABEL_REACH: u32 = 6;
 
-/// The cell holding a label's value: the first filled cell to its right, or the one below it,
-/// and the direction in which a list of values (the learning rates) continues.
 /// A step from a cell to its neighbour: right or down.
 type Step = fn(Pos) -> Pos;
 
+/// The cell holding a label's value: the first filled cell to its right, or the one below it,
+/// and the direction in which a list of values (the learning rates) continues.
 fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, Step)> {
     let is_value = |p: Pos| {
         sheet
@@ -317,8 +316,9 @@ pub fn resolve(
             ),
         ));
     }
-    for (col, v) in over.set.iter() {
-        check_finite(*v, &format!("--set {}={v}", col.name()))?;
+    // Every caller's overrides pass here, the command line's among them: the one check they need.
+    if let Some((col, v)) = over.set.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(InputError::Usage(format!("--set {}={v}: the value must be a finite number", col.name())));
     }
 
     let learning_rates = match &over.learning_rates {
@@ -383,10 +383,6 @@ fn usage_or_content(book: &Workbook, from_flag: bool, found: &Option<(Vec<f64>, 
         (false, Some((_, at))) => content(book, format!("{at}: {what}")),
         _ => InputError::Usage(what),
     }
-}
-
-fn check_finite(v: f64, what: &str) -> Result<(), InputError> {
-    if v.is_finite() { Ok(()) } else { Err(InputError::Usage(format!("{what}: the value must be a finite number"))) }
 }
 
 /// The run's parameters from a template file, or from the built-in template when `path` is

@@ -161,6 +161,7 @@ fn bad_flags_are_refused_with_exit_code_2_and_no_output() {
     for args in [
         &["--set", "w9=1"][..],
         &["--set", "w1=abc"],
+        &["--set", "w1=inf"],
         &["--iterations", "0"],
         &["--iterations", "1048574"],
         &["--learning-rates", "0"],
@@ -173,4 +174,7 @@ fn bad_flags_are_refused_with_exit_code_2_and_no_output() {
         bin().arg("generate").arg("--out").arg(&out).args(args).assert().code(2);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{args:?} left a file");
     }
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["generate", "--set", "w1=inf", "--out"]).arg(dir.path().join("o.xlsx")).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--set w1=inf: the value must be a finite number"));
 }
