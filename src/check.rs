@@ -121,21 +121,29 @@ pub fn check(book: &Workbook, options: &Options) -> Report {
     let variants: HashMap<Col, Vec<Variant>> = ALL.iter().map(|&c| (c, variants(c))).collect();
     let mut tables = Vec::new();
     for sheet in &book.sheets {
+        let eta_labels = learning_rate_cells(sheet);
         for table in find_tables(sheet) {
-            tables.push(check_table(sheet, &table, options, &variants));
+            tables.push(check_table(sheet, &table, &eta_labels, options, &variants));
         }
     }
     Report { file: book.file.display().to_string(), tables }
 }
 
-/// η for a table, and where it was found: the command line, a labelled cell above the table,
-/// the cell the weight updates read, or the sheet's name (`LR_0.5`, `L.R. 0.5`).
-fn find_eta(sheet: &Sheet, table: &Table, options: &Options) -> (Option<f64>, Option<Pos>, String) {
+/// η for a table, and where it was found: the command line, a labelled cell above the table
+/// (`eta_labels`: the sheet's (label, value) cells), the cell the weight updates read, or the
+/// sheet's name (`LR_0.5`, `L.R. 0.5`).
+fn find_eta(
+    sheet: &Sheet,
+    table: &Table,
+    eta_labels: &[(Pos, Pos)],
+    options: &Options,
+) -> (Option<f64>, Option<Pos>, String) {
     if let Some(eta) = options.eta {
         return (Some(eta), None, "--eta".into());
     }
-    let labelled = learning_rate_cells(sheet)
-        .into_iter()
+    let labelled = eta_labels
+        .iter()
+        .copied()
         .filter(|(label, _)| label.row <= table.header_row)
         .max_by_key(|(label, _)| label.row)
         .and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
@@ -215,10 +223,13 @@ impl Grid<'_> {
         }
     }
 
+    fn has_formula(&self, col: Col, iteration: usize) -> bool {
+        self.table.pos(col, iteration).is_some_and(|p| self.sheet.formulas.contains_key(&p))
+    }
+
     /// The significant digits a cell's value was stored with.
     fn stored_digits(&self, col: Col, iteration: usize, value: f64) -> u32 {
-        let formula = self.table.pos(col, iteration).is_some_and(|p| self.sheet.formulas.contains_key(&p));
-        if formula { self.formula_digits } else { digits(value).0 }
+        if self.has_formula(col, iteration) { self.formula_digits } else { digits(value).0 }
     }
 
     fn operand(&self, r: Ref, iteration: usize) -> Option<Operand> {
@@ -257,16 +268,21 @@ impl Grid<'_> {
         Some((value, spread))
     }
 
-    /// Whether `found`, the value of column `col`, is what `expr` gives, at the precision `found`
-    /// was stored with.
-    fn agrees(&self, expr: &Expr<Ref>, col: Col, iteration: usize, found: f64, rel_tol: f64) -> Option<bool> {
+    /// What `expr` gives for the cell of column `col` at `iteration`, and whether `found`, the
+    /// value the sheet holds there, is that at the precision it was stored with.
+    fn compare(&self, expr: &Expr<Ref>, col: Col, iteration: usize, found: f64, rel_tol: f64) -> Option<(f64, bool)> {
         let (expected, spread) = self.recompute(expr, iteration)?;
         if expr::is_error(expected) || expr::is_error(found) {
-            return Some(expr::is_error(expected) && expr::is_error(found));
+            return Some((expected, expr::is_error(expected) && expr::is_error(found)));
         }
         let stored = half_unit(found, self.stored_digits(col, iteration, found));
         let tolerance = stored + spread + rel_tol * expected.abs();
-        Some(expected == found || (found - expected).abs() <= tolerance)
+        Some((expected, expected == found || (found - expected).abs() <= tolerance))
+    }
+
+    /// Whether `found` is what `expr` gives (see [`Grid::compare`]).
+    fn agrees(&self, expr: &Expr<Ref>, col: Col, iteration: usize, found: f64, rel_tol: f64) -> bool {
+        self.compare(expr, col, iteration, found, rel_tol).is_some_and(|(_, right)| right)
     }
 
     /// A formula with its references written as this table's column names.
@@ -318,8 +334,14 @@ impl Grid<'_> {
     }
 }
 
-fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashMap<Col, Vec<Variant>>) -> TableReport {
-    let (eta, eta_cell, eta_source) = find_eta(sheet, table, options);
+fn check_table(
+    sheet: &Sheet,
+    table: &Table,
+    eta_labels: &[(Pos, Pos)],
+    options: &Options,
+    variants: &HashMap<Col, Vec<Variant>>,
+) -> TableReport {
+    let (eta, eta_cell, eta_source) = find_eta(sheet, table, eta_labels, options);
     let formula_digits = table
         .rows
         .iter()
@@ -341,7 +363,8 @@ fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashM
             not_checked.push(format!("{}: no such column", col.header()));
             continue;
         }
-        let mut wrong: Vec<(usize, f64)> = Vec::new();
+        // (iteration, found, expected) of each wrong cell.
+        let mut wrong: Vec<(usize, f64, f64)> = Vec::new();
         let (mut empty, mut skipped) = (0, 0);
         for iteration in 1..=iterations {
             if iteration == 1 && col.is_input() {
@@ -351,11 +374,11 @@ fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashM
                 empty += 1;
                 continue;
             };
-            match grid.agrees(col.definition(), col, iteration, found, options.rel_tol) {
-                Some(true) => checked += 1,
-                Some(false) => {
+            match grid.compare(col.definition(), col, iteration, found, options.rel_tol) {
+                Some((_, true)) => checked += 1,
+                Some((expected, false)) => {
                     checked += 1;
-                    wrong.push((iteration, found));
+                    wrong.push((iteration, found, expected));
                 }
                 None => skipped += 1,
             }
@@ -371,21 +394,21 @@ fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashM
         if empty > 0 {
             not_checked.push(format!("{}: {empty} empty cells", col.header()));
         }
-        if let Some(&(iteration, found)) = wrong.first() {
-            wrong_columns.push((col, iteration, found, wrong));
+        if !wrong.is_empty() {
+            wrong_columns.push((col, wrong));
         }
     }
 
-    let wrong_set: Vec<Col> = wrong_columns.iter().map(|(c, ..)| *c).collect();
-    let wrong_cells = wrong_columns.iter().map(|(.., w)| w.len()).sum();
+    let wrong_set: Vec<Col> = wrong_columns.iter().map(|(c, _)| *c).collect();
+    let wrong_cells = wrong_columns.iter().map(|(_, w)| w.len()).sum();
     let wrong_columns = wrong_columns
         .into_iter()
-        .map(|(col, iteration, found, wrong)| {
+        .map(|(col, wrong)| {
+            let (iteration, found, expected) = wrong[0];
             let pos = table.pos(col, iteration).expect("a checked cell exists");
             let formula_found = sheet.formulas.get(&pos).map(|f| grid.formula_in_names(f, iteration));
             let diagnosis =
                 diagnose(&grid, col, &wrong, &wrong_set, &variants[&col], formula_found.as_deref(), options.rel_tol);
-            let expected = grid.recompute(col.definition(), iteration).map_or(expr::ERROR, |(v, _)| v);
             WrongColumn {
                 column: col.header(),
                 first_wrong_cell: pos.a1(),
@@ -440,19 +463,18 @@ fn check_table(sheet: &Sheet, table: &Table, options: &Options, variants: &HashM
 fn diagnose(
     grid: &Grid,
     col: Col,
-    wrong: &[(usize, f64)],
+    wrong: &[(usize, f64, f64)],
     wrong_set: &[Col],
     variants: &[Variant],
     formula: Option<&str>,
     rel_tol: f64,
 ) -> Diagnosis {
-    let (first_iteration, first_found) = wrong[0];
+    let (first_iteration, first_found, expected) = wrong[0];
     let best = variants
         .iter()
-        .filter(|v| grid.agrees(&v.expr, col, first_iteration, first_found, rel_tol) == Some(true))
+        .filter(|v| grid.agrees(&v.expr, col, first_iteration, first_found, rel_tol))
         .map(|v| {
-            let explained =
-                wrong.iter().filter(|(i, f)| grid.agrees(&v.expr, col, *i, *f, rel_tol) == Some(true)).count();
+            let explained = wrong.iter().filter(|(i, f, _)| grid.agrees(&v.expr, col, *i, *f, rel_tol)).count();
             let within = v.mistakes.iter().all(|m| m.cols.iter().all(|c| wrong_set.contains(c)));
             let breadth: usize = v.mistakes.iter().map(|m| m.cols.len()).sum();
             (v, (explained, within, usize::MAX - v.mistakes.len(), breadth))
@@ -464,9 +486,8 @@ fn diagnose(
             explanation: v.mistakes.iter().map(|m| m.what).collect::<Vec<_>>().join("; and "),
         },
         // A number typed over a formula's place: say what it should have rounded to.
-        None if grid.table.pos(col, first_iteration).is_some_and(|p| !grid.sheet.formulas.contains_key(&p)) => {
+        None if !grid.has_formula(col, first_iteration) => {
             let n = digits(first_found).0.min(15);
-            let expected = grid.recompute(col.definition(), first_iteration).map_or(expr::ERROR, |(v, _)| v);
             Diagnosis {
                 mistakes: vec!["typed-value"],
                 explanation: format!(
