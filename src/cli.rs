@@ -88,14 +88,28 @@ struct CheckArgs {
     /// The workbook to check (.xlsx).
     file: PathBuf,
     /// The learning rate, when the sheet does not show it (overrides what it shows).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_eta)]
     eta: Option<f64>,
     /// Relative tolerance for values stored at full precision.
-    #[arg(long, default_value_t = 1e-12)]
+    #[arg(long, default_value_t = 1e-12, value_parser = parse_tolerance)]
     rel_tol: f64,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_eta(text: &str) -> Result<f64, String> {
+    let eta: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if eta.is_finite() && eta > 0.0 {
+        Ok(eta)
+    } else {
+        Err(format!("the learning rate must be a positive number, not {eta}"))
+    }
+}
+
+fn parse_tolerance(text: &str) -> Result<f64, String> {
+    let tol: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if tol.is_finite() && tol >= 0.0 { Ok(tol) } else { Err(format!("must be a number >= 0, not {tol}")) }
 }
 
 fn parse_mistake(key: &str) -> Result<&'static Mistake, String> {
@@ -157,17 +171,22 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, Error> {
-    if let Some(eta) = args.eta.filter(|e| !(e.is_finite() && *e > 0.0)) {
-        return Err(InputError::Usage(format!("--eta {eta}: the learning rate must be a positive number")).into());
+    let result = check_one(&args);
+    if args.json
+        && let Err(e) = &result
+    {
+        let failure = serde_json::json!({ "file": args.file.display().to_string(), "error": e.to_string() });
+        println!("{failure:#}");
     }
-    if !(args.rel_tol.is_finite() && args.rel_tol >= 0.0) {
-        return Err(InputError::Usage(format!("--rel-tol {}: must be a number >= 0", args.rel_tol)).into());
-    }
+    result
+}
+
+fn check_one(args: &CheckArgs) -> Result<ExitCode, Error> {
     let book = crate::workbook::Workbook::open(&args.file)?;
-    let report = crate::check::check(&book, &crate::check::Options { eta: args.eta, rel_tol: args.rel_tol });
+    let report = crate::check::check(book, &crate::check::Options { eta: args.eta, rel_tol: args.rel_tol });
     if report.tables.is_empty() {
         return Err(InputError::Content {
-            file: args.file,
+            file: args.file.clone(),
             what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns) above rows of numbers".into(),
         }
         .into());
@@ -228,5 +247,8 @@ fn print_summary(
 }
 
 fn fmt(x: f64) -> String {
-    if crate::expr::is_error(x) { crate::expr::ERROR_TEXT.to_string() } else { format!("{x:.12}") }
+    match crate::expr::CellError::of(x) {
+        Some(e) => e.text().to_string(),
+        None => format!("{x:.12}"),
+    }
 }

@@ -250,8 +250,8 @@ impl Formulas {
 /// Parses a formula written in column names, with `prev(x)` and `η`.
 pub fn parse(text: &str) -> Result<Expr<Ref>, expr::ParseError> {
     let name = |w: &str| match w {
-        "η" | "eta" => Some(Ref::Eta),
-        _ => Col::from_name(w).map(Ref::Cur),
+        "η" | "eta" => Ok(Expr::Ref(Ref::Eta)),
+        _ => Col::from_name(w).map(|c| Expr::Ref(Ref::Cur(c))).ok_or_else(|| format!("unknown name `{w}`")),
     };
     let call = |f: &str, arg: &str| (f == "prev").then(|| Col::from_name(arg)).flatten().map(Ref::Prev);
     expr::parse(text, &name, &call)

@@ -4,6 +4,10 @@
 //! an [`Expr`]. Printing the tree gives the Excel formula; evaluating the same tree gives the
 //! double Excel computes for it, because evaluation follows the tree the printer writes: operands
 //! in written order, left-associative, Excel's precedence. The two can never drift apart.
+//!
+//! The same parser reads the formulas students wrote (cell references, other sheets, ranges,
+//! `%`, error literals and the few functions such sheets use), so that `check` holds two trees
+//! of one kind for a wrong cell: the correct one and the written one.
 
 use std::fmt::Write as _;
 
@@ -44,30 +48,152 @@ impl Op {
 const NEG_PRECEDENCE: u8 = 4;
 const ATOM_PRECEDENCE: u8 = 5;
 
+/// The spreadsheet functions formulas of this assignment use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Exp,
+    Ln,
+    Sqrt,
+    Abs,
+    Power,
+    Sum,
+}
+
+impl Func {
+    const ALL: [Func; 6] = [Func::Exp, Func::Ln, Func::Sqrt, Func::Abs, Func::Power, Func::Sum];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Exp => "EXP",
+            Func::Ln => "LN",
+            Func::Sqrt => "SQRT",
+            Func::Abs => "ABS",
+            Func::Power => "POWER",
+            Func::Sum => "SUM",
+        }
+    }
+
+    /// How many arguments it takes, at least and at most.
+    fn arity(self) -> (usize, usize) {
+        match self {
+            Func::Power => (2, 2),
+            Func::Sum => (1, 255),
+            _ => (1, 1),
+        }
+    }
+
+    fn apply(self, args: &[f64]) -> f64 {
+        let x = args[0];
+        match self {
+            Func::Exp => checked(x.exp()),
+            Func::Ln if x <= 0.0 => CellError::Num.value(),
+            Func::Ln => x.ln(),
+            Func::Sqrt if x < 0.0 => CellError::Num.value(),
+            Func::Sqrt => x.sqrt(),
+            Func::Abs => x.abs(),
+            Func::Power => power(x, args[1]),
+            Func::Sum => checked(args.iter().fold(0.0, |s, a| s + a)),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr<L> {
     Num(f64),
+    /// A spreadsheet error written into the formula, as `#REF!` where a deleted cell was.
+    Err(CellError),
     Ref(L),
     Neg(Box<Expr<L>>),
     Bin(Op, Box<Expr<L>>, Box<Expr<L>>),
-    Exp(Box<Expr<L>>),
+    Call(Func, Vec<Expr<L>>),
 }
 
-/// A spreadsheet error value. The only one these formulas can produce is Excel's `#NUM!`
-/// (a result too large for a double, as in `EXP(710)`); like Excel, it spreads to every
-/// cell that depends on it.
-pub const ERROR: f64 = f64::NAN;
+/// A spreadsheet error. Values are doubles throughout (the engine streams millions of them), so
+/// an error travels as a NaN whose payload names it; like a spreadsheet, the first error an
+/// operation meets is its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CellError {
+    Null,
+    Div0,
+    Value,
+    Ref,
+    Name,
+    Num,
+    NA,
+}
 
-/// The text Excel shows for [`ERROR`].
-pub const ERROR_TEXT: &str = "#NUM!";
+const QUIET_NAN: u64 = 0x7FF8_0000_0000_0000;
+
+impl CellError {
+    const ALL: [CellError; 7] = [
+        CellError::Null,
+        CellError::Div0,
+        CellError::Value,
+        CellError::Ref,
+        CellError::Name,
+        CellError::Num,
+        CellError::NA,
+    ];
+
+    /// The text a spreadsheet shows.
+    pub fn text(self) -> &'static str {
+        match self {
+            CellError::Null => "#NULL!",
+            CellError::Div0 => "#DIV/0!",
+            CellError::Value => "#VALUE!",
+            CellError::Ref => "#REF!",
+            CellError::Name => "#NAME?",
+            CellError::Num => "#NUM!",
+            CellError::NA => "#N/A",
+        }
+    }
+
+    pub fn from_text(text: &str) -> Option<CellError> {
+        CellError::ALL.into_iter().find(|e| e.text().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The double that carries this error.
+    pub const fn value(self) -> f64 {
+        f64::from_bits(QUIET_NAN | (self as u64 + 1))
+    }
+
+    /// The error a value is, if it is one. A NaN or infinity of other origin is `#NUM!`.
+    pub fn of(x: f64) -> Option<CellError> {
+        if x.is_finite() {
+            return None;
+        }
+        let payload = x.to_bits() & !(QUIET_NAN | 1 << 63);
+        Some(CellError::ALL.into_iter().find(|e| *e as u64 + 1 == payload).unwrap_or(CellError::Num))
+    }
+}
+
+/// Excel's `#NUM!`: a result too large for a double, as in `EXP(710)`. It is the only error
+/// the worksheet's own formulas can produce, and it spreads to every cell that depends on it.
+pub const ERROR: f64 = CellError::Num.value();
 
 /// Whether a value is a spreadsheet error rather than a number.
 pub fn is_error(x: f64) -> bool {
     !x.is_finite()
 }
 
+/// A value as a spreadsheet shows it in a message: the number, or the error's text.
+pub fn show(x: f64) -> String {
+    match CellError::of(x) {
+        Some(e) => e.text().to_string(),
+        None => x.to_string(),
+    }
+}
+
 fn checked(x: f64) -> f64 {
     if x.is_finite() { x } else { ERROR }
+}
+
+/// `a^b` as Excel computes it: a square is the correctly rounded `a*a`.
+fn power(a: f64, b: f64) -> f64 {
+    if a == 0.0 && b < 0.0 {
+        return CellError::Div0.value();
+    }
+    checked(if b == 2.0 { a * a } else { a.powf(b) })
 }
 
 impl<L: Leaf> Expr<L> {
@@ -76,19 +202,41 @@ impl<L: Leaf> Expr<L> {
     pub fn eval(&self, value: &impl Fn(L) -> f64) -> f64 {
         match self {
             Expr::Num(x) => *x,
+            Expr::Err(e) => e.value(),
             Expr::Ref(leaf) => value(*leaf),
             Expr::Neg(x) => -x.eval(value),
-            Expr::Exp(x) => checked(x.eval(value).exp()),
+            Expr::Call(f, args) => {
+                if let [x] = args.as_slice() {
+                    let v = x.eval(value);
+                    return if is_error(v) { v } else { f.apply(&[v]) };
+                }
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    let v = a.eval(value);
+                    if is_error(v) {
+                        return v;
+                    }
+                    values.push(v);
+                }
+                f.apply(&values)
+            }
             Expr::Bin(op, a, b) => {
-                let (a, b) = (a.eval(value), b.eval(value));
-                checked(match op {
-                    Op::Add => a + b,
-                    Op::Sub => a - b,
-                    Op::Mul => a * b,
-                    Op::Div => a / b,
-                    Op::Pow if b == 2.0 => a * a,
-                    Op::Pow => a.powf(b),
-                })
+                let a = a.eval(value);
+                if is_error(a) {
+                    return a;
+                }
+                let b = b.eval(value);
+                if is_error(b) {
+                    return b;
+                }
+                match op {
+                    Op::Add => checked(a + b),
+                    Op::Sub => checked(a - b),
+                    Op::Mul => checked(a * b),
+                    Op::Div if b == 0.0 => CellError::Div0.value(),
+                    Op::Div => checked(a / b),
+                    Op::Pow => power(a, b),
+                }
             }
         }
     }
@@ -97,6 +245,7 @@ impl<L: Leaf> Expr<L> {
         match self {
             Expr::Bin(op, ..) => op.precedence(),
             Expr::Neg(_) => NEG_PRECEDENCE,
+            Expr::Num(x) if *x < 0.0 => NEG_PRECEDENCE,
             _ => ATOM_PRECEDENCE,
         }
     }
@@ -115,14 +264,21 @@ impl<L: Leaf> Expr<L> {
             Expr::Num(x) => {
                 let _ = write!(out, "{x}");
             }
+            Expr::Err(e) => out.push_str(e.text()),
             Expr::Ref(leaf) => name(*leaf, out),
             Expr::Neg(x) => {
                 out.push('-');
                 x.print_operand(out, name, x.precedence() < NEG_PRECEDENCE);
             }
-            Expr::Exp(x) => {
-                out.push_str("EXP(");
-                x.print_into(out, name);
+            Expr::Call(f, args) => {
+                out.push_str(f.name());
+                out.push('(');
+                for (k, a) in args.iter().enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    a.print_into(out, name);
+                }
                 out.push(')');
             }
             Expr::Bin(op, a, b) => {
@@ -147,13 +303,25 @@ impl<L: Leaf> Expr<L> {
     /// Every leaf, in written order.
     pub fn leaves(&self, out: &mut Vec<L>) {
         match self {
-            Expr::Num(_) => {}
+            Expr::Num(_) | Expr::Err(_) => {}
             Expr::Ref(l) => out.push(*l),
-            Expr::Neg(x) | Expr::Exp(x) => x.leaves(out),
+            Expr::Neg(x) => x.leaves(out),
+            Expr::Call(_, args) => args.iter().for_each(|a| a.leaves(out)),
             Expr::Bin(_, a, b) => {
                 a.leaves(out);
                 b.leaves(out);
             }
+        }
+    }
+
+    /// Whether the formula holds an error literal, as `#REF!` where a deleted cell was.
+    pub fn has_error_literal(&self) -> bool {
+        match self {
+            Expr::Err(_) => true,
+            Expr::Num(_) | Expr::Ref(_) => false,
+            Expr::Neg(x) => x.has_error_literal(),
+            Expr::Call(_, args) => args.iter().any(Expr::has_error_literal),
+            Expr::Bin(_, a, b) => a.has_error_literal() || b.has_error_literal(),
         }
     }
 
@@ -162,22 +330,23 @@ impl<L: Leaf> Expr<L> {
         if self == from {
             return to.clone();
         }
-        match self {
-            Expr::Num(_) | Expr::Ref(_) => self.clone(),
-            Expr::Neg(x) => Expr::Neg(Box::new(x.replace(from, to))),
-            Expr::Exp(x) => Expr::Exp(Box::new(x.replace(from, to))),
-            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(a.replace(from, to)), Box::new(b.replace(from, to))),
-        }
+        self.rebuild(&|e| e.replace(from, to), &|l| Expr::Ref(l))
     }
 
     /// The same tree with every leaf passed through `f`.
     pub fn map_leaves<M: Leaf>(&self, f: &impl Fn(L) -> Expr<M>) -> Expr<M> {
+        self.rebuild(&|e| e.map_leaves(f), f)
+    }
+
+    /// This node with its children passed through `child` and a bare leaf through `leaf`.
+    fn rebuild<M: Leaf>(&self, child: &impl Fn(&Expr<L>) -> Expr<M>, leaf: &impl Fn(L) -> Expr<M>) -> Expr<M> {
         match self {
             Expr::Num(x) => Expr::Num(*x),
-            Expr::Ref(l) => f(*l),
-            Expr::Neg(x) => Expr::Neg(Box::new(x.map_leaves(f))),
-            Expr::Exp(x) => Expr::Exp(Box::new(x.map_leaves(f))),
-            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(a.map_leaves(f)), Box::new(b.map_leaves(f))),
+            Expr::Err(e) => Expr::Err(*e),
+            Expr::Ref(l) => leaf(*l),
+            Expr::Neg(x) => Expr::Neg(Box::new(child(x))),
+            Expr::Call(f, args) => Expr::Call(*f, args.iter().map(child).collect()),
+            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(child(a)), Box::new(child(b))),
         }
     }
 }
@@ -190,12 +359,14 @@ pub struct ParseError {
     pub what: String,
 }
 
-/// Parses `text` (Excel syntax: numbers, names, `+ - * / ^`, unary minus, parentheses, `EXP`,
-/// and `name(...)` calls that `call` may turn into leaves, such as `prev(w1)`), resolving each
-/// name through `name`.
+/// Parses `text` (Excel syntax: numbers, references, `+ - * / ^ %`, unary minus, parentheses,
+/// error literals, the functions of [`Func`], and `name(...)` calls that `call` may turn into
+/// leaves, such as `prev(w1)`), resolving each reference through `name`. A reference is a word
+/// (`a_h1`, `$G$31`), maybe on another sheet (`'LR 0.5'!B1`) or a range (`A1:B2`): `name` gets
+/// its whole text and returns its expression, or says why it cannot.
 pub fn parse<L: Leaf>(
     text: &str,
-    name: &impl Fn(&str) -> Option<L>,
+    name: &impl Fn(&str) -> Result<Expr<L>, String>,
     call: &impl Fn(&str, &str) -> Option<L>,
 ) -> Result<Expr<L>, ParseError> {
     let mut p = Parser { text, pos: 0, name, call };
@@ -214,20 +385,32 @@ struct Parser<'a, N, C> {
     call: &'a C,
 }
 
-impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Parser<'a, N, C> {
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '$' | '.')
+}
+
+impl<'a, L: Leaf, N: Fn(&str) -> Result<Expr<L>, String>, C: Fn(&str, &str) -> Option<L>> Parser<'a, N, C> {
     fn error(&self, what: &str) -> ParseError {
-        ParseError { text: self.text.to_string(), at: self.pos, what: what.to_string() }
+        self.error_at(self.pos, what.to_string())
+    }
+
+    fn error_at(&self, at: usize, what: String) -> ParseError {
+        ParseError { text: self.text.to_string(), at, what }
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
     }
 
     fn skip_space(&mut self) {
-        while self.text[self.pos..].starts_with(char::is_whitespace) {
-            self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
+        while self.rest().starts_with(char::is_whitespace) {
+            self.pos += self.rest().chars().next().map_or(1, char::len_utf8);
         }
     }
 
     fn peek(&mut self) -> Option<char> {
         self.skip_space();
-        self.text[self.pos..].chars().next()
+        self.rest().chars().next()
     }
 
     fn eat(&mut self, c: char) -> bool {
@@ -269,6 +452,7 @@ impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Pars
         Ok(e)
     }
 
+    /// Unary signs bind tighter than `^` in a spreadsheet (`-2^2` is 4), and `%` tighter still.
     fn unary(&mut self) -> Result<Expr<L>, ParseError> {
         if self.eat('-') {
             return Ok(Expr::Neg(Box::new(self.unary()?)));
@@ -276,7 +460,11 @@ impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Pars
         if self.eat('+') {
             return self.unary();
         }
-        self.atom()
+        let mut e = self.atom()?;
+        while self.eat('%') {
+            e = Expr::Bin(Op::Div, Box::new(e), Box::new(Expr::Num(100.0)));
+        }
+        Ok(e)
     }
 
     fn atom(&mut self) -> Result<Expr<L>, ParseError> {
@@ -287,40 +475,109 @@ impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Pars
             }
             return Ok(e);
         }
-        let rest = &self.text[self.pos..];
+        let rest = self.rest();
         let c = rest.chars().next().ok_or_else(|| self.error("unexpected end"))?;
         if c.is_ascii_digit() || c == '.' {
-            let len =
-                rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'E' || c == 'e')).unwrap_or(rest.len());
-            let x = rest[..len].parse::<f64>().map_err(|_| self.error("bad number"))?;
-            self.pos += len;
-            return Ok(Expr::Num(x));
+            return self.number();
         }
-        let len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.')).unwrap_or(rest.len());
-        if len == 0 {
+        if c == '#' {
+            let len = rest.find(['!', '?']).map_or(rest.len(), |k| k + 1);
+            let len = if rest.to_ascii_uppercase().starts_with("#N/A") { 4 } else { len };
+            let e = CellError::from_text(&rest[..len]).ok_or_else(|| self.error("unknown error value"))?;
+            self.pos += len;
+            return Ok(Expr::Err(e));
+        }
+        let start = self.pos;
+        let word = self.reference()?;
+        if self.peek() == Some('(') {
+            self.pos += 1;
+            return self.call(word, start);
+        }
+        (self.name)(word).map_err(|what| self.error_at(start, what))
+    }
+
+    /// A number: digits, a decimal point, an exponent (`1.5E-3`).
+    fn number(&mut self) -> Result<Expr<L>, ParseError> {
+        let bytes = self.rest().as_bytes();
+        let mut len = bytes.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+        if matches!(bytes.get(len), Some(b'e' | b'E')) {
+            let sign = usize::from(matches!(bytes.get(len + 1), Some(b'+' | b'-')));
+            let digits = bytes[(len + 1 + sign).min(bytes.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits > 0 {
+                len += 1 + sign + digits;
+            }
+        }
+        let x = self.rest()[..len].parse::<f64>().map_err(|_| self.error("bad number"))?;
+        self.pos += len;
+        Ok(Expr::Num(x))
+    }
+
+    /// The text of a reference: a word, maybe after a sheet name and `!`, maybe a range `a:b`.
+    fn reference(&mut self) -> Result<&'a str, ParseError> {
+        let start = self.pos;
+        if self.rest().starts_with('\'') {
+            let mut k = 1;
+            let bytes = self.rest().as_bytes();
+            loop {
+                match bytes.get(k) {
+                    None => return Err(self.error("missing closing `'` of a sheet name")),
+                    Some(b'\'') if bytes.get(k + 1) == Some(&b'\'') => k += 2,
+                    Some(b'\'') => break,
+                    Some(_) => k += 1,
+                }
+            }
+            self.pos += k + 1;
+            if !self.rest().starts_with('!') {
+                return Err(self.error("expected `!` after a quoted sheet name"));
+            }
+        } else {
+            self.word();
+        }
+        if self.rest().starts_with('!') {
+            self.pos += 1;
+            self.word();
+        }
+        if self.rest().starts_with(':') {
+            self.pos += 1;
+            self.word();
+        }
+        if self.pos == start {
             return Err(self.error("expected a number, a name or `(`"));
         }
-        let word = &rest[..len];
-        self.pos += len;
-        if self.eat('(') {
-            let start = self.pos;
-            if word.eq_ignore_ascii_case("EXP") {
-                let arg = self.sum()?;
-                if !self.eat(')') {
-                    return Err(self.error("missing `)`"));
+        Ok(&self.text[start..self.pos])
+    }
+
+    fn word(&mut self) {
+        self.pos += self.rest().find(|c: char| !is_word(c)).unwrap_or(self.rest().len());
+    }
+
+    /// A function call, after its `(`: one of [`Func`], or what `call` makes of `word(arg)`.
+    fn call(&mut self, word: &str, start: usize) -> Result<Expr<L>, ParseError> {
+        if let Some(f) = Func::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(word)) {
+            let mut args = Vec::new();
+            if !self.eat(')') {
+                loop {
+                    args.push(self.sum()?);
+                    if self.eat(')') {
+                        break;
+                    }
+                    if !self.eat(',') {
+                        return Err(self.error("expected `,` or `)`"));
+                    }
                 }
-                return Ok(Expr::Exp(Box::new(arg)));
             }
-            let close = self.text[start..].find(')').ok_or_else(|| self.error("missing `)`"))?;
-            let arg = self.text[start..start + close].trim();
-            self.pos = start + close + 1;
-            return (self.call)(word, arg).map(Expr::Ref).ok_or_else(|| self.error("unknown function"));
+            let (least, most) = f.arity();
+            if args.len() < least || args.len() > most {
+                let takes = if least == most { least.to_string() } else { format!("{least} to {most}") };
+                return Err(self.error_at(start, format!("{} takes {takes} arguments, not {}", f.name(), args.len())));
+            }
+            return Ok(Expr::Call(f, args));
         }
-        (self.name)(word).map(Expr::Ref).ok_or_else(|| ParseError {
-            text: self.text.to_string(),
-            at: self.pos - len,
-            what: format!("unknown name `{word}`"),
-        })
+        let close = self.rest().find(')').ok_or_else(|| self.error("missing `)`"))?;
+        let arg = self.rest()[..close].trim();
+        let leaf = (self.call)(word, arg);
+        self.pos += close + 1;
+        leaf.map(Expr::Ref).ok_or_else(|| self.error_at(start, format!("unknown function `{word}`")))
     }
 }
 
@@ -328,12 +585,23 @@ impl<'a, L: Leaf, N: Fn(&str) -> Option<L>, C: Fn(&str, &str) -> Option<L>> Pars
 mod tests {
     use super::*;
 
-    fn p(text: &str) -> Expr<char> {
-        let name = |w: &str| (w.len() == 1).then(|| w.chars().next().unwrap());
-        parse(text, &name, &|_: &str, _: &str| None).unwrap()
+    fn name(w: &str) -> Result<Expr<char>, String> {
+        let mut c = w.chars();
+        match (c.next(), c.next()) {
+            (Some(x), None) => Ok(Expr::Ref(x)),
+            _ => Err(format!("unknown name `{w}`")),
+        }
     }
 
-    fn show(e: &Expr<char>) -> String {
+    fn no_call(_: &str, _: &str) -> Option<char> {
+        None
+    }
+
+    fn p(text: &str) -> Expr<char> {
+        parse(text, &name, &no_call).unwrap()
+    }
+
+    fn show_tree(e: &Expr<char>) -> String {
         e.print(&|c, out: &mut String| out.push(c))
     }
 
@@ -351,16 +619,19 @@ mod tests {
             "-a^2",
             "-(a^2)",
             "a+(b+c)",
+            "SUM(a,b*c,POWER(a,2))",
+            "a+#REF!",
         ] {
             let e = p(text);
-            assert_eq!(show(&e), text, "round trip of {text}");
-            assert_eq!(p(&show(&e)), e);
+            assert_eq!(show_tree(&e), text, "round trip of {text}");
+            assert_eq!(p(&show_tree(&e)), e);
         }
     }
 
     #[test]
     fn redundant_parentheses_and_spaces_are_dropped() {
-        assert_eq!(show(&p(" (a*b) + (c*d) ")), "a*b+c*d");
+        assert_eq!(show_tree(&p(" (a*b) + (c*d) ")), "a*b+c*d");
+        assert_eq!(show_tree(&p("exp( -a )")), "EXP(-a)");
     }
 
     #[test]
@@ -377,21 +648,52 @@ mod tests {
         assert_ne!(p("a+b+c").eval(&v), p("a+(b+c)").eval(&v));
         assert_eq!(p("-a^2").eval(&v), 0.1 * 0.1);
         assert_eq!(p("-(a^2)").eval(&v), -(0.1 * 0.1));
+        assert_eq!(p("POWER(a,2)").eval(&v), 0.1 * 0.1);
+        assert_eq!(p("SUM(a,b,c)").eval(&v), (0.1 + 0.2) + 0.3);
+        assert_eq!(p("SQRT(4)+ABS(-a)+LN(1)").eval(&v), 2.0 + 0.1);
+        assert_eq!(p("50%").eval(&v), 0.5);
+        assert_eq!(p("-2^2").eval(&v), 4.0);
+        assert_eq!(p("1.5E-3+2e2").eval(&v), 1.5e-3 + 200.0);
     }
 
     #[test]
-    fn overflow_is_an_error_that_spreads() {
+    fn errors_carry_their_kind_and_the_first_one_wins() {
         let v = |_| 800.0;
-        assert!(is_error(p("EXP(a)").eval(&v)));
-        assert!(is_error(p("1/(1+EXP(a))").eval(&v)), "1/(1+#NUM!) stays #NUM!");
+        assert_eq!(CellError::of(p("EXP(a)").eval(&v)), Some(CellError::Num));
+        assert_eq!(CellError::of(p("1/(1+EXP(a))").eval(&v)), Some(CellError::Num), "1/(1+#NUM!) stays #NUM!");
         assert!(!is_error(p("1/(1+EXP(-a))").eval(&v)));
+        assert_eq!(CellError::of(p("a/0").eval(&v)), Some(CellError::Div0));
+        assert_eq!(CellError::of(p("#REF!-a/0").eval(&v)), Some(CellError::Ref));
+        assert_eq!(CellError::of(p("a/0+#REF!").eval(&v)), Some(CellError::Div0));
+        assert_eq!(CellError::of(p("-#VALUE!").eval(&v)), Some(CellError::Value));
+        assert_eq!(CellError::of(p("LN(0)").eval(&v)), Some(CellError::Num));
+        for e in CellError::ALL {
+            assert_eq!(CellError::of(e.value()), Some(e));
+            assert_eq!(CellError::from_text(e.text()), Some(e));
+        }
+        assert_eq!(CellError::of(f64::NAN), Some(CellError::Num));
+        assert_eq!(CellError::of(f64::INFINITY), Some(CellError::Num));
+        assert_eq!(CellError::of(0.5), None);
+        assert_eq!(show(CellError::Ref.value()), "#REF!");
+    }
+
+    #[test]
+    fn references_reach_the_resolver_whole() {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let name = |w: &str| {
+            seen.borrow_mut().push(w.to_string());
+            Ok(Expr::Ref('x'))
+        };
+        parse("$G$31*'LR 0.5'!B1+Sheet2!A1-SUM(A1:B3)+'it''s'!C2", &name, &no_call).unwrap();
+        assert_eq!(*seen.borrow(), ["$G$31", "'LR 0.5'!B1", "Sheet2!A1", "A1:B3", "'it''s'!C2"]);
     }
 
     #[test]
     fn bad_text_is_an_error_not_a_panic() {
-        let name = |w: &str| (w == "a").then_some('a');
-        for bad in ["", "a+", "(a", "a b", "zz", "1..2", "f(a"] {
-            assert!(parse(bad, &name, &|_: &str, _: &str| None).is_err(), "{bad}");
+        for bad in ["", "a+", "(a", "a b", "zz", "1..2", "f(a", "EXP(a,b)", "POWER(a)", "VLOOKUP(a)", "#BAD!", "'x"] {
+            assert!(parse(bad, &name, &no_call).is_err(), "{bad}");
         }
+        let e = parse("a+VLOOKUP(a,b)", &name, &no_call).unwrap_err();
+        assert!(e.what.contains("unknown function `VLOOKUP`"), "{e}");
     }
 }

@@ -91,8 +91,8 @@ pub fn sheet_name(eta: f64) -> String {
 
 /// Shortest text that reads back as exactly `x`: what a formula's cached result holds.
 pub fn shortest(x: f64) -> String {
-    if expr::is_error(x) {
-        return expr::ERROR_TEXT.to_string();
+    if let Some(e) = expr::CellError::of(x) {
+        return e.text().to_string();
     }
     zmij::Buffer::new().format_finite(x).to_string()
 }
@@ -343,11 +343,11 @@ fn write_value(
     value: f64,
     format: Option<&Format>,
 ) -> Result<(), XlsxError> {
-    match (expr::is_error(value), format) {
-        (true, Some(f)) => sheet.write_string_with_format(row, col, expr::ERROR_TEXT, f)?,
-        (true, None) => sheet.write_string(row, col, expr::ERROR_TEXT)?,
-        (false, Some(f)) => sheet.write_number_with_format(row, col, value, f)?,
-        (false, None) => sheet.write_number(row, col, value)?,
+    match (expr::CellError::of(value), format) {
+        (Some(e), Some(f)) => sheet.write_string_with_format(row, col, e.text(), f)?,
+        (Some(e), None) => sheet.write_string(row, col, e.text())?,
+        (None, Some(f)) => sheet.write_number_with_format(row, col, value, f)?,
+        (None, None) => sheet.write_number(row, col, value)?,
     };
     Ok(())
 }
@@ -420,9 +420,9 @@ fn write_summary(
     let reduction: Expr<Outcome> = expr::parse(
         "1-final/first",
         &|w: &str| match w {
-            "first" => Some(Outcome::First),
-            "final" => Some(Outcome::Final),
-            _ => None,
+            "first" => Ok(Expr::Ref(Outcome::First)),
+            "final" => Ok(Expr::Ref(Outcome::Final)),
+            _ => Err(format!("unknown name `{w}`")),
         },
         &|_: &str, _: &str| None,
     )

@@ -7,7 +7,13 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::columns::Col;
+mod formula;
+mod recalc;
+mod tables;
+
+pub use formula::{Addr, parse_formula};
+pub use recalc::{CalcSettings, operand_value};
+pub use tables::{Table, find_tables};
 
 /// Why a workbook, or a value in it, cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +142,7 @@ pub fn describe(d: Option<&Data>) -> String {
     match d {
         None | Some(Data::Empty) => "empty".to_string(),
         Some(Data::String(s)) => format!("the text `{}`", s.chars().take(40).collect::<String>()),
-        Some(Data::Error(e)) => format!("the error {e:?}"),
+        Some(Data::Error(e)) => format!("the error {}", recalc::error_of(e).text()),
         Some(Data::Bool(b)) => (if *b { "TRUE" } else { "FALSE" }).to_string(),
         Some(other) => format!("`{other}`"),
     }
@@ -146,6 +152,7 @@ pub fn describe(d: Option<&Data>) -> String {
 pub struct Workbook {
     pub file: PathBuf,
     pub sheets: Vec<Sheet>,
+    pub calc: CalcSettings,
 }
 
 impl Workbook {
@@ -170,7 +177,7 @@ impl Workbook {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
             return Err(InputError::NotXlsx { file, detail: detail.into() });
         }
-        check_unpacked_size(&file, bytes)?;
+        let calc = check_unpacked_size(&file, bytes)?;
         // The xlsx reader is not ours: should it panic on some malformed part, that is a file
         // that cannot be read, not a crash.
         let read = contained(|| {
@@ -181,13 +188,19 @@ impl Workbook {
         let sheets = read.unwrap_or_else(|| {
             Err(InputError::Unreadable { file: file.clone(), detail: "its contents are malformed".into() })
         })?;
-        Ok(Workbook { file, sheets })
+        Ok(Workbook { file, sheets, calc })
+    }
+
+    /// A sheet's index by its name, as a formula names it (case does not matter).
+    pub fn sheet_index(&self, name: &str) -> Option<u32> {
+        self.sheets.iter().position(|s| s.name.to_lowercase() == name.to_lowercase()).map(|k| k as u32)
     }
 }
 
 /// Refuses a package whose parts would unpack to more than [`MAX_UNPACKED`], or that packs
-/// suspiciously well, before anything is unpacked.
-fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(), InputError> {
+/// suspiciously well, before anything is unpacked; then reads what the workbook part says of
+/// its calculation (which the xlsx reader does not tell).
+fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, InputError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| InputError::NotXlsx { file: file.to_path_buf(), detail: e.to_string() })?;
     let mut total: u64 = 0;
@@ -206,7 +219,11 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(), InputError> {
         let what = format!("its parts unpack to {} MB", total >> 20);
         return Err(InputError::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
     }
-    Ok(())
+    let mut part = Vec::new();
+    if let Ok(entry) = zip.by_name("xl/workbook.xml") {
+        let _ = entry.take(MAX_UNPACKED).read_to_end(&mut part);
+    }
+    Ok(CalcSettings::read(&part))
 }
 
 /// Runs `f`, turning a panic inside it into None, without the panic's message on stderr.
@@ -244,69 +261,6 @@ fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sh
         sheets.push(sheet);
     }
     Ok(sheets)
-}
-
-/// A table in the class layout: a header row naming the input columns (and any others), and
-/// the data rows below it, up to the first row whose t, i or w cells are not all numbers.
-#[derive(Clone, Debug)]
-pub struct Table {
-    pub header_row: u32,
-    /// Where each column of the class layout sits, for the columns the header names.
-    pub cols: HashMap<Col, u32>,
-    /// A `Step` or `iteration` column, if the table has one.
-    pub step_col: Option<u32>,
-    /// Sheet rows (0-based) of iteration 1, 2, ...
-    pub rows: Vec<u32>,
-}
-
-impl Table {
-    pub fn pos(&self, col: Col, iteration: usize) -> Option<Pos> {
-        Some(Pos { row: *self.rows.get(iteration.checked_sub(1)?)?, col: *self.cols.get(&col)? })
-    }
-}
-
-/// Every class-layout table of a sheet, top to bottom.
-pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
-    let mut by_row: HashMap<u32, Vec<(u32, Col)>> = HashMap::new();
-    let mut steps: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (pos, text) in sheet.texts() {
-        if let Some(col) = Col::from_header(text) {
-            by_row.entry(pos.row).or_default().push((pos.col, col));
-        } else if matches!(text.trim().to_lowercase().as_str(), "step" | "iteration" | "iter" | "epoch" | "#") {
-            steps.entry(pos.row).or_default().push(pos.col);
-        }
-    }
-    let mut header_rows: Vec<u32> = by_row.keys().copied().collect();
-    header_rows.sort();
-    let mut tables = Vec::new();
-    for header_row in header_rows {
-        let mut cols = HashMap::new();
-        for &(c, col) in &by_row[&header_row] {
-            cols.entry(col).or_insert(c);
-        }
-        if !crate::columns::INPUTS.iter().all(|c| cols.contains_key(c)) {
-            continue;
-        }
-        let first = cols.values().min().copied().unwrap_or(0);
-        let step_col = steps.get(&header_row).and_then(|cs| cs.iter().copied().filter(|&c| c < first).max());
-        // The first row is typed numbers; later rows may hold a spreadsheet's errors where the
-        // run diverged, and still belong to the table.
-        let mut rows = Vec::new();
-        let mut r = header_row + 1;
-        let filled = |r: u32, first: bool| {
-            crate::columns::INPUTS.iter().all(|c| match sheet.value(Pos { row: r, col: cols[c] }) {
-                Some(Data::Error(_)) => !first,
-                Some(d) => number(d).is_some(),
-                None => false,
-            })
-        };
-        while filled(r, rows.is_empty()) {
-            rows.push(r);
-            r += 1;
-        }
-        tables.push(Table { header_row, cols, step_col, rows });
-    }
-    tables
 }
 
 #[cfg(test)]

@@ -1,0 +1,72 @@
+//! Where a table's learning rate is: the command line, a labelled cell above the table, the cell
+//! the weight updates read, or the sheet's name.
+
+use super::Options;
+use crate::template::eta_reference;
+use crate::workbook::{Pos, Sheet, Table};
+
+/// A table's η, the cell that holds it (when one does), and how it was found, for the report.
+#[derive(Clone, Debug)]
+pub struct Eta {
+    pub value: Option<f64>,
+    pub cell: Option<Pos>,
+    pub source: String,
+}
+
+/// η for a table: from `--eta`, a labelled cell above the table (`labels`: the sheet's (label,
+/// value) cells), the cell the weight updates read, or the sheet's name (`LR_0.5`, `L.R. 0.5`).
+pub fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options: &Options) -> Eta {
+    if let Some(eta) = options.eta {
+        return Eta { value: Some(eta), cell: None, source: "--eta".into() };
+    }
+    let labelled = labels
+        .iter()
+        .copied()
+        .filter(|(label, _)| label.row <= table.header_row)
+        .max_by_key(|(label, _)| label.row)
+        .and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
+    if let Some((eta, label, at)) = labelled {
+        let source = format!("labelled cell {} (label in {})", at.a1(), label.a1());
+        return Eta { value: Some(eta), cell: Some(at), source };
+    }
+    if let Some(at) = eta_reference(sheet, table)
+        && let Some(eta) = sheet.number(at)
+    {
+        return Eta {
+            value: Some(eta),
+            cell: Some(at),
+            source: format!("cell {}, read by the weight updates", at.a1()),
+        };
+    }
+    if let Some(eta) = from_sheet_name(&sheet.name) {
+        return Eta { value: Some(eta), cell: None, source: format!("the sheet name '{}'", sheet.name) };
+    }
+    Eta { value: None, cell: None, source: "not found: pass --eta".into() }
+}
+
+fn from_sheet_name(name: &str) -> Option<f64> {
+    let lower = name.trim().to_lowercase();
+    let rest = lower.strip_prefix("l.r.").or_else(|| lower.strip_prefix("lr"))?;
+    let rest = rest.trim_start_matches([' ', '_', '=', ':']);
+    rest.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eta_in_sheet_names() {
+        for (name, eta) in [
+            ("LR_0.5", Some(0.5)),
+            ("L.R. 0.5", Some(0.5)),
+            ("LR 2", Some(2.0)),
+            ("lr=0.1", Some(0.1)),
+            ("Sheet1", None),
+            ("LR", None),
+            ("LR -1", None),
+        ] {
+            assert_eq!(from_sheet_name(name), eta, "{name}");
+        }
+    }
+}
