@@ -3,7 +3,11 @@
 
     lo.py recalc IN.xlsx OUT.xlsx VALUES.json   full recalculation, every formula cell's double
                                                 (repr: round-trips exactly) to JSON, saved as xlsx
-    lo.py set IN.xlsx OUT.xlsx 'Sheet!B5=0.5'.. change cells as a person would, save as xlsx
+    lo.py set IN.xlsx OUT.xlsx 'Sheet!B5=0.5'.. change cells as a person would, save as xlsx:
+                                                a number, a formula ('Sheet!F7==F6-B3*Y6') or
+                                                text ("Sheet!B4='0,5")
+    lo.py delete-row IN.xlsx OUT.xlsx SHEET ROW delete a sheet row (1-based) as a person would,
+                                                references to it becoming #REF!; save as xlsx
     lo.py pdf IN.xlsx OUT.pdf SHEET [RANGE]     print one sheet (its print area, or RANGE) on one page
 
 Runs with Debian's /usr/bin/python3 (package python3-uno) and its own throw-away profile, in
@@ -129,7 +133,18 @@ def main(argv):
             for edit in argv[4:]:
                 target, value = edit.split("=", 1)
                 sheet_name, cell = target.split("!")
-                doc.Sheets.getByName(sheet_name).getCellRangeByName(cell).setValue(float(value))
+                cell = doc.Sheets.getByName(sheet_name).getCellRangeByName(cell)
+                if value.startswith("="):
+                    cell.setFormula(value)
+                elif value.startswith("'"):
+                    cell.setString(value[1:])
+                else:
+                    cell.setValue(float(value))
+            doc.calculateAll()
+            office.save_xlsx(doc, argv[3])
+        elif cmd == "delete-row":
+            doc.Sheets.getByName(argv[4]).Rows.removeByIndex(int(argv[5]) - 1, 1)
+            doc.calculateAll()
             office.save_xlsx(doc, argv[3])
         elif cmd == "pdf":
             sheet = doc.Sheets.getByName(argv[4])

@@ -21,3 +21,21 @@ $bin generate -q --learning-rates 0.5,2 --iterations 20 --out "$tmp/g.xlsx"
 # LibreOffice recomputes every cell that reads them.
 $bin generate -q --learning-rates 0.5 --iterations 10 --out "$tmp/s.xlsx"
 /usr/bin/python3 scripts/lo.py set "$tmp/s.xlsx" fixtures/typed-slip.xlsx 'LR 0.5!K6=0.5068' 'LR 0.5!M6=0.51061'
+
+# Structural slips, one or two per sheet, made in LibreOffice as a student makes them (the
+# generated sheet: η in B1, header in row 3, iteration 1 in row 4, w1 in F ... ∂E/∂w8 in AF).
+$bin generate -q --learning-rates 0.5,0.8,1,2 --iterations 12 --out "$tmp/slips.xlsx"
+slides=()
+for r in $(seq 5 15); do slides+=("LR 0.5!F$r==F$((r - 1))-B$((r - 4))*Y$((r - 1))"); done
+/usr/bin/python3 scripts/lo.py set "$tmp/slips.xlsx" fixtures/structural-slips.xlsx \
+  "${slides[@]}" \
+  'LR 0.8!G7==G6-B3*Z6' \
+  'LR 1!H6==H5-0.2*AA5' 'LR 1!K8==1/(1+EXP(-L8))' \
+  'LR 2!N8==N6-$B$1*AC7' 'LR 2!AC10==(S10-B10)*S10*(1-S10)*K10/0'
+
+# A row deleted in the middle of a formula table (its readers become #REF!) and of a table of
+# pasted values (an iteration goes missing).
+$bin generate -q --learning-rates 0.5 --iterations 12 --out "$tmp/f.xlsx"
+/usr/bin/python3 scripts/lo.py delete-row "$tmp/f.xlsx" fixtures/deleted-row-formulas.xlsx 'LR 0.5' 8
+$bin generate -q --learning-rates 0.5 --iterations 12 --values-only --out "$tmp/v.xlsx"
+/usr/bin/python3 scripts/lo.py delete-row "$tmp/v.xlsx" fixtures/deleted-row-values.xlsx 'LR 0.5' 8

@@ -208,3 +208,218 @@ fn the_readme_lists_every_known_mistake() {
         assert!(readme.contains(&format!("| `{}` |", m.key)), "README lacks mistake {}", m.key);
     }
 }
+
+/// (cell, mistake keys) of every wrong cell, in sheet order.
+fn cells(report: &Value) -> Vec<(String, Vec<String>)> {
+    tables(report)
+        .iter()
+        .flat_map(|t| t["cells"].as_array().unwrap())
+        .map(|c| {
+            let keys =
+                c["diagnosis"]["mistakes"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().into()).collect();
+            (c["cell"].as_str().unwrap().to_string(), keys)
+        })
+        .collect()
+}
+
+#[test]
+fn every_known_mistake_gets_the_same_findings_however_the_workbook_was_saved() {
+    for mistake in CATALOGUE {
+        let (dir, out) = generate(&["--mistake", mistake.key, "--learning-rates", "0.5", "--iterations", "12"]);
+        let mut seen = Vec::new();
+        for how in [Saved::WithResults, Saved::WithoutResults, Saved::ZerosRecalculateOnOpen] {
+            let copy = dir.path().join(format!("{how:?}.xlsx"));
+            resave(&out, &copy, how);
+            let (code, report) = check(&copy, &[]);
+            assert_eq!(code, 1, "{} {how:?}", mistake.key);
+            let computed = report["values_computed"].as_str();
+            match how {
+                Saved::WithResults => assert_eq!(computed, None, "saved results are read as they are"),
+                Saved::WithoutResults => assert_eq!(computed, Some("the workbook has formulas without saved results")),
+                Saved::ZerosRecalculateOnOpen => assert!(computed.unwrap().contains("fullCalcOnLoad"), "{computed:?}"),
+            }
+            let found = cells(&report);
+            assert!(found.iter().all(|(_, keys)| keys == &[mistake.key]), "{} {how:?}: {found:?}", mistake.key);
+            seen.push(found);
+        }
+        assert_eq!(seen[0], seen[1], "{}: without results, the same cells", mistake.key);
+        assert_eq!(seen[0], seen[2], "{}: results saved as 0, the same cells", mistake.key);
+    }
+}
+
+#[test]
+fn a_correct_workbook_saved_without_results_passes_and_says_why_it_computed() {
+    let (dir, out) = generate(&["--learning-rates", "0.5,2", "--iterations", "30"]);
+    for how in [Saved::WithoutResults, Saved::ZerosRecalculateOnOpen] {
+        let copy = dir.path().join("copy.xlsx");
+        resave(&out, &copy, how);
+        let (code, report) = check(&copy, &[]);
+        assert_eq!(code, 0, "{how:?}: {report}");
+        assert!(tables(&report).iter().all(|t| t["checked_cells"] == 30 * 31 - 12), "{how:?}");
+        let text = bin().arg("check").arg(&copy).output().unwrap();
+        assert!(String::from_utf8_lossy(&text.stdout).contains("values computed here: "), "{how:?}");
+    }
+}
+
+/// The first finding of the table on `sheet`: (column, cells, mistake keys, explanation).
+fn finding(report: &Value, sheet: &str, k: usize) -> (String, String, Vec<String>, String) {
+    let w = &table(report, sheet)["wrong_columns"][k];
+    let keys = w["diagnosis"]["mistakes"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().into()).collect();
+    (
+        w["column"].as_str().unwrap().into(),
+        w["cells"].as_str().unwrap().into(),
+        keys,
+        w["diagnosis"]["explanation"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn structural_slips_are_named_by_what_was_written() {
+    let (code, report) = check(&fixture("structural-slips.xlsx"), &[]);
+    assert_eq!(code, 1);
+    // η filled down without `$`: from F6 on, every update reads the cell below the last.
+    let (col, at, keys, why) = finding(&report, "LR 0.5", 0);
+    assert_eq!((col.as_str(), at.as_str(), keys.as_slice()), ("w1", "F6:F15", &["relative-eta".to_string()][..]));
+    assert_eq!(
+        why,
+        "η written as B1 without `$`: here it reads B2, an empty cell; filled down, the reference slid off the η cell. Write it as $B$1"
+    );
+    assert_eq!(table(&report, "LR 0.5")["wrong_columns"].as_array().unwrap().len(), 1);
+    // η slid onto the header: the cell holds #VALUE!, and says so.
+    let (col, at, keys, why) = finding(&report, "LR 0.8", 0);
+    assert_eq!((col.as_str(), at.as_str(), keys[0].as_str()), ("w2", "G7", "relative-eta"));
+    assert!(why.contains("here it reads B3, the header"), "{why}");
+    assert_eq!(table(&report, "LR 0.8")["wrong_columns"][0]["found"], "#VALUE!");
+    // A number typed where η belongs, and one reference for another.
+    let (_, at, keys, why) = finding(&report, "LR 1", 0);
+    assert_eq!((at.as_str(), keys[0].as_str()), ("H6", "number-for-eta"));
+    assert_eq!(why, "the number 0.2 typed where the η cell B1 belongs: the sheet no longer follows η");
+    let (col, at, keys, why) = finding(&report, "LR 1", 1);
+    assert_eq!(
+        (col.as_str(), at.as_str(), keys[0].as_str(), why.as_str()),
+        ("a_h1", "K8", "wrong-reference", "h2 where h1 belongs")
+    );
+    // The row a reference reads, and an error that is not #NUM!.
+    let (_, at, keys, why) = finding(&report, "LR 2", 0);
+    assert_eq!((at.as_str(), keys[0].as_str()), ("N8", "wrong-row"));
+    assert_eq!(why, "reads w5 of 2 rows up (N6) where the row above's belongs");
+    assert_eq!(table(&report, "LR 2")["wrong_columns"][1]["found"], "#DIV/0!");
+}
+
+#[test]
+fn a_deleted_row_is_named_in_a_formula_table_and_in_a_table_of_values() {
+    let (code, report) = check(&fixture("deleted-row-formulas.xlsx"), &[]);
+    assert_eq!(code, 1);
+    let found = cells(&report);
+    assert_eq!(found.len(), 12, "the cells whose formulas read the deleted row, and no other: {found:?}");
+    assert!(found.iter().all(|(cell, keys)| cell.ends_with('8') && keys == &["deleted-reference"]), "{found:?}");
+
+    let (code, report) = check(&fixture("deleted-row-values.xlsx"), &[]);
+    assert_eq!(code, 1);
+    let found = cells(&report);
+    let weights: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(weights, ["F8", "G8", "H8", "I8", "N8", "O8", "P8", "Q8"]);
+    assert!(found.iter().all(|(_, keys)| keys == &["missing-iteration"]), "{found:?}");
+    let text = bin().arg("check").arg(fixture("deleted-row-values.xlsx")).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("w1 .. w8: F8 .. Q8 (8 wrong cells, iteration 5)"));
+}
+
+#[test]
+fn a_number_typed_over_a_formula_is_right_by_value_and_noted() {
+    let (_, report) = check(&fixture("typed-slip.xlsx"), &[]);
+    assert_eq!(tables(&report)[0]["typed_over"], serde_json::json!(["M6"]), "K6 is wrong, M6 right but typed");
+}
+
+/// Writes a sheet of typed values with `tables` side by side on one header row: each its column
+/// offset, its rows (value of a column at an iteration), written by `cell`.
+fn value_workbook(path: &Path, tables: &[u32], rows: usize, cell: impl Fn(usize, usize, usize) -> Option<f64>) {
+    use backprop_sheet::columns::ALL;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "η").unwrap();
+    sheet.write_number(0, 1, 0.5).unwrap();
+    for (t, &left) in tables.iter().enumerate() {
+        for (k, col) in ALL.iter().enumerate() {
+            sheet.write_string(2, left as u16 + k as u16, col.header()).unwrap();
+            for r in 0..rows {
+                if let Some(v) = cell(t, r, k) {
+                    sheet.write_number(3 + r as u32, left as u16 + k as u16, v).unwrap();
+                }
+            }
+        }
+    }
+    book.save(path).unwrap();
+}
+
+fn engine_rows(n: usize) -> Vec<backprop_sheet::engine::Row> {
+    let (params, _) = backprop_sheet::template::load(None, &Default::default()).unwrap();
+    backprop_sheet::engine::rows(&params.inputs, 0.5, n, backprop_sheet::columns::Formulas::correct()).collect()
+}
+
+#[test]
+fn two_tables_on_one_header_row_are_both_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.xlsx");
+    let rows = engine_rows(8);
+    // The second table has one slip: a_h1 (its column 9) of iteration 4.
+    value_workbook(&path, &[0, 33], 8, |t, r, k| {
+        let v = rows[r].0[k];
+        Some(if t == 1 && r == 3 && k == 9 { v + 0.01 } else { v })
+    });
+    let (code, report) = check(&path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(tables(&report).len(), 2);
+    assert_eq!(tables(&report)[0]["status"], "pass");
+    assert_eq!(tables(&report)[1]["at"], "AH3");
+    assert_eq!(cells(&report), [("AQ7".to_string(), vec!["typed-value".to_string()])]);
+}
+
+#[test]
+fn a_typed_table_of_six_digits_passes_with_a_value_one_ulp_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("six.xlsx");
+    let rows = engine_rows(6);
+    let six = |x: f64| format!("{x:.5e}").parse::<f64>().unwrap();
+    value_workbook(&path, &[0], 6, |_, r, k| {
+        let v = if k < 4 || r == 0 && k < 16 { rows[r].0[k] } else { six(rows[r].0[k]) };
+        // As a program writing 17 digits stores a six-digit number: one ulp away.
+        Some(if r == 2 && k == 9 { v.next_up() } else { v })
+    });
+    let (code, report) = check(&path, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(tables(&report)[0]["status"], "pass");
+}
+
+#[test]
+fn text_in_the_first_row_is_a_finding_at_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("text.xlsx");
+    let rows = engine_rows(1);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (k, col) in backprop_sheet::columns::ALL.iter().enumerate() {
+        sheet.write_string(2, k as u16, col.header()).unwrap();
+        if k == 0 {
+            sheet.write_string(3, 0, "0,01").unwrap();
+        } else {
+            sheet.write_number(3, k as u16, rows[0].0[k]).unwrap();
+        }
+    }
+    book.save(&path).unwrap();
+    let (code, report) = check(&path, &[]);
+    assert_eq!(code, 1, "{report}");
+    let t = &tables(&report)[0];
+    assert_eq!(t["status"], "fail");
+    assert_eq!(cells(&report), [("A4".to_string(), vec!["not-a-number".to_string()])]);
+    assert_eq!(t["cells"][0]["found"], "0,01");
+}
+
+#[test]
+fn json_is_printed_on_every_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.xlsx");
+    let (code, report) = check(&missing, &[]);
+    assert_eq!(code, 2);
+    assert_eq!(report["file"], missing.display().to_string());
+    assert!(report["error"].as_str().unwrap().contains("no such file"), "{report}");
+}

@@ -79,3 +79,71 @@ pub fn squared_with_pow(row: &backprop_sheet::engine::Row, col: backprop_sheet::
         _ => None,
     }
 }
+
+/// Copies the package in `from` into `to` part by part, with `options`; `edit` may write a part's
+/// new content itself (and says so), as another program saving the workbook would.
+pub fn copy_package<W: std::io::Write + std::io::Seek>(
+    from: impl std::io::Read + std::io::Seek,
+    to: W,
+    options: zip::write::SimpleFileOptions,
+    mut edit: impl FnMut(&str, &[u8], &mut dyn std::io::Write) -> bool,
+) -> W {
+    let mut source = zip::ZipArchive::new(from).unwrap();
+    let mut writer = zip::ZipWriter::new(to);
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        writer.start_file(name.as_str(), options).unwrap();
+        if !edit(&name, &data, &mut writer) {
+            std::io::Write::write_all(&mut writer, &data).unwrap();
+        }
+    }
+    writer.finish().unwrap()
+}
+
+/// How a program that does not calculate saves a workbook of formulas.
+#[derive(Clone, Copy, Debug)]
+pub enum Saved {
+    /// Results saved, as Excel saves them after calculating.
+    WithResults,
+    /// No results at all, as openpyxl saves formulas.
+    WithoutResults,
+    /// Every result 0 and a request to recalculate on open, as XlsxWriter saves them.
+    ZerosRecalculateOnOpen,
+}
+
+/// A copy of a generated workbook (every formula with its result, and rust_xlsxwriter's request
+/// to recalculate on open) re-saved as `how` says.
+pub fn resave(from: &Path, to: &Path, how: Saved) {
+    let options = zip::write::SimpleFileOptions::default();
+    copy_package(std::fs::File::open(from).unwrap(), std::fs::File::create(to).unwrap(), options, |name, data, out| {
+        let text = String::from_utf8_lossy(data);
+        let new = if name == "xl/workbook.xml" {
+            match how {
+                Saved::ZerosRecalculateOnOpen => return false,
+                _ => text.replace(r#" fullCalcOnLoad="1""#, ""),
+            }
+        } else if name.starts_with("xl/worksheets/sheet") {
+            let mut new = String::with_capacity(text.len());
+            let mut rest = text.as_ref();
+            while let Some(at) = rest.find("</f><v>") {
+                let end = at + rest[at..].find("</v>").expect("a value closes") + 4;
+                new.push_str(&rest[..at + 4]);
+                match how {
+                    Saved::WithResults => new.push_str(&rest[at + 4..end]),
+                    Saved::WithoutResults => {}
+                    Saved::ZerosRecalculateOnOpen => new.push_str("<v>0</v>"),
+                }
+                rest = &rest[end..];
+            }
+            new.push_str(rest);
+            new
+        } else {
+            return false;
+        };
+        out.write_all(new.as_bytes()).unwrap();
+        true
+    });
+}
