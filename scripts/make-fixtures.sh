@@ -31,7 +31,7 @@ for r in $(seq 5 15); do slides+=("LR 0.5!F$r==F$((r - 1))-B$((r - 4))*Y$((r - 1
   "${slides[@]}" \
   'LR 0.8!G7==G6-B3*Z6' \
   'LR 1!H6==H5-0.2*AA5' 'LR 1!K8==1/(1+EXP(-L8))' \
-  'LR 2!N8==N6-$B$1*AC7' 'LR 2!AC10==(S10-B10)*S10*(1-S10)*K10/0'
+  'LR 2!N8==N6-$B$1*AC7' 'LR 2!AC10==(S10-B10)*S10*(1-S10)*K10/0' 'LR 2!AD9==-(S9-B9)*S9*(1-S9)*M9'
 
 # A row deleted in the middle of a formula table (its readers become #REF!) and of a table of
 # pasted values (an iteration goes missing).

@@ -86,6 +86,16 @@ fn six_sheets_one_per_rate() {
         // The weight updates that read t2 instead of η are named as such.
         let w1 = w.iter().find(|(c, ..)| c == "w1").unwrap();
         assert_eq!(w1.2, ["relative-eta"]);
+        let why = &t["wrong_columns"].as_array().unwrap().iter().find(|c| c["column"] == "w1").unwrap()["diagnosis"];
+        assert!(why["explanation"].as_str().unwrap().contains("t2 of iteration"), "{why}");
+        // Formulas copied from the neighbouring column are named as such.
+        for (col, from) in [("w3", "w2"), ("h1", "w2"), ("E2", "E1")] {
+            let copied = t["wrong_columns"].as_array().unwrap().iter().find(|c| {
+                c["column"] == col && c["diagnosis"]["mistakes"] == serde_json::json!(["other-column-formula"])
+            });
+            let copied = copied.unwrap_or_else(|| panic!("{}: {col} copied from {from}", t["sheet"]));
+            assert!(copied["diagnosis"]["explanation"].as_str().unwrap().starts_with(&format!("{from}'s formula")));
+        }
     }
 }
 
@@ -304,6 +314,8 @@ fn structural_slips_are_named_by_what_was_written() {
     assert_eq!((at.as_str(), keys[0].as_str()), ("N8", "wrong-row"));
     assert_eq!(why, "reads w5 of 2 rows up (N6) where the row above's belongs");
     assert_eq!(table(&report, "LR 2")["wrong_columns"][1]["found"], "#DIV/0!");
+    let (col, at, keys, _) = finding(&report, "LR 2", 2);
+    assert_eq!((col.as_str(), at.as_str(), keys[0].as_str()), ("∂E/∂w6", "AD9", "gradient-sign"));
 }
 
 #[test]
@@ -422,4 +434,44 @@ fn json_is_printed_on_every_exit() {
     assert_eq!(code, 2);
     assert_eq!(report["file"], missing.display().to_string());
     assert!(report["error"].as_str().unwrap().contains("no such file"), "{report}");
+}
+
+/// The course's reference sheet, saved by Excel, is the oracle: the same run generated here holds
+/// every one of its computed cells bit for bit, and `check` computes the same numbers from the
+/// formulas alone when the results are not saved.
+#[test]
+fn excel_s_own_sheet_is_reproduced_cell_for_cell() {
+    use backprop_sheet::columns::ALL;
+    let Some(corpus) = corpus() else { return };
+    let excel = read(&corpus.join("class-sheet-and-own.xlsx"));
+    let rohan = sheet(&excel, "Rohan");
+    let oracle = &backprop_sheet::workbook::find_tables(rohan)[0];
+    let args = ["--mistake", "a_h1-for-a_h2", "--set", "t1=0.5", "--set", "t2=0.5", "--learning-rates", "1"];
+    let (dir, out) = generate(&[&args[..], &["--iterations", "68"]].concat());
+    let ours = read(&out);
+    let lr = sheet(&ours, "LR 1");
+    let table = &backprop_sheet::workbook::find_tables(lr)[0];
+    let mut compared = 0;
+    for iteration in 1..=68 {
+        for col in ALL {
+            let excel_value = rohan.number(oracle.pos(col, iteration).unwrap());
+            let value = lr.number(table.pos(col, iteration).unwrap());
+            assert!(excel_value.is_some());
+            assert_eq!(value, excel_value, "{col:?} iteration {iteration}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 2108, "68 rows of 31 columns, the typed first row included");
+    println!("Excel oracle: {compared} cells of sheet 'Rohan' reproduced bit for bit");
+
+    let copy = dir.path().join("no-results.xlsx");
+    resave(&out, &copy, Saved::WithoutResults);
+    let (_, report) = check(&copy, &[]);
+    let t = &tables(&report)[0];
+    let dw3 = &t["wrong_columns"][0];
+    assert_eq!(dw3["found"].as_f64(), rohan.number(at("Z33")), "computed from the formulas, Excel's number");
+    assert_eq!(
+        t["final_e_total_shown"].as_f64(),
+        rohan.number(oracle.pos(backprop_sheet::columns::Col::ETotal, 68).unwrap())
+    );
 }
