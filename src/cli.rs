@@ -88,7 +88,7 @@ struct CheckArgs {
     /// The workbook to check (.xlsx).
     file: PathBuf,
     /// The learning rate, when the sheet does not show it (overrides what it shows).
-    #[arg(long, value_parser = parse_eta)]
+    #[arg(long, value_parser = parse_eta, allow_negative_numbers = true)]
     eta: Option<f64>,
     /// Relative tolerance for values stored at full precision.
     #[arg(long, default_value_t = 1e-12, value_parser = parse_tolerance)]
@@ -129,6 +129,21 @@ fn parse_set(text: &str) -> Result<(Col, f64), String> {
         .ok_or_else(|| format!("`{name}` is not an input; use one of {}", names()))?;
     let value: f64 = value.trim().parse().map_err(|_| format!("`{value}` is not a number"))?;
     Ok((col, value))
+}
+
+/// The command line, parsed; on a usage error, clap's message and exit code 2, and for
+/// `check --json` the same error as JSON on standard output, since scripts read that.
+pub fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let wants_json = args.first().is_some_and(|a| a == "check") && args.iter().any(|a| a == "--json");
+        if wants_json && e.use_stderr() {
+            let message = e.render().to_string();
+            let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ");
+            println!("{:#}", serde_json::json!({ "file": null, "error": first }));
+        }
+        e.exit()
+    })
 }
 
 /// Runs the command line and returns the process exit code: 0 done, 1 `check` found a

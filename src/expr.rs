@@ -437,7 +437,9 @@ impl<'a, L: Leaf, N: Fn(&str) -> Result<Expr<L>, String>, C: Fn(&str, &str) -> O
         operand: fn(&mut Self) -> Result<Expr<L>, ParseError>,
     ) -> Result<Expr<L>, ParseError> {
         let mut e = operand(self)?;
-        while let Some(&(c, op)) = ops.iter().find(|(c, _)| self.peek() == Some(*c)) {
+        while let Some(next) = self.peek()
+            && let Some(&(c, op)) = ops.iter().find(|(c, _)| *c == next)
+        {
             self.pos += c.len_utf8();
             e = Expr::Bin(op, Box::new(e), Box::new(operand(self)?));
         }

@@ -1,9 +1,7 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = backprop_sheet::cli::Cli::parse();
+    let cli = backprop_sheet::cli::parse();
     match backprop_sheet::cli::run(cli).map_err(anyhow::Error::from) {
         Ok(code) => code,
         Err(e) => {

@@ -434,6 +434,9 @@ fn json_is_printed_on_every_exit() {
     assert_eq!(code, 2);
     assert_eq!(report["file"], missing.display().to_string());
     assert!(report["error"].as_str().unwrap().contains("no such file"), "{report}");
+    let (code, report) = check(&fixture("typed-slip.xlsx"), &["--eta", "-1"]);
+    assert_eq!(code, 2, "a usage error");
+    assert!(report["error"].as_str().unwrap().contains("the learning rate must be a positive number"), "{report}");
 }
 
 /// The course's reference sheet, saved by Excel, is the oracle: the same run generated here holds
@@ -474,4 +477,19 @@ fn excel_s_own_sheet_is_reproduced_cell_for_cell() {
         t["final_e_total_shown"].as_f64(),
         rohan.number(oracle.pos(backprop_sheet::columns::Col::ETotal, 68).unwrap())
     );
+}
+
+#[test]
+fn a_duplicated_row_in_a_table_of_values_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dup.xlsx");
+    let rows = engine_rows(8);
+    // Iteration 4 pasted twice: sheet rows 7 and 8 hold the same numbers.
+    value_workbook(&path, &[0], 9, |_, r, k| Some(rows[if r <= 3 { r } else { r - 1 }].0[k]));
+    let (code, report) = check(&path, &[]);
+    assert_eq!(code, 1);
+    let found = cells(&report);
+    let at: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(at, ["E8", "F8", "G8", "H8", "M8", "N8", "O8", "P8"], "the weights of the copy, nothing after it");
+    assert!(found.iter().all(|(_, keys)| keys == &["row-repeated"]), "{found:?}");
 }

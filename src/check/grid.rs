@@ -37,6 +37,7 @@ struct Operand {
 impl<'a> Grid<'a> {
     pub fn new(book: &'a Workbook, sheet_index: u32, table: &'a Table, eta: Eta) -> Grid<'a> {
         let sheet = &book.sheets[sheet_index as usize];
+        // The most digits any formula result has; 17 is the most there is, so stop there.
         let formula_digits = table
             .rows
             .iter()
@@ -44,8 +45,8 @@ impl<'a> Grid<'a> {
             .filter(|p| sheet.formulas.contains_key(p))
             .filter_map(|p| sheet.number(p))
             .map(|x| digits(x).0)
-            .max()
-            .unwrap_or(17);
+            .try_fold(0, |most, n| if n >= 17 { Err(17) } else { Ok(most.max(n)) })
+            .map_or(17, |most| if most == 0 { 17 } else { most });
         Grid { book, sheet_index, sheet, table, eta, formula_digits, corrected: HashMap::new() }
     }
 

@@ -46,7 +46,8 @@ pub fn render(report: &Report) -> String {
                 continue;
             }
             // A slip of a whole row (a deleted row, a missing iteration) is one line, not one a column.
-            let row_wide = matches!(w.diagnosis.mistakes.as_slice(), ["deleted-reference" | "missing-iteration"]);
+            let row_wide =
+                matches!(w.diagnosis.mistakes.as_slice(), ["deleted-reference" | "missing-iteration" | "row-repeated"]);
             let same = t.wrong_columns[k..]
                 .iter()
                 .take_while(|o| row_wide && o.diagnosis == w.diagnosis && o.iteration == w.iteration)

@@ -43,11 +43,11 @@ fn reference(text: &str, this: u32, sheet_index: &impl Fn(&str) -> Option<u32>) 
         }
         None => (this, text),
     };
-    if sheet == this && !text.contains('!') {
-        match text.to_ascii_uppercase().as_str() {
-            "TRUE" => return Ok(Expr::Num(1.0)),
-            "FALSE" => return Ok(Expr::Num(0.0)),
-            _ => {}
+    if !text.contains('!') {
+        for (name, value) in [("TRUE", 1.0), ("FALSE", 0.0)] {
+            if text.eq_ignore_ascii_case(name) {
+                return Ok(Expr::Num(value));
+            }
         }
     }
     let unknown = || format!("unknown name `{text}` (not a cell reference)");

@@ -4,7 +4,7 @@
 //! with the project's evaluator: IEEE doubles, operands in written order, `x^2` as `x*x`, which
 //! is what Excel computes (a spreadsheet engine crate computes `x^2` with `pow`, one ulp off).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use calamine::{CellErrorType, Data};
 
@@ -192,7 +192,8 @@ impl Calc<'_> {
             if pending.is_empty() || !visiting.insert(cell) {
                 // Everything it reads is known, or it is met again while its operands are still
                 // pending: a circle, in which the pending cells read as 0.
-                let tree = self.tree(cell).cloned().expect("parsed above");
+                // Its tree is needed no more: a sheet of a million formulas never holds them all.
+                let tree = self.parsed.remove(&cell).flatten().expect("parsed above");
                 let x = tree.eval(&|a| self.value(a));
                 self.done.insert(cell, x);
                 stack.pop();
