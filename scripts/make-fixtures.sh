@@ -39,3 +39,8 @@ $bin generate -q --learning-rates 0.5 --iterations 12 --out "$tmp/f.xlsx"
 /usr/bin/python3 scripts/lo.py delete-row "$tmp/f.xlsx" fixtures/deleted-row-formulas.xlsx 'LR 0.5' 8
 $bin generate -q --learning-rates 0.5 --iterations 12 --values-only --out "$tmp/v.xlsx"
 /usr/bin/python3 scripts/lo.py delete-row "$tmp/v.xlsx" fixtures/deleted-row-values.xlsx 'LR 0.5' 8
+
+# A workbook with a password to open it, encrypted as Excel does it (ECMA-376 agile encryption,
+# an OLE compound file), by msoffcrypto-tool (pip install msoffcrypto-tool).
+$bin generate -q --learning-rates 0.5 --iterations 3 --out "$tmp/e.xlsx"
+msoffcrypto-tool -e -p secret "$tmp/e.xlsx" fixtures/password-protected.xlsx

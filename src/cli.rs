@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::columns::{Col, INPUTS};
 use crate::mistakes::Mistake;
-use crate::output::{self, OutputError};
+use crate::output::{self, OutputError, WriteFailure};
 use crate::report::{self, RateSummary};
 use crate::template::{self, Overrides};
 use crate::workbook::InputError;
@@ -19,6 +19,58 @@ pub enum Error {
     Input(#[from] InputError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error("cannot write to the terminal or its redirection ({0}).")]
+    Terminal(String),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Writes `text` to standard output. A reader that closed the pipe early (`| head`) is a normal
+/// end, as for any command-line tool: the rest is dropped quietly. Any other failure (a full
+/// disk behind `>`) is an error with its reason.
+fn emit(text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(printable(text).as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Terminal(e.to_string())),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Text for a terminal: control characters from cells (a label, a sheet name) shown escaped,
+/// never sent raw, where an escape sequence would act on the terminal. Line breaks stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
+/// Says on stderr why a command stopped, and gives the exit code for it: 130 for an interrupt,
+/// 2 for anything else. A closed or full stderr has nowhere left to say so: the code alone.
+pub fn fail(e: Error) -> ExitCode {
+    use std::io::Write;
+    let (code, text) = match e {
+        Error::Output(OutputError::Interrupted) => (130, "interrupted; no output written.".to_string()),
+        e => (2, format!("{:#}", anyhow::Error::from(e))),
+    };
+    let _ = writeln!(std::io::stderr(), "backprop-sheet: {}", printable(&text));
+    ExitCode::from(code)
+}
+
+/// A writer's result as the user hears of it: a panic inside the xlsx library becomes a failure
+/// in words, as does any error of its own.
+fn written<T>(result: Result<Result<T, report::WriteError>, String>) -> Result<T, WriteFailure> {
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(report::WriteError::Interrupted)) => Err(WriteFailure::Interrupted),
+        Ok(Err(report::WriteError::Xlsx(e))) => Err(WriteFailure::Failed(report::explain(&e))),
+        Err(panic) => Err(WriteFailure::Failed(report::explain_panic(&panic))),
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -140,7 +192,7 @@ pub fn parse() -> Cli {
         if wants_json && e.use_stderr() {
             let message = e.render().to_string();
             let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ");
-            println!("{:#}", serde_json::json!({ "file": null, "error": first }));
+            let _ = emit(&format!("{:#}\n", serde_json::json!({ "file": null, "error": first })));
         }
         e.exit()
     })
@@ -149,38 +201,56 @@ pub fn parse() -> Cli {
 /// Runs the command line and returns the process exit code: 0 done, 1 `check` found a
 /// mistake, 2 the input could not be used (clap's own usage errors are 2 as well).
 pub fn run(cli: Cli) -> Result<ExitCode, Error> {
-    output::clean_up_on_interrupt();
+    output::handle_interrupts();
     match cli.command {
         Command::Generate(args) => generate(args),
         Command::Check(args) => check(args),
         Command::Template { out, force } => {
             output::check_destination(&out, force, &[])?;
-            output::write_atomically(&out, force, |f| template::write(f))?;
-            println!("Wrote {}", out.display());
+            output::write_atomically(&out, force, |f| {
+                written(crate::panics::contained(|| template::write(f).map_err(report::WriteError::from)))
+            })?;
+            emit(&format!("Wrote {}\n", out.display()))?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 fn generate(args: Generate) -> Result<ExitCode, Error> {
+    for (k, (col, value)) in args.set.iter().enumerate() {
+        if let Some((_, first)) = args.set[..k].iter().find(|(c, _)| c == col) {
+            return Err(Error::Usage(format!(
+                "--set {} is given twice ({first} and {value}): give each name once",
+                col.name()
+            )));
+        }
+    }
     let over = Overrides { learning_rates: args.learning_rates, iterations: args.iterations, set: args.set };
     let (params, found) = template::load(args.template.as_deref(), &over)?;
+    for warning in &found.warnings {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "backprop-sheet: warning: {}", printable(warning));
+    }
     let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
     output::check_destination(&args.out, args.force, &protect)?;
     let bar = progress_bar((params.iterations * params.learning_rates.len()) as u64, args.quiet);
+    let spill = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let summaries = output::write_atomically(&args.out, args.force, |f| {
         let options = report::Options { values_only: args.values_only, mistake: args.mistake };
-        report::write(&params, options, std::io::BufWriter::new(f), |rows| {
-            if let Some(bar) = &bar {
-                bar.inc(rows as u64);
-            }
-        })
+        written(crate::panics::contained(|| {
+            report::write(&params, options, spill, std::io::BufWriter::new(f), |rows| {
+                if let Some(bar) = &bar {
+                    bar.inc(rows as u64);
+                }
+                !output::cancelled()
+            })
+        }))
     })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     if !args.quiet {
-        print_summary(args.template.as_deref(), &found, &over, &summaries, params.iterations, &args.out);
+        emit(&summary(args.template.as_deref(), &found, &over, &summaries, params.iterations, &args.out))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -191,7 +261,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         && let Err(e) = &result
     {
         let failure = serde_json::json!({ "file": args.file.display().to_string(), "error": e.to_string() });
-        println!("{failure:#}");
+        emit(&format!("{failure:#}\n"))?;
     }
     result
 }
@@ -207,9 +277,9 @@ fn check_one(args: &CheckArgs) -> Result<ExitCode, Error> {
         .into());
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).expect("a report serialises"));
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a report serialises")))?;
     } else {
-        print!("{}", crate::check::render(&report));
+        emit(&crate::check::render(&report))?;
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -230,35 +300,47 @@ fn progress_bar(rows: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn print_summary(
+/// What `generate` prints: where the inputs came from, each rate's first and final error, the file.
+fn summary(
     template: Option<&Path>,
     found: &template::Found,
     over: &Overrides,
     summaries: &[RateSummary],
     iterations: usize,
     out: &Path,
-) {
-    match template {
-        Some(t) => println!("Initial values from {}", t.display()),
-        None => println!("Initial values from the {}", template::EMBEDDED_NAME),
-    }
+) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
+    let _ = match template {
+        Some(t) => writeln!(text, "Initial values from {}", t.display()),
+        None => writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME),
+    };
     if let (Some(t), Some((rates, at)), None) = (template, &found.learning_rates, &over.learning_rates) {
-        let rates: Vec<String> = rates.iter().map(f64::to_string).collect();
-        println!("Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
+        let rates: Vec<String> = rates.iter().map(|r| report::rate_text(*r)).collect();
+        let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
     }
-    println!();
-    println!("{:>8}  {:>22}  {:>22}", "η", "E_total, iteration 1", format!("E_total, iteration {iterations}"));
+    let _ = writeln!(text);
+    let _ = writeln!(
+        text,
+        "{:>8}  {:>22}  {:>22}",
+        "η",
+        "E_total, iteration 1",
+        format!("E_total, iteration {iterations}")
+    );
     for s in summaries {
         let note = match s.diverged_at {
             Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
             None => String::new(),
         };
-        let line = format!("{:>8}  {:>22}  {:>22}  {note}", s.eta, fmt(s.first_error), fmt(s.final_error));
-        println!("{}", line.trim_end());
+        let line =
+            format!("{:>8}  {:>22}  {:>22}  {note}", report::rate_text(s.eta), fmt(s.first_error), fmt(s.final_error));
+        let _ = writeln!(text, "{}", line.trim_end());
     }
-    println!();
+    let _ = writeln!(text);
     let sheets = if summaries.len() == 1 { "sheet" } else { "sheets" };
-    println!("Wrote {} (Summary + {} {sheets} of {iterations} iterations)", out.display(), summaries.len());
+    let _ =
+        writeln!(text, "Wrote {} (Summary + {} {sheets} of {iterations} iterations)", out.display(), summaries.len());
+    text
 }
 
 fn fmt(x: f64) -> String {

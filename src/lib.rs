@@ -12,6 +12,7 @@ pub mod engine;
 pub mod expr;
 pub mod mistakes;
 pub mod output;
+pub mod panics;
 pub mod report;
 pub mod template;
 pub mod workbook;

@@ -2,11 +2,5 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = backprop_sheet::cli::parse();
-    match backprop_sheet::cli::run(cli).map_err(anyhow::Error::from) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("backprop-sheet: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    backprop_sheet::cli::run(cli).unwrap_or_else(backprop_sheet::cli::fail)
 }

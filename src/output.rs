@@ -1,9 +1,17 @@
-//! Writing a file without ever leaving half of it behind or losing the user's work: the bytes go
-//! to a temporary file beside the destination, which is renamed into place only when complete.
+//! Writing a file without ever leaving half of it behind or losing the user's work.
+//!
+//! The bytes go to a file without a name in the destination's folder (Linux `O_TMPFILE`), which
+//! is linked into place only when complete: if the process is interrupted, or killed outright,
+//! there is no name to clean up. Where the file system cannot do that, a named temporary file
+//! beside the destination is used and removed on failure or interrupt.
 
+use std::ffi::CString;
 use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -11,24 +19,38 @@ pub enum OutputError {
     Exists(PathBuf),
     #[error("{out}: that is {what} itself ({input}); writing there would destroy it. Choose another --out.")]
     SameAsInput { out: PathBuf, what: &'static str, input: PathBuf },
+    #[error(
+        "{path}: is {what}, not a regular file; only a regular file is ever replaced. Choose the path of a file for --out."
+    )]
+    NotRegular { path: PathBuf, what: &'static str },
     #[error("{path}: cannot write ({detail}).")]
     Io { path: PathBuf, detail: String },
     #[error("{path}: writing the workbook failed ({detail}); nothing was written.")]
     Write { path: PathBuf, detail: String },
+    #[error("interrupted; no output written.")]
+    Interrupted,
 }
 
-/// The temporary file being written, so an interrupt can remove it before the process ends.
-static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// Set when the user interrupts (Ctrl-C, SIGTERM, SIGHUP) while a file is being written: the
+/// writer checks it and stops, and nothing is linked into place.
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// Whether a file is being written now; outside a write an interrupt ends the process at once.
+static WRITING: AtomicBool = AtomicBool::new(false);
 
-/// Removes a half-written output on Ctrl-C (and SIGTERM), then exits with the shell's code for it.
-pub fn clean_up_on_interrupt() {
+/// Whether the user asked to stop.
+pub fn cancelled() -> bool {
+    CANCELLED.load(Ordering::Relaxed)
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP: during a write they cancel it (the writer stops at the next row,
+/// and nothing is left); at any other moment, or when given twice, the process ends at once with
+/// the shell's code for an interrupt.
+pub fn handle_interrupts() {
     let _ = ctrlc::set_handler(|| {
-        if let Ok(mut pending) = PENDING.lock()
-            && let Some(p) = pending.take()
-        {
-            let _ = std::fs::remove_file(p);
+        if WRITING.load(Ordering::Relaxed) && !CANCELLED.swap(true, Ordering::Relaxed) {
+            return;
         }
-        eprintln!("backprop-sheet: interrupted; no output written.");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"backprop-sheet: interrupted; no output written.\n");
         std::process::exit(130);
     });
 }
@@ -39,15 +61,19 @@ fn identity(path: &Path) -> Option<PathBuf> {
     if let Ok(p) = path.canonicalize() {
         return Some(p);
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    Some(dir.canonicalize().ok()?.join(path.file_name()?))
+    Some(folder(path).canonicalize().ok()?.join(path.file_name()?))
 }
 
-/// Refuses `out` when it is one of `inputs` (by identity, not by spelling), or when it exists
-/// and `force` is not set.
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Refuses `out` when it is one of `inputs` (by identity, not by spelling), when it exists and
+/// `force` is not set, and when it is anything but a regular file (a symbolic link, a FIFO, a
+/// device, a folder), which is never replaced.
 pub fn check_destination(out: &Path, force: bool, inputs: &[(&'static str, &Path)]) -> Result<(), OutputError> {
     let target = identity(out);
     for (what, input) in inputs {
@@ -55,55 +81,117 @@ pub fn check_destination(out: &Path, force: bool, inputs: &[(&'static str, &Path
             return Err(OutputError::SameAsInput { out: out.to_path_buf(), what, input: input.to_path_buf() });
         }
     }
-    if !force && out.symlink_metadata().is_ok() {
+    let Ok(meta) = out.symlink_metadata() else { return Ok(()) };
+    let kind = meta.file_type();
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
+    } else if !kind.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        match () {
+            _ if kind.is_fifo() => "a FIFO (named pipe)",
+            _ if kind.is_char_device() || kind.is_block_device() => "a device",
+            _ => "a socket",
+        }
+    } else if !force {
         return Err(OutputError::Exists(out.to_path_buf()));
-    }
-    Ok(())
+    } else {
+        return Ok(());
+    };
+    Err(OutputError::NotRegular { path: out.to_path_buf(), what })
 }
 
-/// Runs `write` on a temporary file in `out`'s folder and renames it to `out` when `write`
-/// succeeds; on failure (or interrupt) no file is left behind. `force` allows replacing `out`.
-pub fn write_atomically<T, E: std::fmt::Display>(
-    out: &Path,
-    force: bool,
-    write: impl FnOnce(&mut File) -> Result<T, E>,
-) -> Result<T, OutputError> {
-    let io = |e: std::io::Error| OutputError::Io { path: out.to_path_buf(), detail: e.to_string() };
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // Created as an ordinary file would be (0666 less the umask), not private like a temp file.
-    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o666);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".backprop-sheet-")
-        .suffix(".tmp")
-        .permissions(mode)
-        .tempfile_in(dir)
-        .map_err(io)?;
-    set_pending(Some(tmp.path().to_path_buf()));
-    let result = write(tmp.as_file_mut());
-    let done = match result {
-        Ok(value) => {
-            let persisted = if force { tmp.persist(out) } else { tmp.persist_noclobber(out) };
-            match persisted {
-                Ok(_) => Ok(value),
-                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    Err(OutputError::Exists(out.to_path_buf()))
-                }
-                Err(e) => Err(io(e.error)),
+/// The file being written: without a name where the system allows it, else a named temporary.
+enum Pending {
+    Unnamed(File),
+    Named(tempfile::NamedTempFile),
+}
+
+impl Pending {
+    fn create(dir: &Path) -> std::io::Result<Pending> {
+        // Created as an ordinary file would be (0666 less the umask), not private like a temp file.
+        let unnamed =
+            std::fs::OpenOptions::new().read(true).write(true).mode(0o666).custom_flags(libc::O_TMPFILE).open(dir);
+        match unnamed {
+            Ok(file) => Ok(Pending::Unnamed(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(e),
+            Err(_) => tempfile::Builder::new()
+                .prefix(".backprop-sheet-")
+                .suffix(".tmp")
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+                .tempfile_in(dir)
+                .map(Pending::Named),
+        }
+    }
+
+    fn file(&mut self) -> &mut File {
+        match self {
+            Pending::Unnamed(f) => f,
+            Pending::Named(t) => t.as_file_mut(),
+        }
+    }
+
+    /// Gives the finished file the name `out`; without `force`, only if `out` does not exist.
+    fn persist(self, out: &Path, force: bool) -> std::io::Result<()> {
+        match self {
+            Pending::Named(t) if force => t.persist(out).map(drop).map_err(|e| e.error),
+            Pending::Named(t) => t.persist_noclobber(out).map(drop).map_err(|e| e.error),
+            Pending::Unnamed(file) if !force => link(&file, out),
+            Pending::Unnamed(file) => {
+                // A link cannot replace a file: link beside it, then rename over it.
+                let beside = folder(out).join(format!(".backprop-sheet-{}.tmp", std::process::id()));
+                link(&file, &beside)?;
+                std::fs::rename(&beside, out).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&beside);
+                })
             }
         }
-        Err(e) => Err(OutputError::Write { path: out.to_path_buf(), detail: e.to_string() }),
-    };
-    set_pending(None);
-    done
+    }
 }
 
-fn set_pending(path: Option<PathBuf>) {
-    if let Ok(mut pending) = PENDING.lock() {
-        *pending = path;
+/// Gives an unnamed file a name, through its `/proc/self/fd` entry (which needs no privilege).
+fn link(file: &File, to: &Path) -> std::io::Result<()> {
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    let to = CString::new(to.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let done =
+        unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) };
+    if done == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Runs `write` on a new file in `out`'s folder and gives it the name `out` when `write`
+/// succeeds; on failure or interrupt nothing is left behind. `force` allows replacing `out`.
+/// `write` reports its own failure as text for the user.
+pub fn write_atomically<T>(
+    out: &Path,
+    force: bool,
+    write: impl FnOnce(&mut File) -> Result<T, WriteFailure>,
+) -> Result<T, OutputError> {
+    let io = |e: std::io::Error| OutputError::Io { path: out.to_path_buf(), detail: e.to_string() };
+    let mut pending = Pending::create(folder(out)).map_err(io)?;
+    WRITING.store(true, Ordering::Relaxed);
+    let result = write(pending.file());
+    WRITING.store(false, Ordering::Relaxed);
+    let value = match result {
+        _ if cancelled() => return Err(OutputError::Interrupted),
+        Ok(value) => value,
+        Err(WriteFailure::Interrupted) => return Err(OutputError::Interrupted),
+        Err(WriteFailure::Failed(detail)) => return Err(OutputError::Write { path: out.to_path_buf(), detail }),
+    };
+    match pending.persist(out, force) {
+        Ok(()) => Ok(value),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(OutputError::Exists(out.to_path_buf())),
+        Err(e) => Err(io(e)),
     }
+}
+
+/// Why a write did not finish.
+#[derive(Debug)]
+pub enum WriteFailure {
+    Interrupted,
+    /// What went wrong, in words for the user.
+    Failed(String),
 }
 
 #[cfg(test)]
@@ -117,7 +205,7 @@ mod tests {
         let r = write_atomically(&out, false, |f| {
             use std::io::Write;
             f.write_all(b"half").unwrap();
-            Err::<(), _>("boom")
+            Err::<(), _>(WriteFailure::Failed("boom".into()))
         });
         assert!(matches!(r, Err(OutputError::Write { .. })));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -129,18 +217,31 @@ mod tests {
         let out = dir.path().join("out.xlsx");
         std::fs::write(&out, b"precious").unwrap();
         assert!(matches!(check_destination(&out, false, &[]), Err(OutputError::Exists(_))));
-        let r = write_atomically(&out, false, |_| Ok::<_, String>(()));
+        let r = write_atomically(&out, false, |_| Ok(()));
         assert!(matches!(r, Err(OutputError::Exists(_))));
         assert_eq!(std::fs::read(&out).unwrap(), b"precious");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
         write_atomically(&out, true, |f| {
             use std::io::Write;
-            f.write_all(b"new")
+            f.write_all(b"new").map_err(|e| WriteFailure::Failed(e.to_string()))
         })
         .unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"new");
         let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
         assert_eq!(mode & 0o044, 0o044, "readable by others, like any file the user makes: {mode:o}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing beside it");
+    }
+
+    #[test]
+    fn the_file_being_written_has_no_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.xlsx");
+        write_atomically(&out, false, |_| {
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing named while writing");
+            Ok(())
+        })
+        .unwrap();
+        assert!(out.is_file());
     }
 
     #[test]
@@ -157,5 +258,28 @@ mod tests {
             assert!(matches!(r, Err(OutputError::SameAsInput { .. })), "{out:?}");
         }
         assert!(check_destination(&dir.path().join("new.xlsx"), false, &[("the template", &input)]).is_ok());
+    }
+
+    #[test]
+    fn only_a_regular_file_is_ever_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.xlsx");
+        std::fs::write(&target, b"kept").unwrap();
+        let link = dir.path().join("link.xlsx");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let fifo = dir.path().join("fifo.xlsx");
+        let c = CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid path string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        for (path, what) in
+            [(&link, "a symbolic link"), (&fifo, "a FIFO (named pipe)"), (&dir.path().to_path_buf(), "a folder")]
+        {
+            match check_destination(path, true, &[]) {
+                Err(OutputError::NotRegular { what: w, .. }) => assert_eq!(w, what),
+                other => panic!("{path:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(check_destination(Path::new("/dev/null"), true, &[]), Err(OutputError::NotRegular { .. })));
+        assert!(check_destination(&target, true, &[]).is_ok());
     }
 }

@@ -85,8 +85,50 @@ impl Curve {
     }
 }
 
+/// The most learning rates a workbook holds: the Summary's chart draws one series for each, and
+/// an Excel chart holds at most 255 series.
+pub const MAX_RATES: usize = 255;
+
+/// A learning rate as the workbook names it: the shortest text that reads back as it, with an
+/// exponent when that is shorter (`0.5`, `1e-27`, `1e300`). Every rate's sheet name, `LR ` and
+/// at most 23 characters, fits Excel's 31, and distinct rates have distinct names.
+pub fn rate_text(eta: f64) -> String {
+    let (plain, exponent) = (format!("{eta}"), format!("{eta:e}"));
+    if exponent.len() < plain.len() { exponent } else { plain }
+}
+
 pub fn sheet_name(eta: f64) -> String {
-    format!("LR {eta}")
+    format!("LR {}", rate_text(eta))
+}
+
+/// Why writing stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("interrupted")]
+    Interrupted,
+    #[error(transparent)]
+    Xlsx(#[from] XlsxError),
+}
+
+/// What a writer failure means to the user, in words: the system's reason for a failed write,
+/// never the xlsx library's own text about its API.
+pub fn explain(e: &XlsxError) -> String {
+    match e {
+        XlsxError::IoError(io) => io.to_string(),
+        _ => "the xlsx writer could not make this workbook; please report it with the command you ran".into(),
+    }
+}
+
+/// What a panic inside the xlsx writer means: it panics when a scratch file of a constant-memory
+/// sheet cannot be written, which is a full or unwritable disk.
+pub fn explain_panic(message: &str) -> String {
+    if message.contains("StorageFull") || message.contains("No space left") {
+        "no space left on the device for the scratch files beside the output".into()
+    } else if message.contains("write") {
+        "a scratch file beside the output could not be written".into()
+    } else {
+        "the xlsx writer stopped; please report it with the command you ran".into()
+    }
 }
 
 /// Shortest text that reads back as exactly `x`: what a formula's cached result holds.
@@ -209,14 +251,18 @@ pub struct Options {
 }
 
 /// Writes the whole workbook to `out` and returns each learning rate's outcome. Rows stream from
-/// the engine to the sheet one at a time: memory does not grow with the iteration count.
+/// the engine to the sheet one at a time: memory does not grow with the iteration count. The
+/// sheets spill to scratch files in `spill` (the output's folder, so that the space checked is
+/// the space used); `progress` hears of every row written and says whether to go on.
 pub fn write<W: Write + Seek + Send>(
     params: &Params,
     options: Options,
+    spill: &std::path::Path,
     out: W,
-    mut progress: impl FnMut(usize),
-) -> Result<Vec<RateSummary>, XlsxError> {
+    mut progress: impl FnMut(usize) -> bool,
+) -> Result<Vec<RateSummary>, WriteError> {
     let mut workbook = Workbook::new();
+    workbook.set_tempdir(spill)?;
     // Deflate was nearly half of the run at the default level 6; level 1 is several times faster
     // for a file about a third larger, and a workbook of this size opens no slower.
     workbook.set_zip_compression_level(1);
@@ -264,8 +310,8 @@ fn write_rate_sheet(
     sheet: &mut Worksheet,
     job: &SheetJob,
     formats: &Formats,
-    progress: &mut impl FnMut(usize),
-) -> Result<RateSummary, XlsxError> {
+    progress: &mut impl FnMut(usize) -> bool,
+) -> Result<RateSummary, WriteError> {
     let (params, eta, values_only) = (job.params, job.eta, job.values_only);
     let name = sheet_name(eta);
     sheet.set_name(&name)?;
@@ -314,7 +360,9 @@ fn write_rate_sheet(
         }
         record(&mut summary, job.curve, iteration, &row);
         iterations = iteration;
-        progress(1);
+        if !progress(1) {
+            return Err(WriteError::Interrupted);
+        }
     }
 
     let mut chart = Chart::new(ChartType::ScatterStraight);
@@ -324,7 +372,7 @@ fn write_rate_sheet(
         .set_categories(job.curve.range(CURVE_LEFT))
         .set_values(job.curve.range(CURVE_LEFT + 1 + job.index as u16))
         .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
-    chart.title().set_name(&format!("E_total by iteration, η = {eta}"));
+    chart.title().set_name(&format!("E_total by iteration, η = {}", rate_text(eta)));
     chart.x_axis().set_name("iteration").set_min(0).set_max(iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_hidden();
@@ -496,7 +544,7 @@ fn overlay_chart(curve: &Curve, iterations: usize, summaries: &[RateSummary]) ->
     for (k, s) in summaries.iter().enumerate() {
         chart
             .add_series()
-            .set_name(&format!("η = {}", s.eta))
+            .set_name(&format!("η = {}", rate_text(s.eta)))
             .set_categories(curve.range(CURVE_LEFT))
             .set_values(curve.range(CURVE_LEFT + 1 + k as u16))
             .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[k % PALETTE.len()])).set_width(2.25));
@@ -526,7 +574,7 @@ fn write_curves(
     sheet.set_column_width(CURVE_LEFT, 10)?;
     for (k, s) in summaries.iter().enumerate() {
         let c = CURVE_LEFT + 1 + k as u16;
-        sheet.write_string_with_format(CURVE_TOP, c, format!("η = {}", s.eta), &formats.header)?;
+        sheet.write_string_with_format(CURVE_TOP, c, format!("η = {}", rate_text(s.eta)), &formats.header)?;
         sheet.set_column_width(c, 12)?;
     }
     let column = column_number_to_name(table_col(Col::ETotal));

@@ -81,6 +81,9 @@ pub struct Found {
     pub inputs: BTreeMap<Col, (f64, Source)>,
     pub learning_rates: Option<(Vec<f64>, Source)>,
     pub iterations: Option<(f64, Source)>,
+    /// Labels beside a number that look meant for this reader but are not one it knows: said,
+    /// never silently ignored.
+    pub warnings: Vec<String>,
 }
 
 /// Overrides from the command line, applied on top of the template.
@@ -99,17 +102,22 @@ enum Label {
     LearningRate,
 }
 
-fn label(text: &str) -> Option<Label> {
-    let s: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '=' | ':' | '(' | ')' | '.'))
+/// A label as compared: lower case, without spaces and punctuation people put around it.
+fn normalised(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '=' | ':' | '(' | ')' | '.'))
         .flat_map(char::to_lowercase)
         .map(|c| if c == 'ͷ' { 'η' } else { c })
-        .collect();
+        .collect()
+}
+
+fn label(text: &str) -> Option<Label> {
+    let s = normalised(text);
     if let Some(c) = INPUTS.iter().find(|c| c.name() == s) {
         return Some(Label::Input(*c));
     }
-    if matches!(s.as_str(), "iterations" | "iteration" | "iters" | "epochs") {
+    let count = s.strip_prefix("numberof").or_else(|| s.strip_prefix("noof")).unwrap_or(&s);
+    if matches!(count, "iterations" | "iteration" | "iters" | "epochs" | "steps") || s == "iterationcount" {
         return Some(Label::Iterations);
     }
     let rest = s.trim_start_matches('η').trim_end_matches('η');
@@ -222,6 +230,17 @@ fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, Step)> {
 
 /// Adds every labelled value of one sheet to `found` (inputs only when `inputs` is set).
 fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) -> Result<(), InputError> {
+    for (pos, text) in sheet.texts() {
+        let s = normalised(text);
+        let near = ["iter", "epoch", "learn", "rate"].iter().any(|w| s.contains(w));
+        if near && label(text).is_none() && value_of(sheet, pos).is_some_and(|(at, _)| sheet.number(at).is_some()) {
+            found.warnings.push(format!(
+                "{}: the label `{}` is not one this reader knows, so the number beside it was not used; write `iterations` or `learning rates`",
+                source(sheet, pos),
+                text.chars().take(40).collect::<String>()
+            ));
+        }
+    }
     for (what, _, at, step) in labelled(sheet) {
         match what {
             Label::Input(_) if !inputs => {}
@@ -335,6 +354,18 @@ pub fn resolve(
     if learning_rates.is_empty() {
         return Err(InputError::Usage("no learning rates given: pass at least one, e.g. --learning-rates 0.5".into()));
     }
+    if learning_rates.len() > crate::report::MAX_RATES {
+        return Err(usage_or_content(
+            book,
+            over.learning_rates.is_some(),
+            &found.learning_rates,
+            format!(
+                "{} learning rates: a workbook holds at most {}, since its Summary chart draws one curve each and an Excel chart holds at most 255",
+                learning_rates.len(),
+                crate::report::MAX_RATES
+            ),
+        ));
+    }
     for (k, eta) in learning_rates.iter().enumerate() {
         if !(eta.is_finite() && *eta > 0.0) {
             return Err(usage_or_content(
@@ -393,7 +424,11 @@ pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), In
     let (book, found) = match path {
         None => (builtin, defaults.clone()),
         Some(p) => {
-            let book = Workbook::open(p)?;
+            let mut book = Workbook::open(p)?;
+            // Inputs typed as formulas (`=0.1+0.05`) by a program that saved no results.
+            if book.unsaved_results().is_some() {
+                book.recalculate();
+            }
             let found = read(&book)?;
             (book, found)
         }
@@ -420,6 +455,9 @@ mod tests {
             ("Learning_Rates", Label::LearningRate),
             ("η (learning rate)", Label::LearningRate),
             ("Iterations", Label::Iterations),
+            ("Iterations:", Label::Iterations),
+            ("Number of iterations", Label::Iterations),
+            ("learning-rates", Label::LearningRate),
         ] {
             assert_eq!(label(text), Some(want), "{text}");
         }

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -26,29 +27,232 @@ fn stderr(out: &Output) -> String {
     s
 }
 
-#[test]
-fn ctrl_c_leaves_no_output_and_no_temporary_file() {
+/// Whether process `pid` has a file open in `dir`: the workbook being written, which has no name.
+fn writing_into(pid: u32, dir: &Path) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target.starts_with(dir)))
+}
+
+/// Starts a long `generate` into a fresh folder and waits until it is writing there.
+fn long_run() -> (tempfile::TempDir, std::process::Child) {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("big.xlsx");
-    let exe = assert_cmd::cargo::cargo_bin("backprop-sheet");
-    let child = Command::new(exe)
+    let child = Command::new(assert_cmd::cargo::cargo_bin("backprop-sheet"))
         .args(["generate", "--iterations", "1000000", "--out"])
-        .arg(&out)
+        .arg(dir.path().join("big.xlsx"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the temporary file exists: the run is under way.
     let start = Instant::now();
-    while files_in(dir.path()).is_empty() && start.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(50));
+    while !writing_into(child.id(), dir.path()) && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap().success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    assert!(stderr(&output).contains("interrupted"));
-    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "nothing left behind");
+    assert!(writing_into(child.id(), dir.path()), "the run started writing");
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "the file being written has no name");
+    std::thread::sleep(Duration::from_millis(300));
+    (dir, child)
+}
+
+#[test]
+fn an_interrupt_or_a_termination_leaves_nothing() {
+    for signal in ["-INT", "-TERM", "-HUP"] {
+        let (dir, child) = long_run();
+        assert!(Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap().success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "{signal}: {}", stderr(&output));
+        assert!(stderr(&output).contains("interrupted; no output written"), "{signal}");
+        assert_eq!(files_in(dir.path()), Vec::<String>::new(), "{signal}: nothing left behind");
+    }
+    // Killed outright, no handler runs; the unnamed file goes with the process.
+    let (dir, mut child) = long_run();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(files_in(dir.path()), Vec::<String>::new(), "SIGKILL: nothing left behind");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/generated-saved-by-libreoffice.xlsx");
+    let runs: [(Vec<std::ffi::OsString>, i32); 3] = [
+        (vec!["generate".into(), "--force".into(), "--out".into(), dir.path().join("g.xlsx").into()], 0),
+        (vec!["template".into(), "--force".into(), "--out".into(), dir.path().join("t.xlsx").into()], 0),
+        (vec!["check".into(), fixture.into()], 0),
+    ];
+    for (args, code) in &runs {
+        // A reader that closed its end before the output came (`| head -0`).
+        let mut child = bin_command().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(*code), "{args:?} into a closed pipe: {}", stderr(&output));
+        assert_eq!(stderr(&output), "", "{args:?}: a closed pipe is a normal end");
+        // `> /dev/full`: the reason, and exit code 2.
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let output = bin_command().args(args).stdout(full).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?} > /dev/full");
+        assert!(stderr(&output).contains("cannot write to the terminal or its redirection (No space left on device"));
+    }
+}
+
+fn bin_command() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin("backprop-sheet"))
+}
+
+#[test]
+fn the_scratch_files_spill_beside_the_output_and_a_full_disk_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = dir.path().join("tiny");
+    std::fs::create_dir(&tiny).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"]).arg(&tiny).status();
+    if !prerequisite(mounted.is_ok_and(|s| s.success()), "mounting a 1 MB tmpfs (needs root)") {
+        return;
+    }
+    // $TMPDIR full: the run does not care, its scratch files are beside the output.
+    let out = dir.path().join("ok.xlsx");
+    let output = bin_command()
+        .args(["generate", "-q", "--iterations", "20000", "--out"])
+        .arg(&out)
+        .env("TMPDIR", &tiny)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    // The output's own folder full: a clear error, and nothing left there.
+    let output = bin_command()
+        .args(["generate", "-q", "--iterations", "20000", "--out"])
+        .arg(tiny.join("x.xlsx"))
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    let left = files_in(&tiny);
+    Command::new("umount").arg(&tiny).status().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("nothing was written"), "{message}");
+    assert!(message.contains("no space left"), "{message}");
+    assert_eq!(left, Vec::<String>::new());
+}
+
+#[test]
+fn only_regular_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.xlsx");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let runs: [&[&str]; 3] =
+        [&["check", "/dev/zero"], &["generate", "--template", "/dev/zero"], &["check", "/dev/stdin"]];
+    for args in runs {
+        let output = bin_command().args(args).current_dir(dir.path()).stdin(Stdio::piped()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains("not a workbook file"), "{args:?}: {}", stderr(&output));
+    }
+    // Standard input fed without end by `yes`, and a FIFO nobody writes to: refused at once.
+    let mut yes = Command::new("yes").stdout(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    let output = bin_command().args(["check", "/dev/stdin"]).stdin(yes.stdout.take().unwrap()).output().unwrap();
+    assert!(stderr(&output).contains("is a pipe (FIFO)"));
+    yes.kill().unwrap();
+    yes.wait().unwrap();
+    let mut child = bin_command().arg("check").arg(&fifo).stderr(Stdio::piped()).spawn().unwrap();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10), "a FIFO without a writer must not hang");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(2));
+}
+
+#[test]
+fn any_valid_learning_rate_names_its_sheet_and_too_many_are_refused() {
+    let (_dir, out) = generate(&["--learning-rates", "1e-27,1e300,0.1", "--iterations", "3"]);
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "LR 1e-27", "LR 1e300", "LR 0.1"]);
+    let many: Vec<String> = (1..=256).map(|k| format!("{}", k as f64 / 1000.0)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin_command()
+        .args(["generate", "--learning-rates", &many.join(","), "--out"])
+        .arg(dir.path().join("o.xlsx"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("256 learning rates: a workbook holds at most 255"), "{}", stderr(&output));
+    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_template_of_formulas_labels_near_misses_and_repeated_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.xlsx");
+    write_book(&path, |book| {
+        let sheet = book.add_worksheet();
+        labels(sheet, 0);
+        // w1 typed as a formula; rust_xlsxwriter saves it without a computed result.
+        sheet.write_formula(4, 1, "=0.1+0.05").unwrap();
+        sheet.write_string(13, 0, "learning-rates").unwrap();
+        sheet.write_number(13, 1, 0.5).unwrap();
+        sheet.write_string(14, 0, "Number of iterations").unwrap();
+        sheet.write_number(14, 1, 4.0).unwrap();
+        sheet.write_string(15, 0, "max iters").unwrap();
+        sheet.write_number(15, 1, 9.0).unwrap();
+    });
+    let out = dir.path().join("o.xlsx");
+    let output = bin_command().args(["generate", "--template"]).arg(&path).arg("--out").arg(&out).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("warning: sheet 'Sheet1', cell A16: the label `max iters` is not one this reader knows")
+    );
+    let book = read(&out);
+    assert_eq!(book.sheets.len(), 2, "one learning rate, from `learning-rates`");
+    let t = &find_tables(&book.sheets[1])[0];
+    assert_eq!(t.rows.len(), 4, "`Number of iterations`");
+    assert_eq!(book.sheets[1].number(t.pos(Col::W1, 1).unwrap()), Some(0.1 + 0.05), "the formula's value");
+    let output = bin_command()
+        .args(["generate", "--set", "w1=0.1", "--set", "w1=0.2", "--out"])
+        .arg(dir.path().join("p.xlsx"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--set w1 is given twice (0.1 and 0.2)"));
+}
+
+#[test]
+fn odd_destinations_control_characters_and_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.xlsx");
+    std::fs::write(&target, b"kept").unwrap();
+    let link = dir.path().join("link.xlsx");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let fifo = dir.path().join("fifo.xlsx");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (out, what) in [(&link, "a symbolic link"), (&fifo, "a FIFO"), (&PathBuf::from("/dev/null"), "a device")] {
+        let output = bin_command().args(["generate", "--force", "--out"]).arg(out).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{out:?}");
+        assert!(stderr(&output).contains(&format!("is {what}")), "{}", stderr(&output));
+    }
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink(), "the link is left as it was");
+    assert_eq!(std::fs::read(&target).unwrap(), b"kept");
+    assert!(fifo.symlink_metadata().unwrap().file_type().is_fifo(), "the FIFO is left as it was");
+
+    // Text from a cell, with a terminal escape sequence in it, is shown escaped.
+    let path = dir.path().join("esc.xlsx");
+    write_book(&path, |book| {
+        let sheet = book.add_worksheet();
+        labels(sheet, 0);
+        sheet.write_string(8, 1, "\u{1b}[2Jgone").unwrap();
+    });
+    let output = bin_command()
+        .args(["generate", "--template"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("o.xlsx"))
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert!(!message.contains('\u{1b}'), "{message:?}");
+    assert!(message.contains("\\u{1b}[2Jgone"), "{message}");
+
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/password-protected.xlsx");
+    let output = bin_command().arg("check").arg(&fixture).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("is password-protected (encrypted)"), "{}", stderr(&output));
 }
 
 #[test]

@@ -35,6 +35,14 @@ pub enum InputError {
         "{file}: {what}. This tool reads workbooks whose parts unpack to at most {limit} MB; a hand-made workbook is far smaller."
     )]
     TooLarge { file: PathBuf, what: String, limit: u64 },
+    #[error("{file}: is {what}, not a workbook file. Save the workbook to a file and give its path.")]
+    NotAFile { file: PathBuf, what: &'static str },
+    #[error(
+        "{file}: is password-protected (encrypted). Open it in Excel or LibreOffice, remove the password, and save it again as .xlsx."
+    )]
+    Encrypted { file: PathBuf },
+    #[error("{file}: is an Excel 97-2003 workbook (.xls). Save it from Excel or LibreOffice as .xlsx and try again.")]
+    OldExcel { file: PathBuf },
     #[error("{0}")]
     Usage(String),
 }
@@ -158,23 +166,56 @@ pub struct Workbook {
 }
 
 impl Workbook {
+    /// Reads a workbook file. Only a regular file is read: a FIFO, a device or standard input
+    /// could stream without end (or, with no writer, never start), and is refused before it is
+    /// opened; a file is read through the same bound as its parts.
     pub fn open(path: &Path) -> Result<Workbook, InputError> {
         let file = path.to_path_buf();
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if size > MAX_UNPACKED {
-            let what = format!("the file is {} MB", size >> 20);
-            return Err(InputError::TooLarge { file, what, limit: MAX_UNPACKED >> 20 });
-        }
-        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        let unreadable = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::NotFound => InputError::Missing { file: file.clone() },
             _ => InputError::Unreadable { file: file.clone(), detail: e.to_string() },
-        })?;
+        };
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if !meta.is_file() {
+            use std::os::unix::fs::FileTypeExt;
+            let kind = meta.file_type();
+            let what = match () {
+                _ if kind.is_dir() => "a folder",
+                _ if kind.is_fifo() => "a pipe (FIFO), such as standard input",
+                _ if kind.is_char_device() || kind.is_block_device() => "a device",
+                _ => "not a regular file",
+            };
+            return Err(InputError::NotAFile { file, what });
+        }
+        let too_large = |size: u64| InputError::TooLarge {
+            file: file.clone(),
+            what: format!("the file is {} MB", size >> 20),
+            limit: MAX_UNPACKED >> 20,
+        };
+        if meta.len() > MAX_UNPACKED {
+            return Err(too_large(meta.len()));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path).and_then(|f| f.take(MAX_UNPACKED + 1).read_to_end(&mut bytes)).map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_UNPACKED {
+            return Err(too_large(bytes.len() as u64));
+        }
         Workbook::from_bytes(&file, &bytes)
     }
 
     /// Reads a workbook held in memory; `file` names it in messages.
     pub fn from_bytes(file: &Path, bytes: &[u8]) -> Result<Workbook, InputError> {
         let file = file.to_path_buf();
+        if bytes.starts_with(&COMPOUND_FILE) {
+            // Excel keeps a password-protected workbook, and a 97-2003 one, in an OLE compound
+            // file, not a zip package; an encrypted one holds a stream named EncryptionInfo.
+            let name: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
+            return Err(if bytes.windows(name.len()).any(|w| w == name.as_slice()) {
+                InputError::Encrypted { file }
+            } else {
+                InputError::OldExcel { file }
+            });
+        }
         if !bytes.starts_with(b"PK") {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
             return Err(InputError::NotXlsx { file, detail: detail.into() });
@@ -182,12 +223,12 @@ impl Workbook {
         let calc = check_unpacked_size(&file, bytes)?;
         // The xlsx reader is not ours: should it panic on some malformed part, that is a file
         // that cannot be read, not a crash.
-        let read = contained(|| {
+        let read = crate::panics::contained(|| {
             let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-                .map_err(|e| InputError::NotXlsx { file: file.clone(), detail: e.to_string() })?;
+                .map_err(|e| InputError::NotXlsx { file: file.clone(), detail: reason(&e).into() })?;
             read_sheets(&mut xlsx, &file)
         });
-        let sheets = read.unwrap_or_else(|| {
+        let sheets = read.unwrap_or_else(|_| {
             Err(InputError::Unreadable { file: file.clone(), detail: "its contents are malformed".into() })
         })?;
         Ok(Workbook { file, sheets, calc })
@@ -204,7 +245,7 @@ impl Workbook {
 /// its calculation (which the xlsx reader does not tell).
 fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, InputError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| InputError::NotXlsx { file: file.to_path_buf(), detail: e.to_string() })?;
+        .map_err(|_| InputError::NotXlsx { file: file.to_path_buf(), detail: "its zip structure is damaged".into() })?;
     let mut total: u64 = 0;
     for i in 0..zip.len() {
         let Ok(entry) = zip.by_index_raw(i) else { continue };
@@ -228,13 +269,20 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, InputE
     Ok(CalcSettings::read(&part))
 }
 
-/// Runs `f`, turning a panic inside it into None, without the panic's message on stderr.
-fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
-    std::panic::set_hook(hook);
-    result
+/// The first bytes of an OLE compound file.
+const COMPOUND_FILE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// What a reader error means for the person holding the file, in words: the library's own text
+/// speaks of its internals.
+fn reason(e: &calamine::XlsxError) -> &'static str {
+    use calamine::XlsxError as E;
+    match e {
+        E::Io(_) => "it could not be read to the end",
+        E::Zip(_) => "its zip structure is damaged",
+        E::Xml(_) | E::XmlAttr(_) | E::XmlEof(_) | E::UnexpectedNode(_) => "a part's XML is malformed",
+        E::FileNotFound(_) | E::RelationshipNotFound => "a part it needs is missing",
+        _ => "its contents are malformed",
+    }
 }
 
 /// Every sheet, read cell by cell as stored. Only the cells that exist are kept: a dense grid
@@ -246,7 +294,7 @@ fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sh
         let bad = |e: calamine::XlsxError| InputError::BadSheet {
             file: file.to_path_buf(),
             sheet: name.clone(),
-            detail: e.to_string(),
+            detail: reason(&e).into(),
         };
         let mut sheet = Sheet { name: name.clone(), ..Sheet::default() };
         let mut cells = xlsx.worksheet_cells_reader(&name).map_err(bad)?;

@@ -147,3 +147,14 @@ pub fn resave(from: &Path, to: &Path, how: Saved) {
         true
     });
 }
+
+/// Whether a prerequisite of a test holds. Under CI (`CI` set, as `.ci/run` runs) a missing one
+/// fails the test; elsewhere the test is skipped and says so on stderr, which `cargo test`
+/// shows for a skipped test only with `--nocapture`: the `prerequisites` test lists them all.
+pub fn prerequisite(ok: bool, what: &str) -> bool {
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "{what}: missing, and CI runs every test");
+        eprintln!("SKIPPED: {what} is not available here");
+    }
+    ok
+}
