@@ -247,6 +247,17 @@ impl Formulas {
     }
 }
 
+impl Formulas {
+    /// The derivation as a reader sees it, one line a computed column (`h1 = w1*i1+w2*i2`):
+    /// what the Summary sheet shows and the README quotes.
+    pub fn derivation(&self) -> Vec<String> {
+        ALL.iter()
+            .filter(|c| !matches!(c, T1 | T2 | I1 | I2))
+            .map(|&c| format!("{} = {}", c.header(), self.get(c).print(&|r, out: &mut String| write_name(r, out))))
+            .collect()
+    }
+}
+
 /// Parses a formula written in column names, with `prev(x)` and `η`.
 pub fn parse(text: &str) -> Result<Expr<Ref>, expr::ParseError> {
     let name = |w: &str| match w {

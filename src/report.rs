@@ -8,7 +8,7 @@ use rust_xlsxwriter::{
     XlsxError, utility::column_number_to_name,
 };
 
-use crate::columns::{ALL, COLS, Col, DEFINITIONS, Formulas, GRADIENTS, Ref};
+use crate::columns::{ALL, COLS, Col, Formulas, GRADIENTS, Ref};
 use crate::engine::{Params, Row, rows};
 use crate::expr::{self, Expr};
 use crate::mistakes::Mistake;
@@ -522,9 +522,8 @@ fn write_summary(
     r += 1;
     sheet.write_string(r, 0, "Iteration 1 holds the typed inputs (yellow); every other cell is a formula of its own row and the row above it:")?;
     r += 1;
-    for (col, _) in DEFINITIONS.iter().filter(|(c, _)| !matches!(c, Col::T1 | Col::T2 | Col::I1 | Col::I2)) {
-        let text = formulas.get(*col).print(&|r, out: &mut String| crate::columns::write_name(r, out));
-        sheet.write_string_with_format(r, 0, format!("{} = {}", col.header(), text), &formats.text)?;
+    for line in formulas.derivation() {
+        sheet.write_string_with_format(r, 0, line, &formats.text)?;
         r += 1;
     }
     sheet.write_string(
