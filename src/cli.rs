@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::columns::{Col, INPUTS};
+use crate::engine::Params;
 use crate::mistakes::Mistake;
 use crate::output::{self, OutputError, WriteFailure};
-use crate::report::{self, RateSummary};
+use crate::report;
 use crate::template::{self, Overrides};
+use crate::terminal;
 use crate::workbook::InputError;
 
 /// Everything that can stop a command, with a message that says what to do.
@@ -20,34 +22,9 @@ pub enum Error {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("cannot write to the terminal or its redirection ({0}).")]
-    Terminal(String),
+    Terminal(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),
-}
-
-/// Writes `text` to standard output. A reader that closed the pipe early (`| head`) is a normal
-/// end, as for any command-line tool: the rest is dropped quietly. Any other failure (a full
-/// disk behind `>`) is an error with its reason.
-fn emit(text: &str) -> Result<(), Error> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(printable(text).as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::Terminal(e.to_string())),
-        Ok(()) => Ok(()),
-    }
-}
-
-/// Text for a terminal: control characters from cells (a label, a sheet name) shown escaped,
-/// never sent raw, where an escape sequence would act on the terminal. Line breaks stay.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
-        .collect::<String>()
-        .into()
 }
 
 /// Says on stderr why a command stopped, and gives the exit code for it: 130 for an interrupt,
@@ -58,7 +35,7 @@ pub fn fail(e: Error) -> ExitCode {
         Error::Output(OutputError::Interrupted) => (130, "interrupted; no output written.".to_string()),
         e => (2, format!("{:#}", anyhow::Error::from(e))),
     };
-    let _ = writeln!(std::io::stderr(), "backprop-sheet: {}", printable(&text));
+    let _ = writeln!(std::io::stderr(), "backprop-sheet: {}", terminal::printable(&text));
     ExitCode::from(code)
 }
 
@@ -100,6 +77,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print a completion script for a shell, e.g. `backprop-sheet completions bash >
+    /// /etc/bash_completion.d/backprop-sheet`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -112,10 +95,10 @@ struct Generate {
     #[arg(long, default_value = "backprop.xlsx")]
     out: PathBuf,
     /// Rows (iterations) per learning rate.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_iterations)]
     iterations: Option<usize>,
     /// Learning rates, one sheet each, e.g. 0.1,0.2,0.5.
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_parser = parse_rate, allow_negative_numbers = true)]
     learning_rates: Option<Vec<f64>>,
     /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8). Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -124,8 +107,8 @@ struct Generate {
     #[arg(long)]
     values_only: bool,
     /// Write a known mistake into the formulas, on purpose: to show students what it does, or to
-    /// try `check`. KEY is one of the mistakes `check` names (see the README).
-    #[arg(long, value_name = "KEY", value_parser = parse_mistake)]
+    /// try `check`. KEY is one of the mistakes `check` names.
+    #[arg(long, value_name = "KEY", value_parser = mistake_keys())]
     mistake: Option<&'static Mistake>,
     /// Replace the output file if it exists.
     #[arg(long)]
@@ -150,6 +133,19 @@ struct CheckArgs {
     json: bool,
 }
 
+fn parse_iterations(text: &str) -> Result<usize, String> {
+    let n: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    match crate::layout::iterations_problem(n) {
+        Some(problem) => Err(problem),
+        None => Ok(n as usize),
+    }
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let eta: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    crate::layout::rate_problem(eta).map_or(Ok(eta), Err)
+}
+
 fn parse_eta(text: &str) -> Result<f64, String> {
     let eta: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
     if eta.is_finite() && eta > 0.0 {
@@ -164,11 +160,12 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
     if tol.is_finite() && tol >= 0.0 { Ok(tol) } else { Err(format!("must be a number >= 0, not {tol}")) }
 }
 
-fn parse_mistake(key: &str) -> Result<&'static Mistake, String> {
-    Mistake::by_key(key).ok_or_else(|| {
-        let keys: Vec<&str> = crate::mistakes::CATALOGUE.iter().map(|m| m.key).collect();
-        format!("no known mistake `{key}`; one of: {}", keys.join(", "))
-    })
+/// The catalogue's keys as the values `--mistake` takes, each with what it means: `--help` lists
+/// them, and clap refuses any other.
+fn mistake_keys() -> impl clap::builder::TypedValueParser<Value = &'static Mistake> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let keys = crate::mistakes::CATALOGUE.iter().map(|m| PossibleValue::new(m.key).help(m.what));
+    PossibleValuesParser::new(keys).map(|key| Mistake::by_key(&key).expect("a key of the catalogue"))
 }
 
 fn parse_set(text: &str) -> Result<(Col, f64), String> {
@@ -180,6 +177,9 @@ fn parse_set(text: &str) -> Result<(Col, f64), String> {
         .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| format!("`{name}` is not an input; use one of {}", names()))?;
     let value: f64 = value.trim().parse().map_err(|_| format!("`{value}` is not a number"))?;
+    if !value.is_finite() {
+        return Err("the value must be a finite number".into());
+    }
     Ok((col, value))
 }
 
@@ -192,7 +192,7 @@ pub fn parse() -> Cli {
         if wants_json && e.use_stderr() {
             let message = e.render().to_string();
             let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ");
-            let _ = emit(&format!("{:#}\n", serde_json::json!({ "file": null, "error": first })));
+            let _ = terminal::emit(&format!("{:#}\n", serde_json::json!({ "file": null, "error": first })));
         }
         e.exit()
     })
@@ -205,18 +205,45 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Generate(args) => generate(args),
         Command::Check(args) => check(args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "backprop-sheet",
+                &mut script,
+            );
+            terminal::emit(&String::from_utf8_lossy(&script))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Template { out, force } => {
             output::check_destination(&out, force, &[])?;
             output::write_atomically(&out, force, |f| {
                 written(crate::panics::contained(|| template::write(f).map_err(report::WriteError::from)))
             })?;
-            emit(&format!("Wrote {}\n", out.display()))?;
+            terminal::emit(&format!("Wrote {}\n", out.display()))?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn generate(args: Generate) -> Result<ExitCode, Error> {
+impl Cli {
+    /// The run a `generate` command line makes: template, flags and defaults merged as the
+    /// binary merges them. Tests build their runs through this, so that a run is written once,
+    /// as the arguments a user types.
+    pub fn generate_params(&self) -> Result<Params, Error> {
+        match &self.command {
+            Command::Generate(args) => Ok(template::load(args.template.as_deref(), &overrides(args)?)?.0),
+            _ => Err(Error::Usage("not a generate command line".into())),
+        }
+    }
+}
+
+/// The flags that override the template, checked as a whole: each was checked as it was parsed.
+fn overrides(args: &Generate) -> Result<Overrides, Error> {
+    if let Some(problem) = args.learning_rates.as_deref().and_then(crate::layout::rates_problem) {
+        return Err(Error::Usage(problem));
+    }
     for (k, (col, value)) in args.set.iter().enumerate() {
         if let Some((_, first)) = args.set[..k].iter().find(|(c, _)| c == col) {
             return Err(Error::Usage(format!(
@@ -225,11 +252,15 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
             )));
         }
     }
-    let over = Overrides { learning_rates: args.learning_rates, iterations: args.iterations, set: args.set };
+    Ok(Overrides { learning_rates: args.learning_rates.clone(), iterations: args.iterations, set: args.set.clone() })
+}
+
+fn generate(args: Generate) -> Result<ExitCode, Error> {
+    let over = overrides(&args)?;
     let (params, found) = template::load(args.template.as_deref(), &over)?;
     for warning in &found.warnings {
         use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "backprop-sheet: warning: {}", printable(warning));
+        let _ = writeln!(std::io::stderr(), "backprop-sheet: warning: {}", terminal::printable(warning));
     }
     let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
     output::check_destination(&args.out, args.force, &protect)?;
@@ -250,7 +281,14 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
         bar.finish_and_clear();
     }
     if !args.quiet {
-        emit(&summary(args.template.as_deref(), &found, &over, &summaries, params.iterations, &args.out))?;
+        terminal::emit(&terminal::summary(
+            args.template.as_deref(),
+            &found,
+            &over,
+            &summaries,
+            params.iterations,
+            &args.out,
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -261,7 +299,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Error> {
         && let Err(e) = &result
     {
         let failure = serde_json::json!({ "file": args.file.display().to_string(), "error": e.to_string() });
-        emit(&format!("{failure:#}\n"))?;
+        terminal::emit(&format!("{failure:#}\n"))?;
     }
     result
 }
@@ -277,9 +315,9 @@ fn check_one(args: &CheckArgs) -> Result<ExitCode, Error> {
         .into());
     }
     if args.json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a report serialises")))?;
+        terminal::emit(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a report serialises")))?;
     } else {
-        emit(&crate::check::render(&report))?;
+        terminal::emit(&terminal::render(&report))?;
     }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -298,54 +336,4 @@ fn progress_bar(rows: u64, quiet: bool) -> Option<indicatif::ProgressBar> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
-}
-
-/// What `generate` prints: where the inputs came from, each rate's first and final error, the file.
-fn summary(
-    template: Option<&Path>,
-    found: &template::Found,
-    over: &Overrides,
-    summaries: &[RateSummary],
-    iterations: usize,
-    out: &Path,
-) -> String {
-    use std::fmt::Write;
-    let mut text = String::new();
-    let _ = match template {
-        Some(t) => writeln!(text, "Initial values from {}", t.display()),
-        None => writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME),
-    };
-    if let (Some(t), Some((rates, at)), None) = (template, &found.learning_rates, &over.learning_rates) {
-        let rates: Vec<String> = rates.iter().map(|r| report::rate_text(*r)).collect();
-        let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
-    }
-    let _ = writeln!(text);
-    let _ = writeln!(
-        text,
-        "{:>8}  {:>22}  {:>22}",
-        "η",
-        "E_total, iteration 1",
-        format!("E_total, iteration {iterations}")
-    );
-    for s in summaries {
-        let note = match s.diverged_at {
-            Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
-            None => String::new(),
-        };
-        let line =
-            format!("{:>8}  {:>22}  {:>22}  {note}", report::rate_text(s.eta), fmt(s.first_error), fmt(s.final_error));
-        let _ = writeln!(text, "{}", line.trim_end());
-    }
-    let _ = writeln!(text);
-    let sheets = if summaries.len() == 1 { "sheet" } else { "sheets" };
-    let _ =
-        writeln!(text, "Wrote {} (Summary + {} {sheets} of {iterations} iterations)", out.display(), summaries.len());
-    text
-}
-
-fn fmt(x: f64) -> String {
-    match crate::expr::CellError::of(x) {
-        Some(e) => e.text().to_string(),
-        None => format!("{x:.12}"),
-    }
 }

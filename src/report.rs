@@ -5,27 +5,15 @@ use std::io::{Seek, Write};
 
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartLine, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
-    XlsxError, utility::column_number_to_name,
+    XlsxError,
+    utility::{column_number_to_name, quote_sheet_name, row_col_to_cell, row_col_to_cell_absolute},
 };
 
 use crate::columns::{ALL, COLS, Col, Formulas, GRADIENTS, Ref};
 use crate::engine::{Params, Row, rows};
 use crate::expr::{self, Expr};
+use crate::layout::{ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, rate_text, sheet_name, sheet_row, table_col};
 use crate::mistakes::Mistake;
-
-/// Excel's last row; the table must fit above it.
-pub const EXCEL_MAX_ROWS: usize = 1_048_576;
-
-/// Row (0-based) of the η cell, its label in column A, its value in column B.
-const ETA_ROW: u32 = 0;
-const ETA_COL: u16 = 1;
-/// Row (0-based) of the table's header; iteration 1 is the row below it.
-const HEADER_ROW: u32 = 2;
-/// The iteration column comes first, then the 31 columns of the class layout.
-const FIRST_COL: u16 = 1;
-
-/// The most iterations that fit in one sheet below the rows above the table.
-pub const MAX_ITERATIONS: usize = EXCEL_MAX_ROWS - HEADER_ROW as usize - 1;
 
 /// Past this many rows in all, the package may pass 4 GB (about 880 compressed bytes a row) and
 /// needs ZIP64; below it, a plain zip stays readable by the widest range of programs.
@@ -85,22 +73,6 @@ impl Curve {
     }
 }
 
-/// The most learning rates a workbook holds: the Summary's chart draws one series for each, and
-/// an Excel chart holds at most 255 series.
-pub const MAX_RATES: usize = 255;
-
-/// A learning rate as the workbook names it: the shortest text that reads back as it, with an
-/// exponent when that is shorter (`0.5`, `1e-27`, `1e300`). Every rate's sheet name, `LR ` and
-/// at most 23 characters, fits Excel's 31, and distinct rates have distinct names.
-pub fn rate_text(eta: f64) -> String {
-    let (plain, exponent) = (format!("{eta}"), format!("{eta:e}"));
-    if exponent.len() < plain.len() { exponent } else { plain }
-}
-
-pub fn sheet_name(eta: f64) -> String {
-    format!("LR {}", rate_text(eta))
-}
-
 /// Why writing stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -139,14 +111,6 @@ pub fn shortest(x: f64) -> String {
     zmij::Buffer::new().format_finite(x).to_string()
 }
 
-fn table_col(col: Col) -> u16 {
-    FIRST_COL + col.index() as u16
-}
-
-fn sheet_row(iteration: usize) -> u32 {
-    HEADER_ROW + iteration as u32
-}
-
 /// A formula of one column with its row numbers left open, so that the text of each cell is a
 /// few copies instead of a tree walk. Built by printing the column's [`Expr`].
 struct FormulaText {
@@ -163,7 +127,7 @@ impl FormulaText {
     fn new(expr: &Expr<Ref>) -> FormulaText {
         const THIS: char = '\u{1}';
         const PREV: char = '\u{2}';
-        let eta = format!("${}${}", column_number_to_name(ETA_COL), ETA_ROW + 1);
+        let eta = row_col_to_cell_absolute(ETA_ROW, ETA_COL);
         let text = expr.print(&|r, out: &mut String| match r {
             Ref::Cur(c) => {
                 out.push_str(&column_number_to_name(table_col(c)));
@@ -477,8 +441,8 @@ fn write_summary(
     .expect("the reduction formula is well-formed");
     for (k, s) in summaries.iter().enumerate() {
         let r = top + 1 + k as u32;
-        let sheet_ref = format!("'{}'!", sheet_name(s.eta));
-        let cell = |row: u32, col: u16| format!("{sheet_ref}${}${}", column_number_to_name(col), row + 1);
+        let sheet_ref = quote_sheet_name(&sheet_name(s.eta));
+        let cell = |row: u32, col: u16| format!("{sheet_ref}!{}", row_col_to_cell_absolute(row, col));
         let last_row = sheet_row(params.iterations);
         let links = [
             (cell(ETA_ROW, ETA_COL), s.eta, &formats.eta),
@@ -489,7 +453,7 @@ fn write_summary(
             let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(shortest(value));
             sheet.write_formula_with_format(r, left + c as u16, f, format)?;
         }
-        let at = |col: u16| format!("{}{}", column_number_to_name(col), r + 1);
+        let at = |col: u16| row_col_to_cell(r, col);
         let text = reduction.print(&|n, out: &mut String| {
             out.push_str(&at(match n {
                 Outcome::First => left + 1,
@@ -576,12 +540,13 @@ fn write_curves(
         sheet.write_string_with_format(CURVE_TOP, c, format!("η = {}", rate_text(s.eta)), &formats.header)?;
         sheet.set_column_width(c, 12)?;
     }
-    let column = column_number_to_name(table_col(Col::ETotal));
+
     for (j, iteration) in curve.iterations().enumerate() {
         let r = CURVE_TOP + 1 + j as u32;
         sheet.write_number_with_format(r, CURVE_LEFT, iteration as f64, &formats.iteration)?;
         for (k, s) in summaries.iter().enumerate() {
-            let link = format!("='{}'!${column}${}", sheet_name(s.eta), sheet_row(iteration) + 1);
+            let target = row_col_to_cell_absolute(sheet_row(iteration), table_col(Col::ETotal));
+            let link = format!("={}!{target}", quote_sheet_name(&sheet_name(s.eta)));
             let f = rust_xlsxwriter::Formula::new(link).set_result(shortest(s.curve[j]));
             sheet.write_formula_with_format(r, CURVE_LEFT + 1 + k as u16, f, &formats.value)?;
         }

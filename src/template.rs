@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::io::{Seek, Write};
 use std::path::Path;
 
-use calamine::Data;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook as XlsxWorkbook, XlsxError};
 
-use crate::columns::{Col, INPUTS, WEIGHTS};
+use crate::columns::{Col, INPUTS};
 use crate::engine::{Inputs, Params};
-use crate::report::MAX_ITERATIONS;
-use crate::workbook::{InputError, Pos, Sheet, Workbook, describe, find_tables, number, parse_a1};
+use crate::layout::{iterations_problem, rates_problem};
+use crate::workbook::labels::{Label, eta_reference, label, labelled, normalised, value_of};
+use crate::workbook::{InputError, Pos, Sheet, Workbook, describe, find_tables, number};
 
 /// The project's template, as `backprop-sheet template` writes it; a plain `generate` reads it.
 pub const EMBEDDED: &[u8] = include_bytes!("../templates/backprop-template.xlsx");
@@ -94,38 +94,6 @@ pub struct Overrides {
     pub set: Vec<(Col, f64)>,
 }
 
-/// What a label names.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Label {
-    Input(Col),
-    Iterations,
-    LearningRate,
-}
-
-/// A label as compared: lower case, without spaces and punctuation people put around it.
-fn normalised(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '=' | ':' | '(' | ')' | '.'))
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ͷ' { 'η' } else { c })
-        .collect()
-}
-
-fn label(text: &str) -> Option<Label> {
-    let s = normalised(text);
-    if let Some(c) = INPUTS.iter().find(|c| c.name() == s) {
-        return Some(Label::Input(*c));
-    }
-    let count = s.strip_prefix("numberof").or_else(|| s.strip_prefix("noof")).unwrap_or(&s);
-    if matches!(count, "iterations" | "iteration" | "iters" | "epochs" | "steps") || s == "iterationcount" {
-        return Some(Label::Iterations);
-    }
-    let rest = s.trim_start_matches('η').trim_end_matches('η');
-    let is_eta = rest.len() < s.len() && rest.is_empty()
-        || matches!(rest, "eta" | "lr" | "learningrate" | "learningrates" | "lrs");
-    is_eta.then_some(Label::LearningRate)
-}
-
 /// Reads a template's values: a workbook in the class layout (the first data row of its first
 /// table), or labelled cells anywhere.
 pub fn read(book: &Workbook) -> Result<Found, InputError> {
@@ -204,30 +172,6 @@ fn finite(book: &Workbook, sheet: &Sheet, pos: Pos, what: &str) -> Result<f64, I
     }
 }
 
-/// How far right of its label a value may sit (labels are often in merged or padded cells).
-const LABEL_REACH: u32 = 6;
-
-/// A step from a cell to its neighbour: right or down.
-type Step = fn(Pos) -> Pos;
-
-/// The cell holding a label's value: the first filled cell to its right, or the one below it,
-/// and the direction in which a list of values (the learning rates) continues.
-fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, Step)> {
-    let is_value = |p: Pos| {
-        sheet
-            .value(p)
-            .is_some_and(|d| !matches!(d, Data::String(s) if label(s).is_some() || Col::from_header(s).is_some()))
-    };
-    let mut p = pos.right();
-    for _ in 0..LABEL_REACH {
-        if sheet.value(p).is_some() {
-            return is_value(p).then_some((p, Pos::right as Step));
-        }
-        p = p.right();
-    }
-    is_value(pos.below()).then_some((pos.below(), Pos::below as Step))
-}
-
 /// Adds every labelled value of one sheet to `found` (inputs only when `inputs` is set).
 fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) -> Result<(), InputError> {
     for (pos, text) in sheet.texts() {
@@ -268,38 +212,8 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
     Ok(())
 }
 
-/// The cell a class-layout table's weight updates read η from: what the second data row's w1
-/// formula (`=E33-$G$31*X33`) reads besides the table's own cells.
-pub fn eta_reference(sheet: &Sheet, table: &crate::workbook::Table) -> Option<Pos> {
-    let w1 = table.pos(WEIGHTS[0], 2)?;
-    let formula = sheet.formulas.get(&w1)?;
-    formula
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '$'))
-        .filter_map(parse_a1)
-        .find(|p| !table.cols.values().any(|&c| c == p.col) || p.row < table.header_row)
-}
-
-/// Every labelled value of a sheet: what the label names, the label's cell, the value's cell,
-/// and the direction in which a list of values continues.
-fn labelled(sheet: &Sheet) -> Vec<(Label, Pos, Pos, Step)> {
-    sheet
-        .texts()
-        .into_iter()
-        .filter_map(|(pos, text)| {
-            let what = label(text)?;
-            let (at, step) = value_of(sheet, pos)?;
-            Some((what, pos, at, step))
-        })
-        .collect()
-}
-
-/// The cells a sheet labels as its learning rate: (label, value).
-pub fn learning_rate_cells(sheet: &Sheet) -> Vec<(Pos, Pos)> {
-    labelled(sheet).into_iter().filter(|(w, ..)| *w == Label::LearningRate).map(|(_, l, v, _)| (l, v)).collect()
-}
-
-/// Turns what the template says, with the command line's overrides, into a run's parameters,
-/// or says what is missing or wrong. `defaults` fills what the template leaves out, except inputs.
+/// Turns what the template says, with the command line's overrides (already valid), into a
+/// run's parameters, or says what in the template is missing or wrong. `defaults` fills what the template leaves out, except inputs.
 pub fn resolve(
     book: &Workbook,
     found: &Found,
@@ -335,85 +249,36 @@ pub fn resolve(
             ),
         ));
     }
-    // Every caller's overrides pass here, the command line's among them: the one check they need.
-    if let Some((col, v)) = over.set.iter().find(|(_, v)| !v.is_finite()) {
-        return Err(InputError::Usage(format!("--set {}={v}: the value must be a finite number", col.name())));
-    }
-
+    // The command line's values were validated as they were parsed; what the template says is
+    // checked here, with the cell it came from.
     let learning_rates = match &over.learning_rates {
         Some(r) => r.clone(),
-        None => found
-            .learning_rates
-            .as_ref()
-            .or(defaults.and_then(|d| d.learning_rates.as_ref()))
-            .map(|(r, _)| r.clone())
-            .ok_or_else(|| {
-                content(book, "no learning rates: add a `learning rates` row or pass --learning-rates".into())
-            })?,
-    };
-    if learning_rates.is_empty() {
-        return Err(InputError::Usage("no learning rates given: pass at least one, e.g. --learning-rates 0.5".into()));
-    }
-    if learning_rates.len() > crate::report::MAX_RATES {
-        return Err(usage_or_content(
-            book,
-            over.learning_rates.is_some(),
-            &found.learning_rates,
-            format!(
-                "{} learning rates: a workbook holds at most {}, since its Summary chart draws one curve each and an Excel chart holds at most 255",
-                learning_rates.len(),
-                crate::report::MAX_RATES
-            ),
-        ));
-    }
-    for (k, eta) in learning_rates.iter().enumerate() {
-        if !(eta.is_finite() && *eta > 0.0) {
-            return Err(usage_or_content(
-                book,
-                over.learning_rates.is_some(),
-                &found.learning_rates,
-                format!("learning rate {eta} is not a positive number: every learning rate must be > 0"),
-            ));
-        }
-        if learning_rates[..k].contains(eta) {
-            return Err(usage_or_content(
-                book,
-                over.learning_rates.is_some(),
-                &found.learning_rates,
-                format!("learning rate {eta} is listed twice: each learning rate gets one sheet, list it once"),
-            ));
-        }
-    }
-
-    let iterations = match over.iterations {
-        Some(n) => n as f64,
         None => {
-            found.iterations.as_ref().or(defaults.and_then(|d| d.iterations.as_ref())).map(|(n, _)| *n).ok_or_else(
-                || content(book, "no iteration count: add an `iterations` cell or pass --iterations".into()),
-            )?
+            let (rates, at) =
+                found.learning_rates.as_ref().or(defaults.and_then(|d| d.learning_rates.as_ref())).ok_or_else(
+                    || content(book, "no learning rates: add a `learning rates` row or pass --learning-rates".into()),
+                )?;
+            if let Some(problem) = rates_problem(rates) {
+                let at = if rates.len() > 1 { format!("in the learning rates from {at} on") } else { at.to_string() };
+                return Err(content(book, format!("{at}: {problem}")));
+            }
+            rates.clone()
         }
     };
-    if !(iterations >= 1.0 && iterations <= MAX_ITERATIONS as f64 && iterations.fract() == 0.0) {
-        let what = format!(
-            "iterations must be a whole number from 1 to {MAX_ITERATIONS} (Excel's 1,048,576 rows less the {} rows above the table), not {iterations}",
-            crate::report::EXCEL_MAX_ROWS - MAX_ITERATIONS
-        );
-        return Err(match (&over.iterations, &found.iterations) {
-            (None, Some((_, at))) => content(book, format!("{at}: {what}")),
-            _ => InputError::Usage(what),
-        });
-    }
-    Ok(Params { inputs, learning_rates, iterations: iterations as usize })
-}
-
-fn usage_or_content(book: &Workbook, from_flag: bool, found: &Option<(Vec<f64>, Source)>, what: String) -> InputError {
-    match (from_flag, found) {
-        (false, Some((rates, at))) if rates.len() > 1 => {
-            content(book, format!("in the learning rates from {at} on: {what}"))
+    let iterations = match over.iterations {
+        Some(n) => n,
+        None => {
+            let (n, at) =
+                found.iterations.as_ref().or(defaults.and_then(|d| d.iterations.as_ref())).ok_or_else(|| {
+                    content(book, "no iteration count: add an `iterations` cell or pass --iterations".into())
+                })?;
+            if let Some(problem) = iterations_problem(*n) {
+                return Err(content(book, format!("{at}: {problem}")));
+            }
+            *n as usize
         }
-        (false, Some((_, at))) => content(book, format!("{at}: {what}")),
-        _ => InputError::Usage(what),
-    }
+    };
+    Ok(Params { inputs, learning_rates, iterations })
 }
 
 /// The run's parameters from a template file, or from the built-in template when `path` is
@@ -435,34 +300,4 @@ pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), In
     };
     let params = resolve(&book, &found, Some(&defaults), over)?;
     Ok((params, found))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_in_the_spellings_people_use() {
-        for (text, want) in [
-            ("w1", Label::Input(Col::W1)),
-            ("  T2 ", Label::Input(Col::T2)),
-            ("η", Label::LearningRate),
-            ("η =", Label::LearningRate),
-            ("ͷ", Label::LearningRate),
-            ("eta", Label::LearningRate),
-            ("LR", Label::LearningRate),
-            ("learning rate:  η =", Label::LearningRate),
-            ("Learning_Rates", Label::LearningRate),
-            ("η (learning rate)", Label::LearningRate),
-            ("Iterations", Label::Iterations),
-            ("Iterations:", Label::Iterations),
-            ("Number of iterations", Label::Iterations),
-            ("learning-rates", Label::LearningRate),
-        ] {
-            assert_eq!(label(text), Some(want), "{text}");
-        }
-        for text in ["h1", "w9", "E_total", "note", "learning", "a_h1", "ηη x"] {
-            assert_eq!(label(text), None, "{text}");
-        }
-    }
 }

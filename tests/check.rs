@@ -360,7 +360,7 @@ fn value_workbook(path: &Path, tables: &[u32], rows: usize, cell: impl Fn(usize,
 }
 
 fn engine_rows(n: usize) -> Vec<backprop_sheet::engine::Row> {
-    let (params, _) = backprop_sheet::template::load(None, &Default::default()).unwrap();
+    let params = params(&[]);
     backprop_sheet::engine::rows(&params.inputs, 0.5, n, backprop_sheet::columns::Formulas::correct()).collect()
 }
 

@@ -4,14 +4,13 @@ mod common;
 
 use backprop_sheet::columns::{ALL, Col, Formulas, WEIGHTS};
 use backprop_sheet::engine::rows;
-use backprop_sheet::template::{self, Overrides};
 use backprop_sheet::workbook::find_tables;
 use common::*;
 
 #[test]
 fn default_workbook_holds_every_row_as_formulas_with_the_engines_values() {
     let (_dir, out) = generate(&[]);
-    let (params, _) = template::load(None, &Overrides::default()).unwrap();
+    let params = params(&[]);
     let book = read(&out);
     let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Summary", "LR 0.1", "LR 0.2", "LR 0.5", "LR 0.8", "LR 1", "LR 2"]);
@@ -49,7 +48,7 @@ fn default_workbook_holds_every_row_as_formulas_with_the_engines_values() {
 fn the_terminal_shows_each_rates_final_error_and_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("wb.xlsx");
-    let (params, _) = template::load(None, &Overrides::default()).unwrap();
+    let params = params(&[]);
     let assert = bin().arg("generate").arg("--out").arg(&out).assert().success();
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(stdout.contains(&out.display().to_string()), "{stdout}");
@@ -122,11 +121,7 @@ fn the_charts_plot_a_curve_table_of_at_most_a_thousand_points() {
     let (_d, out) = generate(&["--iterations", "2500", "--learning-rates", "0.5,2"]);
     let book = read(&out);
     let summary = sheet(&book, "Summary");
-    let (params, _) = template::load(
-        None,
-        &Overrides { learning_rates: Some(vec![0.5, 2.0]), iterations: Some(2500), ..Overrides::default() },
-    )
-    .unwrap();
+    let params = params(&["--iterations", "2500", "--learning-rates", "0.5,2"]);
     let e_total: Vec<Vec<f64>> = params
         .learning_rates
         .iter()
@@ -176,5 +171,8 @@ fn bad_flags_are_refused_with_exit_code_2_and_no_output() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = bin().args(["generate", "--set", "w1=inf", "--out"]).arg(dir.path().join("o.xlsx")).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--set w1=inf: the value must be a finite number"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("invalid value 'w1=inf' for '--set <NAME=VALUE>': the value must be a finite number")
+    );
 }

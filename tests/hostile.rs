@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use backprop_sheet::check::{self, Options};
 use backprop_sheet::columns::{ALL, Col, Formulas};
 use backprop_sheet::engine::rows;
-use backprop_sheet::template::{self, Overrides};
 use backprop_sheet::workbook::{Workbook, find_tables};
 use calamine::Data;
 use common::*;
@@ -289,12 +288,12 @@ fn an_existing_file_and_the_input_itself_are_never_overwritten() {
 }
 
 /// Runs `generate` with `args`, and checks every cell against the engine, errors included.
-fn diverging(args: &[&str], over: Overrides) -> String {
+fn diverging(args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("d.xlsx");
     let output = bin().arg("generate").arg("--out").arg(&out).args(args).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    let (params, _) = template::load(None, &over).unwrap();
+    let params = params(args);
     let book = read(&out);
     let mut errors = 0;
     for (sheet, &eta) in book.sheets[1..].iter().zip(&params.learning_rates) {
@@ -318,27 +317,23 @@ fn diverging(args: &[&str], over: Overrides) -> String {
     }
     // `check` reads the error cells without trouble, and finds them right.
     let report = check::check(book, &Options::default());
-    assert!(report.passed(), "{}", check::render(&report));
+    assert!(report.passed(), "{}", backprop_sheet::terminal::render(&report));
     format!("{errors} error cells\n{}", String::from_utf8_lossy(&output.stdout))
 }
 
 #[test]
 fn divergence_writes_the_errors_a_spreadsheet_shows() {
     let mut args = vec!["--learning-rates", "1", "--iterations", "5"];
-    let mut over = Overrides { learning_rates: Some(vec![1.0]), iterations: Some(5), ..Overrides::default() };
-    let sets = ["w1=1000", "w2=1000", "w3=1000", "w4=1000", "w5=-1000", "w6=-1000", "w7=-1000", "w8=-1000"];
-    for (set, col) in sets.iter().zip([Col::W1, Col::W2, Col::W3, Col::W4, Col::W5, Col::W6, Col::W7, Col::W8]) {
+    for set in ["w1=1000", "w2=1000", "w3=1000", "w4=1000", "w5=-1000", "w6=-1000", "w7=-1000", "w8=-1000"] {
         args.extend(["--set", set]);
-        over.set.push((col, if set.contains('-') { -1000.0 } else { 1000.0 }));
     }
-    let shown = diverging(&args, over);
+    let shown = diverging(&args);
     assert!(!shown.starts_with("0 error"), "{shown}");
     assert!(shown.contains("diverged at iteration 1"), "{shown}");
     assert!(shown.contains("#NUM!"), "{shown}");
 
     // η = 1000 with the default weights saturates the sigmoids instead: no error, and the same numbers.
-    let over = Overrides { learning_rates: Some(vec![1000.0]), iterations: Some(30), ..Overrides::default() };
-    let shown = diverging(&["--learning-rates", "1000", "--iterations", "30"], over);
+    let shown = diverging(&["--learning-rates", "1000", "--iterations", "30"]);
     assert!(shown.starts_with("0 error"), "{shown}");
 }
 
@@ -432,8 +427,8 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
         out.write_all(text.replace("PLACEHOLDER", &"x".repeat(10 << 20)).as_bytes()).unwrap();
     });
     assert!(Workbook::open(&huge).unwrap().sheets[0].texts().iter().any(|(_, t)| t.len() == 10 << 20));
-    let (params, _) = template::load(Some(&huge), &Overrides::default()).unwrap();
-    assert_eq!(params.inputs.get(Col::W8), 0.5, "a 10 MB cell beside the inputs changes nothing");
+    let run = params(&["--template", huge.to_str().unwrap()]);
+    assert_eq!(run.inputs.get(Col::W8), 0.5, "a 10 MB cell beside the inputs changes nothing");
 
     // Two cells at opposite corners of a sheet: read sparsely, not as a grid of 17 billion cells.
     let corners = dir.path().join("corners.xlsx");
@@ -442,8 +437,8 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
         labels(sheet, 0);
         sheet.write_string(1_048_575, 16_383, "far corner").unwrap();
     });
-    let (params, _) = template::load(Some(&corners), &Overrides::default()).unwrap();
-    assert_eq!(params.inputs.get(Col::I1), 0.5);
+    let run = params(&["--template", corners.to_str().unwrap()]);
+    assert_eq!(run.inputs.get(Col::I1), 0.5);
     let out = bin().arg("check").arg(&corners).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no table to check"));
@@ -457,8 +452,8 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     });
     let book = Workbook::open(&many).unwrap();
     assert_eq!(book.sheets.len(), 1000);
-    let (params, _) = template::load(Some(&many), &Overrides::default()).unwrap();
-    assert_eq!(params.inputs.get(Col::T1), 0.5, "the inputs on the thousandth sheet are found");
+    let run = params(&["--template", many.to_str().unwrap()]);
+    assert_eq!(run.inputs.get(Col::T1), 0.5, "the inputs on the thousandth sheet are found");
     assert!(!dir.path().join("o.xlsx").exists());
 }
 

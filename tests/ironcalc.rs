@@ -3,9 +3,8 @@
 
 mod common;
 
-use backprop_sheet::columns::{ALL, Col, Formulas};
+use backprop_sheet::columns::{ALL, Formulas};
 use backprop_sheet::engine::rows;
-use backprop_sheet::template::{self, Overrides};
 use common::*;
 use ironcalc::base::cell::CellValue;
 
@@ -22,8 +21,7 @@ struct Agreement {
 /// `new_eta`, and compares every computed cell with the engine at that η.
 fn recalculate(args: &[&str], new_eta: Option<f64>) -> Agreement {
     let (_dir, out) = generate(args);
-    let over = overrides(args);
-    let (params, _) = template::load(None, &over).unwrap();
+    let params = params(args);
     let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
     if let Some(eta) = new_eta {
         for sheet in 1..=params.learning_rates.len() as u32 {
@@ -66,23 +64,6 @@ fn recalculate(args: &[&str], new_eta: Option<f64>) -> Agreement {
         }
     }
     agreement
-}
-
-/// The overrides that `args` passes on the command line, to compute the same run in the test.
-fn overrides(args: &[&str]) -> Overrides {
-    let mut over = Overrides::default();
-    for pair in args.windows(2) {
-        match pair[0] {
-            "--iterations" => over.iterations = Some(pair[1].parse().unwrap()),
-            "--learning-rates" => over.learning_rates = Some(pair[1].split(',').map(|x| x.parse().unwrap()).collect()),
-            "--set" => {
-                let (name, value) = pair[1].split_once('=').unwrap();
-                over.set.push((Col::from_name(name).unwrap(), value.parse().unwrap()));
-            }
-            _ => {}
-        }
-    }
-    over
 }
 
 fn report(case: &str, a: &Agreement) {

@@ -13,7 +13,6 @@ use std::process::Command;
 
 use backprop_sheet::columns::{ALL, Col, Formulas};
 use backprop_sheet::engine::rows;
-use backprop_sheet::template::{self, Overrides};
 use backprop_sheet::workbook::{Pos, column_name};
 use common::*;
 
@@ -75,9 +74,9 @@ struct Tally {
     differ: HashMap<Col, (usize, u64)>,
 }
 
-fn compare(args: &[&str], over: Overrides) -> Tally {
+fn compare(args: &[&str]) -> Tally {
     let (_dir, out) = generate(args);
-    let (params, _) = template::load(None, &over).unwrap();
+    let params = params(args);
     let (doubles, saved) = recalc(&out);
     let book = read(&saved);
     let mut t = Tally { cells: 0, agree_15: 0, identical: 0, differ: HashMap::new() };
@@ -138,7 +137,7 @@ fn print(case: &str, t: &Tally) {
 #[test]
 #[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
 fn libreoffice_recalculates_the_default_workbook_to_the_engines_values() {
-    let t = compare(&[], Overrides::default());
+    let t = compare(&[]);
     print("default 6 x 100", &t);
     assert_eq!(t.cells, 6 * (100 * 31 - 12));
 }
@@ -146,20 +145,14 @@ fn libreoffice_recalculates_the_default_workbook_to_the_engines_values() {
 #[test]
 #[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
 fn libreoffice_recalculates_eta_10_for_500_iterations() {
-    let over = Overrides { learning_rates: Some(vec![10.0]), iterations: Some(500), ..Overrides::default() };
-    let t = compare(&["--learning-rates", "10", "--iterations", "500"], over);
+    let t = compare(&["--learning-rates", "10", "--iterations", "500"]);
     print("η = 10 x 500", &t);
 }
 
 #[test]
 #[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
 fn libreoffice_recalculates_targets_one_half_at_eta_2() {
-    let over = Overrides {
-        learning_rates: Some(vec![2.0]),
-        set: vec![(Col::T1, 0.5), (Col::T2, 0.5)],
-        ..Overrides::default()
-    };
-    let t = compare(&["--learning-rates", "2", "--set", "t1=0.5", "--set", "t2=0.5"], over);
+    let t = compare(&["--learning-rates", "2", "--set", "t1=0.5", "--set", "t2=0.5"]);
     print("t1 = t2 = 0.5, η = 2", &t);
 }
 

@@ -7,7 +7,6 @@ use std::io::BufReader;
 
 use backprop_sheet::columns::{ALL, Formulas};
 use backprop_sheet::engine::last_row;
-use backprop_sheet::template::{self, Overrides};
 use common::*;
 use quick_xml::events::Event;
 
@@ -45,8 +44,7 @@ fn last_row_of(path: &std::path::Path, part: &str) -> (u32, Vec<(String, String)
 fn the_last_row_of_a_large_run_is_the_engines() {
     const N: usize = 200_000;
     let (_dir, out) = generate(&["--learning-rates", "0.8", "--iterations", &N.to_string()]);
-    let over = Overrides { learning_rates: Some(vec![0.8]), iterations: Some(N), ..Overrides::default() };
-    let (params, _) = template::load(None, &over).unwrap();
+    let params = params(&["--learning-rates", "0.8", "--iterations", &N.to_string()]);
     let (want, diverged) = last_row(&params.inputs, 0.8, N, Formulas::correct());
     assert_eq!(diverged, None);
     let (row, cells) = last_row_of(&out, "xl/worksheets/sheet2.xml");

@@ -101,7 +101,7 @@ fn the_template_labels_every_input_with_a_note() {
 #[test]
 fn a_template_saved_again_by_libreoffice_still_reads() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/template-edited-in-libreoffice.xlsx");
-    let (params, _) = template::load(Some(&fixture), &Overrides::default()).unwrap();
+    let params = params(&["--template", fixture.to_str().unwrap()]);
     assert_eq!(params.inputs.get(Col::T1), 0.5, "the edit made in LibreOffice");
     assert_eq!(params.inputs.get(Col::T2), 0.5);
     let (builtin, _) = template::load(None, &Overrides::default()).unwrap();

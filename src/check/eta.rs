@@ -2,7 +2,7 @@
 //! the weight updates read, or the sheet's name.
 
 use super::Options;
-use crate::template::eta_reference;
+use crate::workbook::labels::eta_reference;
 use crate::workbook::{Pos, Sheet, Table};
 
 /// A table's η, the cell that holds it (when one does), and how it was found, for the report.

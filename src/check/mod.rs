@@ -10,7 +10,6 @@ mod diagnose;
 mod eta;
 mod grid;
 mod precision;
-mod render;
 mod written;
 
 use std::collections::HashMap;
@@ -21,13 +20,12 @@ use serde::Serialize;
 pub use diagnose::Diagnosis;
 use diagnose::{Wrong, best_by_value, diagnose};
 use grid::Grid;
-pub use render::render;
 
 use crate::columns::{ALL, COLS, Col, Formulas, INPUTS, WEIGHTS, write_name};
 use crate::engine::{Inputs, Row, last_row};
 use crate::expr::CellError;
 use crate::mistakes::{Variant, variants};
-use crate::template::learning_rate_cells;
+use crate::workbook::labels::learning_rate_cells;
 use crate::workbook::{Pos, Workbook, describe, find_tables};
 
 /// How strict the comparison is, and what the command line knows that the sheet may not.
@@ -420,7 +418,7 @@ fn ranges(cells: &[Pos]) -> Vec<String> {
 pub fn read_untrusted(bytes: &[u8]) {
     if let Ok(book) = Workbook::from_bytes(std::path::Path::new("untrusted.xlsx"), bytes) {
         let _ = crate::template::read(&book);
-        let _ = render(&check(book, &Options::default()));
+        let _ = crate::terminal::render(&check(book, &Options::default()));
     }
 }
 

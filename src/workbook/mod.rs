@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, Xlsx};
 
 mod formula;
+pub mod labels;
 mod recalc;
 mod tables;
 
@@ -43,8 +44,6 @@ pub enum InputError {
     Encrypted { file: PathBuf },
     #[error("{file}: is an Excel 97-2003 workbook (.xls). Save it from Excel or LibreOffice as .xlsx and try again.")]
     OldExcel { file: PathBuf },
-    #[error("{0}")]
-    Usage(String),
 }
 
 /// The most a workbook's parts may unpack to, in all. A class workbook is a few megabytes; the

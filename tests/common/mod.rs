@@ -18,6 +18,14 @@ pub fn generate(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (dir, out)
 }
 
+/// The run `generate ARGS` makes, through the binary's own command-line parser and merge.
+pub fn params(args: &[&str]) -> backprop_sheet::engine::Params {
+    use clap::Parser;
+    let line = ["backprop-sheet", "generate"].iter().chain(args);
+    let cli = backprop_sheet::cli::Cli::try_parse_from(line).unwrap_or_else(|e| panic!("{e}"));
+    cli.generate_params().unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub fn read(path: &Path) -> Workbook {
     Workbook::open(path).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -1,9 +1,96 @@
-//! The report as a person reads it in a terminal.
+//! What the commands print: `generate`'s table of outcomes and `check`'s report, and the one way
+//! text reaches the terminal (escaped, and quiet about a reader that left).
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::path::Path;
 
-use super::{Report, Status};
+use crate::check::{Report, Status};
+use crate::report::RateSummary;
+use crate::template::{self, Found, Overrides};
 
+/// Writes `text` to standard output. A reader that closed the pipe early (`| head`) is a normal
+/// end, as for any command-line tool: the rest is dropped quietly. Any other failure (a full
+/// disk behind `>`) is an error with its reason.
+pub fn emit(text: &str) -> Result<(), std::io::Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(printable(text).as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Text for a terminal: control characters from cells (a label, a sheet name) shown escaped,
+/// never sent raw, where an escape sequence would act on the terminal. Line breaks stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
+/// What `generate` prints: where the inputs came from, each rate's first and final error, the file.
+pub fn summary(
+    template: Option<&Path>,
+    found: &Found,
+    over: &Overrides,
+    summaries: &[RateSummary],
+    iterations: usize,
+    out: &Path,
+) -> String {
+    let mut text = String::new();
+    let _ = match template {
+        Some(t) => writeln!(text, "Initial values from {}", t.display()),
+        None => writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME),
+    };
+    if let (Some(t), Some((rates, at)), None) = (template, &found.learning_rates, &over.learning_rates) {
+        let rates: Vec<String> = rates.iter().map(|r| crate::layout::rate_text(*r)).collect();
+        let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
+    }
+    let _ = writeln!(text);
+    let _ = writeln!(
+        text,
+        "{:>8}  {:>22}  {:>22}",
+        "η",
+        "E_total, iteration 1",
+        format!("E_total, iteration {iterations}")
+    );
+    for s in summaries {
+        let note = match s.diverged_at {
+            Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
+            None => String::new(),
+        };
+        let line = format!(
+            "{:>8}  {:>22}  {:>22}  {note}",
+            crate::layout::rate_text(s.eta),
+            fmt(s.first_error),
+            fmt(s.final_error)
+        );
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    let _ = writeln!(text);
+    let sheets = plural(summaries.len(), "sheet", "sheets");
+    let iterations_word = plural(iterations, "iteration", "iterations");
+    let _ = writeln!(
+        text,
+        "Wrote {} (Summary + {} {sheets} of {iterations} {iterations_word})",
+        out.display(),
+        summaries.len()
+    );
+    text
+}
+
+fn fmt(x: f64) -> String {
+    match crate::expr::CellError::of(x) {
+        Some(e) => e.text().to_string(),
+        None => format!("{x:.12}"),
+    }
+}
+
+/// The report of `check` as a person reads it.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", report.file);
