@@ -184,6 +184,31 @@ pub fn show(x: f64) -> String {
     }
 }
 
+/// The shortest text that reads back as exactly `x` (a spreadsheet's error text for an error):
+/// what a formula's cached result holds. The project's one number formatter.
+pub fn shortest(x: f64) -> String {
+    if let Some(e) = CellError::of(x) {
+        return e.text().to_string();
+    }
+    zmij::Buffer::new().format_finite(x).to_string()
+}
+
+/// The significant digits of [`shortest`]'s text and the decimal exponent of its first digit:
+/// 0.000123 has 3 digits from 10^-4; 0 has 1 from 10^0.
+pub fn significant(x: f64) -> (u32, i32) {
+    let text = shortest(x.abs());
+    let (mantissa, exponent) =
+        text.split_once(['e', 'E']).map_or((text.as_str(), 0), |(m, e)| (m, e.parse().unwrap_or(0)));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{frac}");
+    let lead = all.bytes().take_while(|&b| b == b'0').count();
+    let digits = all[lead..].trim_end_matches('0').len();
+    if digits == 0 {
+        return (1, 0);
+    }
+    (digits as u32, int.len() as i32 - 1 - lead as i32 + exponent)
+}
+
 fn checked(x: f64) -> f64 {
     if x.is_finite() { x } else { ERROR }
 }
@@ -677,6 +702,25 @@ mod tests {
         assert_eq!(CellError::of(f64::INFINITY), Some(CellError::Num));
         assert_eq!(CellError::of(0.5), None);
         assert_eq!(show(CellError::Ref.value()), "#REF!");
+    }
+
+    #[test]
+    fn significant_digits_of_the_shortest_text() {
+        for (x, want) in [
+            (0.000123, (3, -4)),
+            (123.45, (5, 2)),
+            (1.2e-7, (2, -7)),
+            (100.0, (1, 2)),
+            (0.0, (1, 0)),
+            (-0.24252, (5, -1)),
+            (0.24251985734837728, (17, -1)),
+            (1e300, (1, 300)),
+        ] {
+            assert_eq!(significant(x), want, "{x}");
+            let own = format!("{:e}", x.abs());
+            let (m, e) = own.split_once('e').unwrap();
+            assert_eq!(significant(x), (m.replace('.', "").len() as u32, e.parse().unwrap()), "{x} as Rust writes it");
+        }
     }
 
     #[test]

@@ -103,14 +103,6 @@ pub fn explain_panic(message: &str) -> String {
     }
 }
 
-/// Shortest text that reads back as exactly `x`: what a formula's cached result holds.
-pub fn shortest(x: f64) -> String {
-    if let Some(e) = expr::CellError::of(x) {
-        return e.text().to_string();
-    }
-    zmij::Buffer::new().format_finite(x).to_string()
-}
-
 /// A formula of one column with its row numbers left open, so that the text of each cell is a
 /// few copies instead of a tree walk. Built by printing the column's [`Expr`].
 struct FormulaText {
@@ -318,7 +310,7 @@ fn write_rate_sheet(
                 write_value(sheet, r, table_col(col), value, None)?;
             } else {
                 job.texts[col.index()].render(r + 1, &mut text);
-                let formula = rust_xlsxwriter::Formula::new(&text).set_result(shortest(value));
+                let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
                 sheet.write_formula(r, table_col(col), formula)?;
             }
         }
@@ -450,7 +442,7 @@ fn write_summary(
             (cell(last_row, table_col(Col::ETotal)), s.final_error, &formats.value),
         ];
         for (c, (target, value, format)) in links.into_iter().enumerate() {
-            let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(shortest(value));
+            let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(expr::shortest(value));
             sheet.write_formula_with_format(r, left + c as u16, f, format)?;
         }
         let at = |col: u16| row_col_to_cell(r, col);
@@ -464,7 +456,7 @@ fn write_summary(
             Outcome::First => s.first_error,
             Outcome::Final => s.final_error,
         });
-        let f = rust_xlsxwriter::Formula::new(format!("={text}")).set_result(shortest(value));
+        let f = rust_xlsxwriter::Formula::new(format!("={text}")).set_result(expr::shortest(value));
         sheet.write_formula_with_format(r, left + 3, f, &formats.percent)?;
         match s.diverged_at {
             Some(i) => sheet.write_string(r, left + 4, format!("iteration {i} (#NUM!)"))?,
@@ -547,7 +539,7 @@ fn write_curves(
         for (k, s) in summaries.iter().enumerate() {
             let target = row_col_to_cell_absolute(sheet_row(iteration), table_col(Col::ETotal));
             let link = format!("={}!{target}", quote_sheet_name(&sheet_name(s.eta)));
-            let f = rust_xlsxwriter::Formula::new(link).set_result(shortest(s.curve[j]));
+            let f = rust_xlsxwriter::Formula::new(link).set_result(expr::shortest(s.curve[j]));
             sheet.write_formula_with_format(r, CURVE_LEFT + 1 + k as u16, f, &formats.value)?;
         }
     }

@@ -176,3 +176,20 @@ fn bad_flags_are_refused_with_exit_code_2_and_no_output() {
             .contains("invalid value 'w1=inf' for '--set <NAME=VALUE>': the value must be a finite number")
     );
 }
+
+#[test]
+fn help_lists_the_mistakes_and_completions_are_printed() {
+    let help = bin().args(["generate", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for m in backprop_sheet::mistakes::CATALOGUE {
+        assert!(help.contains(&format!("- {}:", m.key)), "--help lacks {}", m.key);
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("backprop-sheet"), "{shell}");
+    }
+    let out = bin().args(["generate", "--mistake", "no-such-slip"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: a_h1-for-a_h2"));
+}

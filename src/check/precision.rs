@@ -2,23 +2,18 @@
 //! to it, and a formula's result keeps the digits its program writes (17 for Excel, 15 for
 //! LibreOffice, 10 for some).
 
-use crate::expr::CellError;
+use crate::expr::{CellError, significant};
 
 /// Significant digits of the shortest text that reads back as `x`, and its decimal exponent. A
 /// value one ulp from a decimal of at most 12 digits is that decimal: a program that wrote
 /// 0.199753 as 0.19975300000000001 did not mean 17 digits. (Within 15 digits, one double in
 /// three is that close to some decimal by chance; within 12, one in thousands.)
 pub fn digits(x: f64) -> (u32, i32) {
-    let count = |x: f64| {
-        let s = format!("{:e}", x.abs());
-        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-        (mantissa.chars().filter(char::is_ascii_digit).count() as u32, exponent.parse().unwrap_or(0))
-    };
-    let own = count(x);
+    let own = significant(x);
     if !x.is_finite() || own.0 < 16 {
         return own;
     }
-    [x.next_down(), x.next_up()].into_iter().map(count).filter(|n| n.0 <= 12).min_by_key(|n| n.0).unwrap_or(own)
+    [x.next_down(), x.next_up()].into_iter().map(significant).filter(|n| n.0 <= 12).min_by_key(|n| n.0).unwrap_or(own)
 }
 
 /// Half a unit in the last of `significant` digits of `x`: 0.24252 typed with 5 digits is
