@@ -91,15 +91,7 @@ pub fn column_name(col: u32) -> String {
 
 /// Parses `B29`, `$G$31` (0-based result).
 pub fn parse_a1(text: &str) -> Option<Pos> {
-    let t = text.trim().replace('$', "");
-    let split = t.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = t.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
-        return None;
-    }
-    let col = letters.chars().fold(0u32, |n, c| n * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)) - 1;
-    let row: u32 = digits.parse().ok().filter(|&r| r >= 1)?;
-    Some(Pos { row: row - 1, col })
+    formula::cell(text.trim()).map(|(pos, _)| pos)
 }
 
 /// One sheet: every non-empty value and every formula, by position. The maps hash with
