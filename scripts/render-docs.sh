@@ -7,11 +7,14 @@ cargo build --release -q
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 target/release/backprop-sheet generate -q --out "$tmp/backprop.xlsx"
-render() { # name sheet [range]; without a range, the sheet's own print area
-  /usr/bin/python3 scripts/lo.py pdf "$tmp/backprop.xlsx" "$tmp/$1.pdf" "${@:2}"
-  pdftoppm -png -r 110 -singlefile "$tmp/$1.pdf" "docs/$1"
+target/release/backprop-sheet generate -q --gradient-check --mistake a_h1-for-a_h2 --learning-rates 0.5 \
+  --iterations 12 --out "$tmp/checked.xlsx"
+render() { # workbook name sheet [range]; without a range, the sheet's own print area
+  /usr/bin/python3 scripts/lo.py pdf "$tmp/$1.xlsx" "$tmp/$2.pdf" "${@:3}"
+  pdftoppm -png -r 110 -singlefile "$tmp/$2.pdf" "docs/$2"
 }
-render summary Summary
-render lr-sheet-chart "LR 0.5" AH1:AR24
-render lr-sheet-table "LR 0.5" A1:M30
+render backprop summary Summary
+render backprop lr-sheet-chart "LR 0.5" AH1:AR24
+render backprop lr-sheet-table "LR 0.5" A1:M30
+render checked gradient-check "LR 0.5" Y1:AO12
 ls -l docs/*.png

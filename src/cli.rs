@@ -110,6 +110,11 @@ struct Generate {
     /// try `check`. KEY is one of the mistakes `check` names.
     #[arg(long, value_name = "KEY", value_parser = mistake_keys())]
     mistake: Option<&'static Mistake>,
+    /// Add, right of each sheet's table, the central finite difference (E(w+ε)-E(w-ε))/2ε of every
+    /// weight as live formulas, and the largest relative difference from the derived gradients:
+    /// the spreadsheet checks its own derivatives. ε is a cell of each sheet (B2).
+    #[arg(long)]
+    gradient_check: bool,
     /// Replace the output file if it exists.
     #[arg(long)]
     force: bool,
@@ -267,7 +272,11 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
     let bar = progress_bar((params.iterations * params.learning_rates.len()) as u64, args.quiet);
     let spill = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let summaries = output::write_atomically(&args.out, args.force, |f| {
-        let options = report::Options { values_only: args.values_only, mistake: args.mistake };
+        let options = report::Options {
+            values_only: args.values_only,
+            mistake: args.mistake,
+            gradient_check: args.gradient_check.then_some(crate::gradient_check::DEFAULT_EPSILON),
+        };
         written(crate::panics::contained(|| {
             report::write(&params, options, spill, std::io::BufWriter::new(f), |rows| {
                 if let Some(bar) = &bar {

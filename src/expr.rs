@@ -57,10 +57,11 @@ pub enum Func {
     Abs,
     Power,
     Sum,
+    Max,
 }
 
 impl Func {
-    const ALL: [Func; 6] = [Func::Exp, Func::Ln, Func::Sqrt, Func::Abs, Func::Power, Func::Sum];
+    const ALL: [Func; 7] = [Func::Exp, Func::Ln, Func::Sqrt, Func::Abs, Func::Power, Func::Sum, Func::Max];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -70,6 +71,7 @@ impl Func {
             Func::Abs => "ABS",
             Func::Power => "POWER",
             Func::Sum => "SUM",
+            Func::Max => "MAX",
         }
     }
 
@@ -77,7 +79,7 @@ impl Func {
     fn arity(self) -> (usize, usize) {
         match self {
             Func::Power => (2, 2),
-            Func::Sum => (1, 255),
+            Func::Sum | Func::Max => (1, 255),
             _ => (1, 1),
         }
     }
@@ -93,6 +95,7 @@ impl Func {
             Func::Abs => x.abs(),
             Func::Power => power(x, args[1]),
             Func::Sum => checked(args.iter().fold(0.0, |s, a| s + a)),
+            Func::Max => args.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         }
     }
 }
@@ -677,6 +680,7 @@ mod tests {
         assert_eq!(p("-(a^2)").eval(&v), -(0.1 * 0.1));
         assert_eq!(p("POWER(a,2)").eval(&v), 0.1 * 0.1);
         assert_eq!(p("SUM(a,b,c)").eval(&v), (0.1 + 0.2) + 0.3);
+        assert_eq!(p("MAX(a,c,b)").eval(&v), 0.3);
         assert_eq!(p("SQRT(4)+ABS(-a)+LN(1)").eval(&v), 2.0 + 0.1);
         assert_eq!(p("50%").eval(&v), 0.5);
         assert_eq!(p("-2^2").eval(&v), 4.0);

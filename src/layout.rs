@@ -9,6 +9,8 @@ pub const EXCEL_MAX_ROWS: usize = 1_048_576;
 /// Row (0-based) of the η cell, its label in column A, its value in column B.
 pub const ETA_ROW: u32 = 0;
 pub const ETA_COL: u16 = 1;
+/// Row (0-based) of the finite-difference step ε, with `--gradient-check`: below η.
+pub const EPS_ROW: u32 = 1;
 /// Row (0-based) of the table's header; iteration 1 is the row below it.
 pub const HEADER_ROW: u32 = 2;
 /// The iteration column comes first, then the 31 columns of the class layout.
@@ -35,6 +37,11 @@ pub fn sheet_name(eta: f64) -> String {
 
 pub fn table_col(col: Col) -> u16 {
     FIRST_COL + col.index() as u16
+}
+
+/// The sheet column of the gradient check's k-th column, right of the table.
+pub fn check_col(k: usize) -> u16 {
+    FIRST_COL + crate::columns::COLS as u16 + k as u16
 }
 
 pub fn sheet_row(iteration: usize) -> u32 {

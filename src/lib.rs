@@ -10,6 +10,7 @@ pub mod cli;
 pub mod columns;
 pub mod engine;
 pub mod expr;
+pub mod gradient_check;
 pub mod layout;
 pub mod mistakes;
 pub mod output;

@@ -9,10 +9,13 @@ use rust_xlsxwriter::{
     utility::{column_number_to_name, quote_sheet_name, row_col_to_cell, row_col_to_cell_absolute},
 };
 
-use crate::columns::{ALL, COLS, Col, Formulas, GRADIENTS, Ref};
+use crate::columns::{ALL, Col, Formulas, GRADIENTS, Ref};
 use crate::engine::{Params, Row, rows};
 use crate::expr::{self, Expr};
-use crate::layout::{ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, rate_text, sheet_name, sheet_row, table_col};
+use crate::gradient_check;
+use crate::layout::{
+    EPS_ROW, ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, check_col, rate_text, sheet_name, sheet_row, table_col,
+};
 use crate::mistakes::Mistake;
 
 /// Past this many rows in all, the package may pass 4 GB (about 880 compressed bytes a row) and
@@ -32,6 +35,9 @@ pub struct RateSummary {
     pub diverged_at: Option<usize>,
     /// E_total at each of the [`Curve`]'s iterations: what the charts plot.
     pub curve: Vec<f64>,
+    /// With the gradient check: the largest relative difference between a derived gradient and
+    /// its finite difference over the whole sheet.
+    pub fd_max: Option<f64>,
 }
 
 /// The iterations the charts plot: every one up to [`CURVE_POINTS`], else evenly spaced ones and
@@ -116,20 +122,39 @@ enum RowOf {
 }
 
 impl FormulaText {
+    /// A column of the table: its cells read their own row, the row above, and η.
     fn new(expr: &Expr<Ref>) -> FormulaText {
+        let eta = row_col_to_cell_absolute(ETA_ROW, ETA_COL);
+        FormulaText::of(expr, |r| match r {
+            Ref::Cur(c) => (column_number_to_name(table_col(c)), Some(RowOf::This)),
+            Ref::Prev(c) => (column_number_to_name(table_col(c)), Some(RowOf::Previous)),
+            Ref::Eta => (eta.clone(), None),
+        })
+    }
+
+    /// A column of the gradient check: its cells read their own row and ε.
+    fn check(expr: &Expr<gradient_check::Leaf>) -> FormulaText {
+        let eps = row_col_to_cell_absolute(EPS_ROW, ETA_COL);
+        FormulaText::of(expr, |l| match l {
+            gradient_check::Leaf::Col(c) => (column_number_to_name(table_col(c)), Some(RowOf::This)),
+            gradient_check::Leaf::Fd(k) => (column_number_to_name(check_col(k)), Some(RowOf::This)),
+            gradient_check::Leaf::Eps => (eps.clone(), None),
+        })
+    }
+
+    /// `expr` printed with each leaf as `cell` names it: a column's letters and the row it reads
+    /// (filled in per cell), or an absolute reference.
+    fn of<L: crate::expr::Leaf>(expr: &Expr<L>, cell: impl Fn(L) -> (String, Option<RowOf>)) -> FormulaText {
         const THIS: char = '\u{1}';
         const PREV: char = '\u{2}';
-        let eta = row_col_to_cell_absolute(ETA_ROW, ETA_COL);
-        let text = expr.print(&|r, out: &mut String| match r {
-            Ref::Cur(c) => {
-                out.push_str(&column_number_to_name(table_col(c)));
-                out.push(THIS);
+        let text = expr.print(&|l, out: &mut String| {
+            let (name, row) = cell(l);
+            out.push_str(&name);
+            match row {
+                Some(RowOf::This) => out.push(THIS),
+                Some(RowOf::Previous) => out.push(PREV),
+                None => {}
             }
-            Ref::Prev(c) => {
-                out.push_str(&column_number_to_name(table_col(c)));
-                out.push(PREV);
-            }
-            Ref::Eta => out.push_str(&eta),
         });
         let mut parts = Vec::new();
         let mut rest = text.as_str();
@@ -204,6 +229,9 @@ pub struct Options {
     /// Write this known mistake into the formulas (and compute the values it gives): for teaching,
     /// and for testing `check`.
     pub mistake: Option<&'static Mistake>,
+    /// Add the finite-difference check of every gradient, with this step ε (see
+    /// [`gradient_check`]).
+    pub gradient_check: Option<f64>,
 }
 
 /// Writes the whole workbook to `out` and returns each learning rate's outcome. Rows stream from
@@ -226,6 +254,7 @@ pub fn write<W: Write + Seek + Send>(
     let formats = Formats::new();
     let formulas = options.mistake.map_or_else(|| Formulas::correct().clone(), Mistake::formulas);
     let texts: Vec<FormulaText> = ALL.iter().map(|&c| FormulaText::new(formulas.get(c))).collect();
+    let check_texts: Vec<FormulaText> = gradient_check::formulas().iter().map(FormulaText::check).collect();
     workbook.add_worksheet().set_name("Summary")?;
 
     let curve = Curve::new(params.iterations);
@@ -240,6 +269,7 @@ pub fn write<W: Write + Seek + Send>(
             values_only: options.values_only,
             formulas: &formulas,
             texts: &texts,
+            check: options.gradient_check.map(|eps| (eps, check_texts.as_slice())),
         };
         summaries.push(write_rate_sheet(sheet, &sheet_job, &formats, &mut progress)?);
     }
@@ -260,6 +290,8 @@ struct SheetJob<'a> {
     values_only: bool,
     formulas: &'a Formulas,
     texts: &'a [FormulaText],
+    /// The gradient check's step and its columns' formulas, when it is written.
+    check: Option<(f64, &'a [FormulaText])>,
 }
 
 fn write_rate_sheet(
@@ -280,9 +312,26 @@ fn write_rate_sheet(
     };
     sheet.write_string(ETA_ROW, ETA_COL + 1, note)?;
 
+    // Rows in order: a constant-memory sheet cannot go back to one.
+    if let Some((eps, _)) = job.check {
+        sheet.write_string_with_format(EPS_ROW, 0, "ε =", &formats.label)?;
+        sheet.write_number_with_format(EPS_ROW, ETA_COL, eps, &formats.eta)?;
+        sheet.write_string(
+            EPS_ROW,
+            ETA_COL + 1,
+            "finite-difference step: right of the table, (E(w+ε)-E(w-ε))/2ε for each weight, and the largest relative difference from the derived gradient (the derivation holds below 1e-5).",
+        )?;
+    }
     sheet.write_string_with_format(HEADER_ROW, 0, "iteration", &formats.header)?;
     for col in ALL {
         sheet.write_string_with_format(HEADER_ROW, table_col(col), col.header(), &formats.header)?;
+    }
+    if job.check.is_some() {
+        for k in 0..gradient_check::COLUMNS {
+            sheet.write_string_with_format(HEADER_ROW, check_col(k), gradient_check::header(k), &formats.header)?;
+            sheet.set_column_width(check_col(k), 13)?;
+            sheet.set_column_format(check_col(k), &formats.gradient)?;
+        }
     }
     // Each column's number format is set once, on the column: a cell written without a format
     // takes its column's (hashing a Format for every cell was a sixth of the run).
@@ -294,8 +343,14 @@ fn write_rate_sheet(
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
 
-    let mut summary =
-        RateSummary { eta, first_error: f64::NAN, final_error: f64::NAN, diverged_at: None, curve: Vec::new() };
+    let mut summary = RateSummary {
+        eta,
+        first_error: f64::NAN,
+        final_error: f64::NAN,
+        diverged_at: None,
+        curve: Vec::new(),
+        fd_max: job.check.map(|_| 0.0),
+    };
     let mut text = String::new();
     let mut iterations = 0;
     for (k, row) in rows(&params.inputs, eta, params.iterations, job.formulas).enumerate() {
@@ -313,6 +368,25 @@ fn write_rate_sheet(
                 let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
                 sheet.write_formula(r, table_col(col), formula)?;
             }
+        }
+        if let Some((eps, texts)) = job.check {
+            let values = gradient_check::values(&|c| row.get(c), eps);
+            for (k, value) in values.into_iter().enumerate() {
+                if values_only {
+                    write_value(sheet, r, check_col(k), value, None)?;
+                } else {
+                    texts[k].render(r + 1, &mut text);
+                    let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
+                    sheet.write_formula(r, check_col(k), formula)?;
+                }
+            }
+            let largest = values[gradient_check::COLUMNS - 1];
+            // The largest difference; an error in any row is the sheet's answer.
+            summary.fd_max = summary.fd_max.map(|m| match (expr::is_error(m), expr::is_error(largest)) {
+                (true, _) => m,
+                (false, true) => largest,
+                (false, false) => m.max(largest),
+            });
         }
         record(&mut summary, job.curve, iteration, &row);
         iterations = iteration;
@@ -333,8 +407,9 @@ fn write_rate_sheet(
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
-    // Beside the table, where it hides no cell; the η row says where to find it.
-    let chart_col = FIRST_COL + COLS as u16 + 1;
+    // Beside the table (and the gradient check), where it hides no cell; the η row says where.
+    let beside = if job.check.is_some() { gradient_check::COLUMNS } else { 0 };
+    let chart_col = check_col(beside) + 1;
     sheet.insert_chart(HEADER_ROW, chart_col, &chart)?;
     Ok(summary)
 }
@@ -418,7 +493,12 @@ fn write_summary(
 
     // Results: links to each sheet's E_total, and the reduction computed from them.
     let (top, left) = (3u32, 3u16);
-    for (k, head) in ["η", "E_total at iteration 1", "final E_total", "reduction", "diverged at"].iter().enumerate() {
+    let mut heads = vec!["η", "E_total at iteration 1", "final E_total", "reduction", "diverged at"];
+    let checked = summaries.iter().any(|s| s.fd_max.is_some());
+    if checked {
+        heads.extend(["largest FD rel diff", "derivation"]);
+    }
+    for (k, head) in heads.iter().enumerate() {
         sheet.write_string_with_format(top, left + k as u16, *head, &formats.header)?;
     }
     let reduction: Expr<Outcome> = expr::parse(
@@ -462,12 +542,35 @@ fn write_summary(
             Some(i) => sheet.write_string(r, left + 4, format!("iteration {i} (#NUM!)"))?,
             None => sheet.write_string(r, left + 4, "no")?,
         };
+        if let Some(largest) = s.fd_max {
+            let column = check_col(gradient_check::COLUMNS - 1);
+            let range = format!(
+                "{}:{}",
+                row_col_to_cell_absolute(sheet_row(1), column),
+                row_col_to_cell_absolute(sheet_row(params.iterations), column)
+            );
+            let f =
+                rust_xlsxwriter::Formula::new(format!("=MAX({sheet_ref}!{range})")).set_result(expr::shortest(largest));
+            sheet.write_formula_with_format(r, left + 5, f, &formats.gradient)?;
+            let verdict = match largest {
+                x if expr::is_error(x) => "cannot tell: the run diverged".to_string(),
+                x if x < gradient_check::HOLDS_BELOW => {
+                    "holds: every gradient agrees with its finite difference".to_string()
+                }
+                x => format!("does not hold: a gradient differs from its finite difference by {x:.1e}"),
+            };
+            sheet.write_string(r, left + 6, verdict)?;
+        }
     }
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 10)?;
     sheet.set_column_width(2, 3)?;
     sheet.set_column_range_width(left, left + 4, 14)?;
     sheet.set_column_width(left + 1, 22)?;
+    if checked {
+        sheet.set_column_width(left + 5, 18)?;
+        sheet.set_column_width(left + 6, 60)?;
+    }
 
     let chart_row = top + 2 + summaries.len().max(6) as u32;
     sheet.insert_chart(chart_row, left, &overlay_chart(curve, params.iterations, summaries))?;

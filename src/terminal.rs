@@ -51,20 +51,26 @@ pub fn summary(
         let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
     }
     let _ = writeln!(text);
+    let checked = summaries.iter().any(|s| s.fd_max.is_some());
     let _ = writeln!(
         text,
-        "{:>8}  {:>22}  {:>22}",
+        "{:>8}  {:>22}  {:>22}{}",
         "η",
         "E_total, iteration 1",
-        format!("E_total, iteration {iterations}")
+        format!("E_total, iteration {iterations}"),
+        if checked { "  largest FD rel diff" } else { "" }
     );
     for s in summaries {
         let note = match s.diverged_at {
             Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
             None => String::new(),
         };
+        let fd = s.fd_max.map_or(String::new(), |x| match crate::expr::CellError::of(x) {
+            Some(e) => format!("  {:>19}", e.text()),
+            None => format!("  {x:>19.3e}"),
+        });
         let line = format!(
-            "{:>8}  {:>22}  {:>22}  {note}",
+            "{:>8}  {:>22}  {:>22}{fd}  {note}",
             crate::layout::rate_text(s.eta),
             fmt(s.first_error),
             fmt(s.final_error)

@@ -193,3 +193,65 @@ fn help_lists_the_mistakes_and_completions_are_printed() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: a_h1-for-a_h2"));
 }
+
+/// The gradient check's columns of every learning-rate sheet: per row, the eight finite
+/// differences and the derived gradients beside them, and the largest relative difference.
+fn gradient_check(out: &std::path::Path) -> Vec<(Vec<f64>, Vec<f64>, f64)> {
+    use backprop_sheet::columns::GRADIENTS;
+    use backprop_sheet::layout::check_col;
+    let book = read(out);
+    let mut rows = Vec::new();
+    for sheet in &book.sheets[1..] {
+        assert_eq!(sheet.number(at("B2")), Some(backprop_sheet::gradient_check::DEFAULT_EPSILON), "ε in B2");
+        let table = &find_tables(sheet)[0];
+        for iteration in 1..=table.rows.len() {
+            let row = table.rows[iteration - 1];
+            let cell = |col: u16| {
+                let pos = backprop_sheet::workbook::Pos { row, col: u32::from(col) };
+                assert!(sheet.formulas.contains_key(&pos), "{} {}: a live formula", sheet.name, pos.a1());
+                sheet.number(pos).unwrap()
+            };
+            let fd: Vec<f64> = (0..8).map(|k| cell(check_col(k))).collect();
+            let derived: Vec<f64> =
+                GRADIENTS.iter().map(|g| sheet.number(table.pos(*g, iteration).unwrap()).unwrap()).collect();
+            rows.push((fd, derived, cell(check_col(8))));
+        }
+    }
+    rows
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs())
+}
+
+#[test]
+fn the_gradient_check_confirms_the_derivation_and_refutes_the_course_mistake() {
+    let (_d, out) = generate(&["--gradient-check"]);
+    let rows = gradient_check(&out);
+    assert_eq!(rows.len(), 6 * 100);
+    for (fd, derived, largest) in &rows {
+        assert!(*largest < 1e-5, "{largest}");
+        let own = fd.iter().zip(derived).map(|(f, d)| relative(*d, *f)).fold(0.0, f64::max);
+        assert_eq!(*largest, own, "the row's largest relative difference");
+    }
+    let (_d, out) = generate(&["--gradient-check", "--mistake", "a_h1-for-a_h2"]);
+    for (fd, derived, _) in gradient_check(&out) {
+        for k in 0..8 {
+            let gap = relative(derived[k], fd[k]);
+            if k == 2 || k == 3 {
+                assert!(gap > 1e-4, "∂E/∂w{} differs from its finite difference: {gap}", k + 1);
+            } else {
+                assert!(gap < 1e-5, "∂E/∂w{} agrees: {gap}", k + 1);
+            }
+        }
+    }
+    let summary = bin()
+        .args(["generate", "--gradient-check", "--learning-rates", "0.5", "--out"])
+        .arg(out.with_file_name("s.xlsx"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&summary.stdout).contains("largest FD rel diff"));
+    let book = read(&out.with_file_name("s.xlsx"));
+    let texts: Vec<&str> = sheet(&book, "Summary").texts().into_iter().map(|(_, t)| t).collect();
+    assert!(texts.iter().any(|t| t.starts_with("holds: every gradient agrees")), "{texts:?}");
+}

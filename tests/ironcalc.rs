@@ -93,3 +93,48 @@ fn changing_eta_in_the_spreadsheet_recomputes_the_sheet() {
     report("η changed to 0.3", &a);
     assert_eq!(a.cells, 6 * (50 * 31 - 12));
 }
+
+#[test]
+fn ironcalc_recalculates_the_gradient_check() {
+    use backprop_sheet::gradient_check::{self, DEFAULT_EPSILON, Leaf};
+    let args = ["--gradient-check", "--learning-rates", "0.5,2", "--iterations", "60"];
+    let (_dir, out) = generate(&args);
+    let params = params(&args);
+    let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
+    model.evaluate();
+    let formulas = gradient_check::formulas();
+    let (mut cells, mut identical, mut pow) = (0, 0, 0);
+    for (k, &eta) in params.learning_rates.iter().enumerate() {
+        for (i, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
+            let ours = gradient_check::values(&|c| row.get(c), DEFAULT_EPSILON);
+            let mut with_pow = [0.0; gradient_check::COLUMNS];
+            for (j, f) in formulas.iter().enumerate() {
+                with_pow[j] = eval_with_pow(f, &|l| match l {
+                    Leaf::Col(c) => row.get(c),
+                    Leaf::Eps => DEFAULT_EPSILON,
+                    Leaf::Fd(m) => with_pow[m],
+                });
+            }
+            for j in 0..gradient_check::COLUMNS {
+                let col = 1 + i32::from(backprop_sheet::layout::check_col(j));
+                let got = model.get_cell_value_by_index(1 + k as u32, 4 + i as i32, col).unwrap();
+                let CellValue::Number(x) = got else { panic!("sheet {} row {} column {col}: {got:?}", k + 1, 4 + i) };
+                cells += 1;
+                if x.to_bits() == ours[j].to_bits() {
+                    identical += 1;
+                } else {
+                    assert_eq!(
+                        x,
+                        with_pow[j],
+                        "sheet {} row {} column {col}: not ours, not the pow result",
+                        k + 1,
+                        4 + i
+                    );
+                    pow += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 2 * 60 * 9);
+    println!("IronCalc gradient check: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result");
+}

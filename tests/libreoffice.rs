@@ -72,6 +72,8 @@ struct Tally {
     identical: usize,
     /// Cells whose double differs, by column, with the largest difference in ulps.
     differ: HashMap<Col, (usize, u64)>,
+    /// Cells of the gradient check whose double is the x^2-with-pow result, not the engine's.
+    check_pow: usize,
 }
 
 fn compare(args: &[&str]) -> Tally {
@@ -79,9 +81,10 @@ fn compare(args: &[&str]) -> Tally {
     let params = params(args);
     let (doubles, saved) = recalc(&out);
     let book = read(&saved);
-    let mut t = Tally { cells: 0, agree_15: 0, identical: 0, differ: HashMap::new() };
+    let mut t = Tally { cells: 0, agree_15: 0, identical: 0, differ: HashMap::new(), check_pow: 0 };
+    let checked = args.contains(&"--gradient-check");
     for &eta in &params.learning_rates {
-        let name = format!("LR {eta}");
+        let name = backprop_sheet::layout::sheet_name(eta);
         let lo = &doubles[&name];
         let sheet = sheet(&book, &name);
         for (i, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
@@ -112,11 +115,52 @@ fn compare(args: &[&str]) -> Tally {
                     e.1 = e.1.max(ulps(full, want));
                 }
             }
+            if checked {
+                check_columns(&mut t, &row, sheet, lo, &name, 3 + i as u32);
+            }
         }
     }
     let charts = parts(&saved).iter().filter(|p| p.starts_with("xl/charts/chart") && p.ends_with(".xml")).count();
     assert_eq!(charts, params.learning_rates.len() + 1, "every chart survives LibreOffice's round trip");
     t
+}
+
+/// The gradient check's cells of one row: LibreOffice's double is the engine's, or the result
+/// of the same formula with `x^2` by pow; the file holds it at 15 digits.
+fn check_columns(
+    t: &mut Tally,
+    row: &backprop_sheet::engine::Row,
+    sheet: &backprop_sheet::workbook::Sheet,
+    lo: &HashMap<String, serde_json::Value>,
+    name: &str,
+    sheet_row: u32,
+) {
+    use backprop_sheet::gradient_check::{self, DEFAULT_EPSILON, Leaf};
+    let ours = gradient_check::values(&|c| row.get(c), DEFAULT_EPSILON);
+    let mut with_pow = [0.0; gradient_check::COLUMNS];
+    for (j, f) in gradient_check::formulas().iter().enumerate() {
+        with_pow[j] = eval_with_pow(f, &|l| match l {
+            Leaf::Col(c) => row.get(c),
+            Leaf::Eps => DEFAULT_EPSILON,
+            Leaf::Fd(m) => with_pow[m],
+        });
+        let pos = Pos { row: sheet_row, col: u32::from(backprop_sheet::layout::check_col(j)) };
+        let a1 = pos.a1();
+        let full: f64 = lo[&a1].as_str().unwrap_or_else(|| panic!("{name}!{a1}: {}", lo[&a1])).parse().unwrap();
+        t.cells += 1;
+        assert_eq!(sheet.number(pos), Some(fifteen_digits(full)), "{name}!{a1} saved at 15 digits");
+        t.agree_15 += 1;
+        if full == ours[j] {
+            t.identical += 1;
+        } else {
+            assert_eq!(
+                full, with_pow[j],
+                "{name}!{a1}: LibreOffice {full:e}, engine {:e}, pow {:e}",
+                ours[j], with_pow[j]
+            );
+            t.check_pow += 1;
+        }
+    }
 }
 
 fn print(case: &str, t: &Tally) {
@@ -200,4 +244,13 @@ fn fifteen_digits_rounds_the_shortest_text_half_up() {
     // Shortest text 0.5067569288365085 (the double is 0.50675692883650847): a tie, rounded up.
     assert_eq!(fifteen_digits(0.5067569288365085), 0.506756928836509);
     assert_eq!(fifteen_digits(0.9999999999999999), 1.0);
+}
+
+#[test]
+#[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
+fn libreoffice_recalculates_the_gradient_check() {
+    let t = compare(&["--gradient-check", "--learning-rates", "0.5,2", "--iterations", "60"]);
+    print("gradient check 2 x 60", &t);
+    println!("    FD: {} cells of the gradient check are the x^2-with-pow result", t.check_pow);
+    assert_eq!(t.cells, 2 * (60 * 31 - 12) + 2 * 60 * 9);
 }

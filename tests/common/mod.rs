@@ -148,3 +148,33 @@ pub fn resave(from: &Path, to: &Path, how: Saved) {
         true
     });
 }
+
+/// `e`'s value as a spreadsheet engine that computes `x^2` with libm's `pow` computes it: the
+/// project's evaluator for every node but `^`, which is `powf`. Where this equals what another
+/// engine shows and the project's value does not, the difference is that `pow`, and nothing else.
+pub fn eval_with_pow<L: backprop_sheet::expr::Leaf>(
+    e: &backprop_sheet::expr::Expr<L>,
+    value: &impl Fn(L) -> f64,
+) -> f64 {
+    use backprop_sheet::expr::{Expr, Op, is_error};
+    let num = |x: &Expr<L>| Expr::<()>::Num(eval_with_pow(x, value));
+    let eval = |e: Expr<()>| e.eval(&|_| 0.0);
+    match e {
+        Expr::Num(x) => *x,
+        Expr::Err(err) => err.value(),
+        Expr::Ref(l) => value(*l),
+        Expr::Neg(x) => -eval_with_pow(x, value),
+        Expr::Bin(Op::Pow, a, b) => {
+            let (a, b) = (eval_with_pow(a, value), eval_with_pow(b, value));
+            if is_error(a) {
+                a
+            } else if is_error(b) {
+                b
+            } else {
+                a.powf(b)
+            }
+        }
+        Expr::Bin(op, a, b) => eval(Expr::Bin(*op, Box::new(num(a)), Box::new(num(b)))),
+        Expr::Call(f, args) => eval(Expr::Call(*f, args.iter().map(num).collect())),
+    }
+}
