@@ -8,7 +8,8 @@
                                                 text ("Sheet!B4='0,5")
     lo.py delete-row IN.xlsx OUT.xlsx SHEET ROW delete a sheet row (1-based) as a person would,
                                                 references to it becoming #REF!; save as xlsx
-    lo.py pdf IN.xlsx OUT.pdf SHEET [RANGE]     print one sheet (its print area, or RANGE) on one page
+    lo.py pdf IN.xlsx OUT.pdf SHEET [RANGE]     print one sheet (its print area, or RANGE) on one page;
+                                                with NOTES=1 in the environment, its notes shown
 
 Runs with Debian's /usr/bin/python3 (package python3-uno) and its own throw-away profile, in
 which LibreOffice is told to recalculate OOXML files on load (its default keeps cached values).
@@ -148,6 +149,9 @@ def main(argv):
             office.save_xlsx(doc, argv[3])
         elif cmd == "pdf":
             sheet = doc.Sheets.getByName(argv[4])
+            if os.environ.get("NOTES"):
+                for k in range(sheet.Annotations.Count):
+                    sheet.Annotations.getByIndex(k).setIsVisible(True)
             if len(argv) > 5:
                 area = sheet.getCellRangeByName(argv[5])
             else:

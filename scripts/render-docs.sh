@@ -17,4 +17,22 @@ render backprop summary Summary
 render backprop lr-sheet-chart "LR 0.5" AH1:AR24
 render backprop lr-sheet-table "LR 0.5" A1:M30
 render checked gradient-check "LR 0.5" Y1:AO12
+
+# A class: generated workbooks (one correct, the others each with a known mistake) and the
+# LibreOffice-made fixtures; the summary's two sheets, and a marked copy with its note shown.
+mkdir -p "$tmp/class"
+target/release/backprop-sheet generate -q --learning-rates 0.5 --iterations 20 --out "$tmp/class/student-00.xlsx"
+k=1
+for key in a_h1-for-a_h2 a_h1-for-a_h2 a_h1-for-a_h2 missing-parentheses missing-parentheses w8-from-w6 update-sign; do
+  target/release/backprop-sheet generate -q --mistake "$key" --learning-rates 0.5 --iterations 20 \
+    --out "$tmp/class/student-0$k.xlsx"
+  k=$((k + 1))
+done
+cp fixtures/structural-slips.xlsx fixtures/typed-slip.xlsx "$tmp/class/"
+bin=$PWD/target/release/backprop-sheet
+(cd "$tmp" && "$bin" check class --summary summary.xlsx --annotate marked >/dev/null) || true
+cp "$tmp/marked/typed-slip.xlsx" "$tmp/marked-slip.xlsx"
+render summary class-summary Class A1:L11
+render summary class-mistakes Mistakes A1:M20
+NOTES=1 render marked-slip marked-cell "LR 0.5" F3:Q14
 ls -l docs/*.png

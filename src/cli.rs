@@ -125,8 +125,28 @@ struct Generate {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// The workbook to check (.xlsx).
-    file: PathBuf,
+    /// The workbooks to check (.xlsx, .xlsm); a folder means every workbook in it and below.
+    /// With several, one line each and the totals; `--detail` adds each report.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Workbooks checked at once (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// With several workbooks, print each one's full report after its line.
+    #[arg(long)]
+    detail: bool,
+    /// Write the class summary to this file: .xlsx (with a sheet counting each mistake and its
+    /// chart) or .csv, by the extension.
+    #[arg(long, value_name = "FILE", value_parser = parse_summary_path)]
+    summary: Option<PathBuf>,
+    /// Write each workbook with findings, marked, into this folder under its own name: every
+    /// wrong cell filled in red with a note saying what it should hold and why. The original is
+    /// never changed.
+    #[arg(long, value_name = "DIR")]
+    annotate: Option<PathBuf>,
+    /// Replace the summary file, or a marked workbook, if it exists.
+    #[arg(long)]
+    force: bool,
     /// The learning rate, when the sheet does not show it (overrides what it shows).
     #[arg(long, value_parser = parse_eta, allow_negative_numbers = true)]
     eta: Option<f64>,
@@ -302,27 +322,121 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn parse_summary_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+        Some("xlsx" | "csv") => Ok(path),
+        _ => Err("the summary is written as .xlsx or .csv: end the file name with one of them".into()),
+    }
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, Error> {
-    let result = check_one(&args);
+    let single = match args.paths.as_slice() {
+        [one] if !one.is_dir() && args.summary.is_none() && args.annotate.is_none() => Some(one),
+        _ => None,
+    };
+    let Some(file) = single else { return check_class(&args) };
+    let result = check_one(&args, file);
     if args.json
         && let Err(e) = &result
     {
-        let failure = serde_json::json!({ "file": args.file.display().to_string(), "error": e.to_string() });
+        let failure = serde_json::json!({ "file": file.display().to_string(), "error": e.to_string() });
         terminal::emit(&format!("{failure:#}\n"))?;
     }
     result
 }
 
-fn check_one(args: &CheckArgs) -> Result<ExitCode, Error> {
-    let book = crate::workbook::Workbook::open(&args.file)?;
-    let report = crate::check::check(book, &crate::check::Options { eta: args.eta, rel_tol: args.rel_tol });
-    if report.tables.is_empty() {
-        return Err(InputError::Content {
-            file: args.file.clone(),
-            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns) above rows of numbers".into(),
-        }
-        .into());
+/// Many workbooks: checked in parallel, a line each (or a JSON array), the totals, and the
+/// class summary when asked for. Exit code 2 when any workbook is unusable, else 1 when any has
+/// a mistake, else 0.
+fn check_class(args: &CheckArgs) -> Result<ExitCode, Error> {
+    if let Some(summary) = &args.summary {
+        let inputs: Vec<(&'static str, &Path)> = args.paths.iter().map(|p| ("an input", p.as_path())).collect();
+        output::check_destination(summary, args.force, &inputs)?;
     }
+    let files = crate::class::workbooks(&args.paths)?;
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    let options = crate::check::Options { eta: args.eta, rel_tol: args.rel_tol };
+    let width = files.iter().map(|f| f.display().to_string().chars().count()).max().unwrap_or(0);
+    let mut rows: Vec<crate::summary::Row> = Vec::with_capacity(files.len());
+    let mut failed: Option<std::io::Error> = None;
+    let mut unmarked: Vec<Error> = Vec::new();
+    crate::class::check_all(&files, &options, jobs, |outcome| {
+        if let (Some(dir), crate::class::Outcome::Checked(report)) = (&args.annotate, &outcome)
+            && let Err(e) = annotate(dir, report, args.force)
+        {
+            unmarked.push(e);
+        }
+        let text = if args.json {
+            let json = serde_json::to_string_pretty(&outcome).expect("a report serialises");
+            format!("{}{json}", if rows.is_empty() { "[\n" } else { ",\n" })
+        } else {
+            terminal::class_line(&outcome, width, args.detail)
+        };
+        if failed.is_none() {
+            failed = terminal::emit(&text).err();
+        }
+        rows.push(crate::summary::Row::of(&outcome));
+    });
+    let end = if !args.json {
+        terminal::class_totals(rows.iter().map(crate::summary::Row::verdict))
+    } else if rows.is_empty() {
+        "[]\n".into()
+    } else {
+        "\n]\n".into()
+    };
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    terminal::emit(&end)?;
+    if let Some(path) = &args.summary {
+        let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        output::write_atomically(path, args.force, |f| {
+            if csv {
+                crate::summary::write_csv(&rows, f).map_err(|e| WriteFailure::Failed(e.to_string()))
+            } else {
+                written(crate::panics::contained(|| {
+                    crate::summary::write_xlsx(&rows, f).map_err(report::WriteError::from)
+                }))
+            }
+        })?;
+    }
+    for e in &unmarked {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "backprop-sheet: {}", terminal::printable(&e.to_string()));
+    }
+    let verdicts: Vec<&str> = rows.iter().map(crate::summary::Row::verdict).collect();
+    Ok(if verdicts.contains(&"UNUSABLE") || !unmarked.is_empty() {
+        ExitCode::from(2)
+    } else if verdicts.contains(&"FAIL") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the marked copy of a workbook with findings into `dir`, under its own name.
+fn annotate(dir: &Path, report: &crate::check::Report, force: bool) -> Result<(), Error> {
+    if report.passed() {
+        return Ok(());
+    }
+    let original = Path::new(&report.file);
+    let name = original.file_name().ok_or_else(|| Error::Usage(format!("{}: no file name", report.file)))?;
+    std::fs::create_dir_all(dir).map_err(|e| OutputError::Io { path: dir.to_path_buf(), detail: e.to_string() })?;
+    let out = dir.join(name);
+    output::check_destination(&out, force, &[("the workbook checked", original)])?;
+    let bytes =
+        std::fs::read(original).map_err(|e| OutputError::Io { path: original.to_path_buf(), detail: e.to_string() })?;
+    output::write_atomically(&out, force, |f| {
+        crate::mark::mark(&bytes, report, std::io::BufWriter::new(f))
+            .map(drop)
+            .map_err(|e| WriteFailure::Failed(e.to_string()))
+    })?;
+    Ok(())
+}
+
+fn check_one(args: &CheckArgs, file: &Path) -> Result<ExitCode, Error> {
+    let report = crate::check::check_file(file, &crate::check::Options { eta: args.eta, rel_tol: args.rel_tol })?;
     if args.json {
         terminal::emit(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a report serialises")))?;
     } else {

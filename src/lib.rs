@@ -6,16 +6,19 @@
 //! workbook; `check` reads a filled-in workbook and compares it with the same definitions.
 
 pub mod check;
+pub mod class;
 pub mod cli;
 pub mod columns;
 pub mod engine;
 pub mod expr;
 pub mod gradient_check;
 pub mod layout;
+pub mod mark;
 pub mod mistakes;
 pub mod output;
 pub mod panics;
 pub mod report;
+pub mod summary;
 pub mod template;
 pub mod terminal;
 pub mod workbook;

@@ -212,3 +212,42 @@ pub fn render(report: &Report) -> String {
 pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
+
+/// One workbook of many: its line (file, verdict, tables, wrong cells, the mistakes named or why
+/// it is unusable), padded to `width`, and its report after it with `detail`.
+pub fn class_line(outcome: &crate::class::Outcome, width: usize, detail: bool) -> String {
+    use crate::class::Outcome;
+    let what = match outcome {
+        Outcome::Checked(r) => {
+            let (tables, wrong) = (r.tables.len(), r.wrong_cells());
+            let mistakes = r.mistakes();
+            let named = if mistakes.is_empty() { String::new() } else { format!("  {}", mistakes.join(", ")) };
+            format!(
+                "{tables} {}, {wrong} wrong {}{named}",
+                plural(tables, "table", "tables"),
+                plural(wrong, "cell", "cells")
+            )
+        }
+        Outcome::Unusable { error, .. } => error.clone(),
+    };
+    let line = format!("{:<width$}  {:<16}  {what}", outcome.file(), outcome.verdict());
+    let mut text = format!("{}\n", line.trim_end());
+    if let (true, Outcome::Checked(r)) = (detail, outcome) {
+        let _ = writeln!(text, "{}", render(r));
+    }
+    text
+}
+
+/// The totals of a class, by verdict.
+pub fn class_totals<'a>(verdicts: impl Iterator<Item = &'a str> + Clone) -> String {
+    let count = |v: &str| verdicts.clone().filter(|x| *x == v).count();
+    let n = verdicts.clone().count();
+    format!(
+        "\n{n} {}: {} pass, {} fail, {} nothing to check, {} unusable\n",
+        plural(n, "workbook", "workbooks"),
+        count("PASS"),
+        count("FAIL"),
+        count("NOTHING TO CHECK"),
+        count("UNUSABLE")
+    )
+}

@@ -509,4 +509,7 @@ fn the_readme_quotes_the_definitions_and_the_catalogue_as_they_are() {
     assert_eq!(readme_section("<!-- generated: Formulas::derivation -->"), derivation);
     let table: Vec<String> = CATALOGUE.iter().map(|m| format!("| `{}` | {} |", m.key, m.what)).collect();
     assert_eq!(readme_section("<!-- generated: mistakes::CATALOGUE -->"), table);
+    let keys: Vec<String> =
+        backprop_sheet::check::SHEET_KEYS.iter().map(|(k, what)| format!("| `{k}` | {what} |")).collect();
+    assert_eq!(readme_section("<!-- generated: check::SHEET_KEYS -->"), keys);
 }

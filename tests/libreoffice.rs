@@ -254,3 +254,37 @@ fn libreoffice_recalculates_the_gradient_check() {
     println!("    FD: {} cells of the gradient check are the x^2-with-pow result", t.check_pow);
     assert_eq!(t.cells, 2 * (60 * 31 - 12) + 2 * 60 * 9);
 }
+
+#[test]
+#[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
+fn libreoffice_opens_a_marked_copy_without_complaint() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/structural-slips.xlsx");
+    let marked = dir.path().join("marked");
+    bin().arg("check").arg(&fixture).arg("--annotate").arg(&marked).assert().code(1);
+    let converted = Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(marked.join("structural-slips.xlsx"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(converted.status.success());
+    let stderr = String::from_utf8_lossy(&converted.stderr);
+    assert!(!stderr.to_lowercase().contains("error"), "{stderr}");
+    assert!(dir.path().join("structural-slips.pdf").metadata().unwrap().len() > 10_000);
+    // LibreOffice reads the notes back, one for each wrong cell.
+    let (values, saved) = recalc(&marked.join("structural-slips.xlsx"));
+    assert!(values.contains_key("LR 0.5"));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(saved).unwrap()).unwrap();
+    let mut notes = 0;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        if entry.name().unwrap().contains("comments") {
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            notes += text.matches("<comment ").count();
+        }
+    }
+    assert_eq!(notes, 16, "every note survives LibreOffice's round trip");
+}

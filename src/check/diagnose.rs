@@ -7,11 +7,40 @@ use serde::Serialize;
 
 use super::grid::Grid;
 use super::precision::{digits, round_to};
-use super::written::{Cell, canonical, rows_away, single_swap};
-use crate::columns::{ALL, Col, Ref};
+use super::written::{Cell, canonical, known, rows_away, single_swap};
+use crate::columns::{ALL, Col};
 use crate::expr::{CellError, Expr};
 use crate::mistakes::Variant;
 use crate::workbook::column_name;
+
+/// The diagnoses read from the sheet itself rather than from the catalogue of mistakes, and what
+/// each means (the README quotes this table).
+pub const SHEET_KEYS: &[(&str, &str)] = &[
+    (
+        "relative-eta",
+        "an update whose η reference slid off the η cell when filled down without `$` (names the cell it reads instead: the header, an empty cell, a cell of the table)",
+    ),
+    ("number-for-eta", "a number typed in the formula where the η cell belongs"),
+    ("wrong-reference", "one operand where another belongs (`h2 where h1 belongs`)"),
+    ("wrong-row", "the right column read from another row (`reads w5 of 2 rows up (N6)`)"),
+    ("number-for-reference", "a number typed in the formula where a cell belongs"),
+    ("other-column-formula", "another column's formula copied into this one"),
+    ("deleted-reference", "the formula reads `#REF!`: a row or column it used was deleted"),
+    ("error-in-formula", "an error value other than `#REF!` written into the formula"),
+    ("missing-iteration", "in a table of values, a row's weights two updates on from the row above: a row was deleted"),
+    ("typed-value", "a number typed where a formula belongs, with what it should have rounded to"),
+    ("not-a-number", "text or an error where a typed input belongs"),
+    ("unreadable-formula", "a formula this reader cannot parse, with the reason"),
+    ("unknown", "no known mistake and no single swapped operand explains it: both formulas are shown"),
+];
+
+/// What a diagnosis key means: a known mistake's sentence, or one of [`SHEET_KEYS`].
+pub fn meaning(key: &str) -> &'static str {
+    crate::mistakes::Mistake::by_key(key)
+        .map(|m| m.what)
+        .or_else(|| SHEET_KEYS.iter().find(|(k, _)| *k == key).map(|(_, what)| *what))
+        .unwrap_or("")
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnosis {
@@ -75,14 +104,8 @@ fn rank(v: &Variant, wrong_set: &[Col]) -> (bool, usize, usize) {
 
 /// Why one cell is wrong. `column_best` is the variant that explains the column by value;
 /// `wrong_set`, the columns wrong anywhere in the table.
-pub fn diagnose(
-    grid: &Grid,
-    w: Wrong,
-    column_best: Option<&Variant>,
-    variants: &[Variant],
-    wrong_set: &[Col],
-    rel_tol: f64,
-) -> Diagnosis {
+pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set: &[Col], rel_tol: f64) -> Diagnosis {
+    let variants = &known(w.col).variants;
     if let Some(written) = grid.written(w.col, w.iteration) {
         let tree = match written {
             Err(e) => {
@@ -93,7 +116,7 @@ pub fn diagnose(
             }
             Ok(tree) => tree,
         };
-        if let Some(d) = from_formula(grid, w, &tree, variants, wrong_set) {
+        if let Some(d) = from_formula(grid, w, &tree, wrong_set) {
             return d;
         }
     }
@@ -122,13 +145,7 @@ pub fn diagnose(
 
 /// A diagnosis read from the written tree: an error written into it, a known mistake written
 /// out, or one operand swapped for another.
-fn from_formula(
-    grid: &Grid,
-    w: Wrong,
-    tree: &Expr<Cell>,
-    variants: &[Variant],
-    wrong_set: &[Col],
-) -> Option<Diagnosis> {
+fn from_formula(grid: &Grid, w: Wrong, tree: &Expr<Cell>, wrong_set: &[Col]) -> Option<Diagnosis> {
     if tree.has_error_literal() {
         let mut errors = Vec::new();
         errors_in(tree, &mut errors);
@@ -140,16 +157,16 @@ fn from_formula(
             Some(e) => Diagnosis::new("error-in-formula", format!("the formula holds the error {}", e.text())),
         });
     }
-    let mapped = |e: &Expr<Ref>| canonical(&e.map_leaves(&|r| Expr::Ref(Cell::of(r))));
     let written = canonical(tree);
-    if let Some(v) = variants.iter().filter(|v| mapped(&v.expr) == written).max_by_key(|v| rank(v, wrong_set)) {
+    let own = known(w.col);
+    let same = own.variants.iter().zip(&own.canonical).filter(|(_, c)| **c == written);
+    if let Some((v, _)) = same.max_by_key(|(v, _)| rank(v, wrong_set)) {
         return Some(Diagnosis::of(v));
     }
-    let correct = w.col.definition().map_leaves(&|r| Expr::Ref(Cell::of(r)));
-    if let Some((was, belongs)) = single_swap(tree, &correct) {
+    if let Some((was, belongs)) = single_swap(tree, &own.correct) {
         return Some(swap(grid, w.iteration, &was, &belongs));
     }
-    let other = ALL.into_iter().find(|&c| c != w.col && mapped(c.definition()) == written)?;
+    let other = ALL.into_iter().find(|&c| c != w.col && known(c).correct_canonical == written)?;
     Some(Diagnosis::new(
         "other-column-formula",
         format!("{}'s formula where {}'s belongs: copied from the wrong column", other.header(), w.col.header()),

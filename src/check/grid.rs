@@ -7,10 +7,10 @@ use calamine::Data;
 
 use super::eta::Eta;
 use super::precision::{digits, half_unit};
-use super::written::{Cell, canonical, rows_away};
+use super::written::{Cell, canonical, known, rows_away};
 use crate::columns::{Col, Ref, write_name};
 use crate::expr::{self, CellError, Expr, ParseError};
-use crate::workbook::{Pos, Sheet, Table, Workbook, number, operand_value, parse_formula};
+use crate::workbook::{Pos, Sheet, Table, Workbook, column_name, number, operand_value, parse_formula};
 
 pub struct Grid<'a> {
     pub book: &'a Workbook,
@@ -155,9 +155,8 @@ impl<'a> Grid<'a> {
     /// Whether a cell's formula is other than its column's definition, in any order. That decides
     /// a cell whose value cannot: one that shows the error of a cell it reads.
     pub fn formula_differs(&self, col: Col, iteration: usize) -> bool {
-        let correct = || canonical(&col.definition().map_leaves(&|r| Expr::Ref(Cell::of(r))));
         match self.written(col, iteration) {
-            Some(Ok(tree)) => canonical(&tree) != correct(),
+            Some(Ok(tree)) => canonical(&tree) != known(col).correct_canonical,
             Some(Err(_)) => true,
             None => false,
         }
@@ -173,6 +172,23 @@ impl<'a> Grid<'a> {
             Cell::Eta => out.push('η'),
             Cell::Outside(_) => out.push_str(&format!("{}[outside the table]", self.address(c, 0))),
         })
+    }
+
+    /// The correct formula of a cell in this sheet's own references, as a student would type it
+    /// there (`=E33-$G$31*X33`); η as the η cell, absolute, or its value when no cell holds it.
+    pub fn correct_formula(&self, col: Col, iteration: usize) -> String {
+        let text = col.definition().print(&|r, out: &mut String| {
+            let at = |c: Col, it: usize| self.table.pos(c, it).map_or("?".into(), Pos::a1);
+            out.push_str(&match r {
+                Ref::Cur(c) => at(c, iteration),
+                Ref::Prev(c) => at(c, iteration.saturating_sub(1)),
+                Ref::Eta => match self.eta.cell {
+                    Some(p) => format!("${}${}", column_name(p.col), p.row + 1),
+                    None => self.eta.value.map_or("η".into(), |v| v.to_string()),
+                },
+            })
+        });
+        format!("={text}")
     }
 
     /// The address a cell reference names, from the row of `iteration`.

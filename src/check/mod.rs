@@ -17,14 +17,13 @@ use std::collections::HashMap;
 use calamine::Data;
 use serde::Serialize;
 
-pub use diagnose::Diagnosis;
+pub use diagnose::{Diagnosis, SHEET_KEYS, meaning};
 use diagnose::{Wrong, best_by_value, diagnose};
 use grid::Grid;
 
 use crate::columns::{ALL, COLS, Col, Formulas, INPUTS, WEIGHTS, write_name};
 use crate::engine::{Inputs, Row, last_row};
 use crate::expr::CellError;
-use crate::mistakes::{Variant, variants};
 use crate::workbook::labels::learning_rate_cells;
 use crate::workbook::{Pos, Workbook, describe, find_tables};
 
@@ -88,6 +87,8 @@ pub struct WrongCell {
     pub expected: Value,
     pub found: Value,
     pub diagnosis: Diagnosis,
+    /// The correct formula in this sheet's own references: what belongs in the cell.
+    pub correct_formula: String,
 }
 
 /// The wrong cells of one column that share one diagnosis: a column with two different slips
@@ -151,17 +152,59 @@ pub fn check(mut book: Workbook, options: &Options) -> Report {
         book.recalculate();
         why.to_string()
     });
-    let variants: HashMap<Col, Vec<Variant>> = ALL.iter().map(|&c| (c, variants(c))).collect();
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
         let labels = learning_rate_cells(sheet);
         for table in find_tables(sheet) {
             let eta = eta::find(sheet, &table, &labels, options);
             let grid = Grid::new(&book, index as u32, &table, eta);
-            tables.push(check_table(grid, options, &variants));
+            tables.push(check_table(grid, options));
         }
     }
     Report { file: book.file.display().to_string(), values_computed, tables }
+}
+
+/// Opens and checks one workbook file; a workbook without any table cannot be checked.
+pub fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, crate::workbook::InputError> {
+    let report = check(Workbook::open(path)?, options);
+    if report.tables.is_empty() {
+        return Err(crate::workbook::InputError::Content {
+            file: path.to_path_buf(),
+            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns) above rows of numbers".into(),
+        });
+    }
+    Ok(report)
+}
+
+impl Report {
+    /// The verdict in one word: FAIL when any table has a mistake, PASS when every table with
+    /// something to check is right, else NOTHING TO CHECK.
+    pub fn verdict(&self) -> &'static str {
+        if !self.passed() {
+            "FAIL"
+        } else if self.tables.iter().all(|t| t.status == Status::NothingToCheck) {
+            "NOTHING TO CHECK"
+        } else {
+            "PASS"
+        }
+    }
+
+    /// The mistakes named anywhere in the workbook, each once, in the order first met.
+    pub fn mistakes(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        for w in self.tables.iter().flat_map(|t| &t.wrong_columns) {
+            for k in &w.diagnosis.mistakes {
+                if !keys.contains(k) {
+                    keys.push(*k);
+                }
+            }
+        }
+        keys
+    }
+
+    pub fn wrong_cells(&self) -> usize {
+        self.tables.iter().map(|t| t.wrong_cells).sum()
+    }
 }
 
 /// What the cell-by-cell pass over a table found.
@@ -177,7 +220,7 @@ struct Pass {
     typed_over: Vec<Pos>,
 }
 
-fn check_table(mut grid: Grid, options: &Options, variants: &HashMap<Col, Vec<Variant>>) -> TableReport {
+fn check_table(mut grid: Grid, options: &Options) -> TableReport {
     let table = grid.table;
     let iterations = table.rows.len();
     let has_formulas = table.rows.iter().skip(1).any(|&row| {
@@ -197,11 +240,11 @@ fn check_table(mut grid: Grid, options: &Options, variants: &HashMap<Col, Vec<Va
     let mut cells = Vec::new();
     for &col in &wrong_set {
         let wrong: Vec<Wrong> = pass.wrong.iter().copied().filter(|w| w.col == col).collect();
-        let best = best_by_value(&grid, &wrong, &wrong_set, &variants[&col], options.rel_tol);
+        let best = best_by_value(&grid, &wrong, &wrong_set, &written::known(col).variants, options.rel_tol);
         for w in wrong {
             let diagnosis = match pass.settled.remove(&(col, w.iteration)) {
                 Some(d) => d,
-                None => diagnose(&grid, w, best, &variants[&col], &wrong_set, options.rel_tol),
+                None => diagnose(&grid, w, best, &wrong_set, options.rel_tol),
             };
             cells.push((w, diagnosis));
         }
@@ -215,6 +258,7 @@ fn check_table(mut grid: Grid, options: &Options, variants: &HashMap<Col, Vec<Va
             iteration: w.iteration,
             expected: expected_value(w),
             found: found_value(&grid, w),
+            correct_formula: grid.correct_formula(w.col, w.iteration),
             diagnosis,
         })
         .collect();

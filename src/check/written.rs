@@ -3,9 +3,11 @@
 //! definition maps into the same terms, so a wrong cell's two trees can be compared.
 
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
-use crate::columns::{Col, Ref};
+use crate::columns::{ALL, Col, Ref};
 use crate::expr::{Expr, Func, Op};
+use crate::mistakes::{Variant, variants};
 use crate::workbook::{Addr, Pos, Table};
 
 /// A cell a formula reads, seen from the table.
@@ -64,6 +66,32 @@ impl Cell {
             Cell::Eta => false,
         }
     }
+}
+
+/// What is known of a column, built once for the process: its known mistakes, each variant's
+/// tree and its canonical form as the written trees are compared with, and the definition's.
+pub struct Known {
+    pub variants: Vec<Variant>,
+    /// The canonical form of each variant, in the order of `variants`.
+    pub canonical: Vec<Expr<Cell>>,
+    pub correct: Expr<Cell>,
+    pub correct_canonical: Expr<Cell>,
+}
+
+pub fn known(col: Col) -> &'static Known {
+    static KNOWN: OnceLock<Vec<Known>> = OnceLock::new();
+    let all = KNOWN.get_or_init(|| {
+        let cells = |e: &Expr<Ref>| e.map_leaves(&|r| Expr::Ref(Cell::of(r)));
+        ALL.iter()
+            .map(|&c| {
+                let variants = variants(c);
+                let forms = variants.iter().map(|v| canonical(&cells(&v.expr))).collect();
+                let correct = cells(c.definition());
+                Known { variants, canonical: forms, correct_canonical: canonical(&correct), correct }
+            })
+            .collect()
+    });
+    &all[col.index()]
 }
 
 /// Where a row offset points, in words: "this row", "the row above", "3 rows up".
