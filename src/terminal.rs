@@ -159,12 +159,7 @@ pub fn render(report: &Report) -> String {
                     group[same - 1].cells,
                     w.iteration
                 );
-                let _ = writeln!(
-                    out,
-                    "           diagnosis: {} ({})",
-                    w.diagnosis.mistakes.join(" + "),
-                    w.diagnosis.explanation
-                );
+                diagnosis_line(&mut out, &w.diagnosis);
                 continue;
             }
             let _ = writeln!(
@@ -179,12 +174,7 @@ pub fn render(report: &Report) -> String {
                 w.expected,
                 w.found
             );
-            let _ = writeln!(
-                out,
-                "           diagnosis: {} ({})",
-                w.diagnosis.mistakes.join(" + "),
-                w.diagnosis.explanation
-            );
+            diagnosis_line(&mut out, &w.diagnosis);
             if let Some(f) = &w.formula_found {
                 let _ = writeln!(out, "           formula:   {f}");
             }
@@ -206,6 +196,10 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+fn diagnosis_line(out: &mut String, d: &crate::check::Diagnosis) {
+    let _ = writeln!(out, "           diagnosis: {} ({})", d.mistakes.join(" + "), d.explanation);
 }
 
 /// A count's noun in the right number: "1 iteration", "2 iterations".
