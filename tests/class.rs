@@ -57,6 +57,9 @@ fn a_folder_is_checked_a_line_each_in_order_with_the_totals() {
         lines.last().unwrap(),
         &format!("{} workbooks: 1 pass, {} fail, 0 nothing to check, 1 unusable", names.len(), CATALOGUE.len())
     );
+    let detail = bin().arg("check").arg(dir.path()).arg("--detail").output().unwrap();
+    let detail = String::from_utf8(detail.stdout).unwrap();
+    assert_eq!(detail.matches("sheet 'LR 0.5', table at A3").count(), names.len() - 1, "each usable workbook's report");
     // Without the unusable file, a mistake is exit 1; the correct one alone is 0.
     std::fs::remove_file(dir.path().join("b-notes.xlsx")).unwrap();
     bin().arg("check").arg(dir.path()).assert().code(1);
