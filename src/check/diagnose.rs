@@ -11,7 +11,7 @@ use super::written::{Cell, canonical, known, rows_away, single_swap};
 use crate::columns::{ALL, Col};
 use crate::expr::{CellError, Expr};
 use crate::mistakes::Variant;
-use crate::workbook::column_name;
+use crate::workbook::Pos;
 
 /// The diagnoses read from the sheet itself rather than from the catalogue of mistakes, and what
 /// each means (the README quotes this table).
@@ -200,7 +200,7 @@ fn swap(grid: &Grid, iteration: usize, was: &Expr<Cell>, belongs: &Expr<Cell>) -
     };
     match (was, belongs) {
         (Expr::Ref(c), Expr::Ref(Cell::Eta)) if c.slides() => {
-            let fixed = grid.eta.cell.map_or(String::new(), |p| format!("${}${}", column_name(p.col), p.row + 1));
+            let fixed = grid.eta.cell.map_or(String::new(), Pos::a1_absolute);
             Diagnosis::new(
                 "relative-eta",
                 format!(

@@ -10,7 +10,7 @@ use super::precision::{digits, half_unit};
 use super::written::{Cell, canonical, known, rows_away};
 use crate::columns::{Col, Ref, write_name};
 use crate::expr::{self, CellError, Expr, ParseError};
-use crate::workbook::{Pos, Sheet, Table, Workbook, column_name, number, operand_value, parse_formula};
+use crate::workbook::{Pos, Sheet, Table, Workbook, number, operand_value, parse_formula};
 
 pub struct Grid<'a> {
     pub book: &'a Workbook,
@@ -183,7 +183,7 @@ impl<'a> Grid<'a> {
                 Ref::Cur(c) => at(c, iteration),
                 Ref::Prev(c) => at(c, iteration.saturating_sub(1)),
                 Ref::Eta => match self.eta.cell {
-                    Some(p) => format!("${}${}", column_name(p.col), p.row + 1),
+                    Some(p) => p.a1_absolute(),
                     None => self.eta.value.map_or("η".into(), |v| v.to_string()),
                 },
             })

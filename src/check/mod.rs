@@ -335,18 +335,22 @@ fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_
         *pass.empty.entry(col).or_default() += 1;
         return;
     };
-    // Targets and inputs typed in every row are as good as carried down by formula.
+    // A number typed where the table's formulas are; targets and inputs typed in every row are
+    // as good as carried down by formula.
     let constant = matches!(col, Col::T1 | Col::T2 | Col::I1 | Col::I2);
-    if has_formulas && !constant && !grid.has_formula(col, iteration) {
-        pass.typed_over.push(pos);
-    }
+    let typed_over = has_formulas && !constant && !grid.has_formula(col, iteration);
     let definition = col.definition();
     match grid.compare(definition, col, iteration, found, rel_tol, false) {
         Some((expected, true)) if CellError::of(found).is_some() && grid.formula_differs(col, iteration) => {
             pass.checked += 1;
             pass.wrong.push(Wrong { col, iteration, found, expected });
         }
-        Some((_, true)) => pass.checked += 1,
+        Some((_, true)) => {
+            pass.checked += 1;
+            if typed_over {
+                pass.typed_over.push(pos);
+            }
+        }
         Some((expected, false)) => {
             pass.checked += 1;
             // Right against the corrected values of the cells it reads: computed before a slip
@@ -356,7 +360,6 @@ fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_
             }
             grid.correct(col, iteration, expected);
             pass.wrong.push(Wrong { col, iteration, found, expected });
-            pass.typed_over.retain(|p| *p != pos);
         }
         None => *pass.skipped.entry(col).or_default() += 1,
     }

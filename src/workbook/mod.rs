@@ -68,6 +68,11 @@ impl Pos {
         format!("{}{}", column_name(self.col), self.row + 1)
     }
 
+    /// The absolute reference a formula writes to keep pointing here when filled: `$G$31`.
+    pub fn a1_absolute(self) -> String {
+        format!("${}${}", column_name(self.col), self.row + 1)
+    }
+
     pub fn right(self) -> Pos {
         Pos { row: self.row, col: self.col + 1 }
     }
