@@ -259,27 +259,4 @@ mod tests {
         }
         assert!(check_destination(&dir.path().join("new.xlsx"), false, &[("the template", &input)]).is_ok());
     }
-
-    #[test]
-    fn only_a_regular_file_is_ever_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("target.xlsx");
-        std::fs::write(&target, b"kept").unwrap();
-        let link = dir.path().join("link.xlsx");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        let fifo = dir.path().join("fifo.xlsx");
-        let c = CString::new(fifo.as_os_str().as_bytes()).unwrap();
-        // SAFETY: a valid path string.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-        for (path, what) in
-            [(&link, "a symbolic link"), (&fifo, "a FIFO (named pipe)"), (&dir.path().to_path_buf(), "a folder")]
-        {
-            match check_destination(path, true, &[]) {
-                Err(OutputError::NotRegular { what: w, .. }) => assert_eq!(w, what),
-                other => panic!("{path:?}: {other:?}"),
-            }
-        }
-        assert!(matches!(check_destination(Path::new("/dev/null"), true, &[]), Err(OutputError::NotRegular { .. })));
-        assert!(check_destination(&target, true, &[]).is_ok());
-    }
 }

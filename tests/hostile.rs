@@ -220,7 +220,15 @@ fn odd_destinations_control_characters_and_passwords() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let fifo = dir.path().join("fifo.xlsx");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    for (out, what) in [(&link, "a symbolic link"), (&fifo, "a FIFO"), (&PathBuf::from("/dev/null"), "a device")] {
+    let folder = dir.path().join("folder.xlsx");
+    std::fs::create_dir(&folder).unwrap();
+    let destinations = [
+        (&link, "a symbolic link"),
+        (&fifo, "a FIFO"),
+        (&PathBuf::from("/dev/null"), "a device"),
+        (&folder, "a folder"),
+    ];
+    for (out, what) in destinations {
         let output = bin_command().args(["generate", "--force", "--out"]).arg(out).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{out:?}");
         assert!(stderr(&output).contains(&format!("is {what}")), "{}", stderr(&output));
