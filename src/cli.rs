@@ -148,7 +148,7 @@ struct CheckArgs {
     #[arg(long)]
     force: bool,
     /// The learning rate, when the sheet does not show it (overrides what it shows).
-    #[arg(long, value_parser = parse_eta, allow_negative_numbers = true)]
+    #[arg(long, value_parser = parse_rate, allow_negative_numbers = true)]
     eta: Option<f64>,
     /// Relative tolerance for values stored at full precision.
     #[arg(long, default_value_t = 1e-12, value_parser = parse_tolerance)]
@@ -158,8 +158,12 @@ struct CheckArgs {
     json: bool,
 }
 
+fn number(text: &str) -> Result<f64, String> {
+    text.trim().parse().map_err(|_| format!("`{text}` is not a number"))
+}
+
 fn parse_iterations(text: &str) -> Result<usize, String> {
-    let n: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    let n = number(text)?;
     match crate::layout::iterations_problem(n) {
         Some(problem) => Err(problem),
         None => Ok(n as usize),
@@ -167,21 +171,12 @@ fn parse_iterations(text: &str) -> Result<usize, String> {
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let eta: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    let eta = number(text)?;
     crate::layout::rate_problem(eta).map_or(Ok(eta), Err)
 }
 
-fn parse_eta(text: &str) -> Result<f64, String> {
-    let eta: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
-    if eta.is_finite() && eta > 0.0 {
-        Ok(eta)
-    } else {
-        Err(format!("the learning rate must be a positive number, not {eta}"))
-    }
-}
-
 fn parse_tolerance(text: &str) -> Result<f64, String> {
-    let tol: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    let tol = number(text)?;
     if tol.is_finite() && tol >= 0.0 { Ok(tol) } else { Err(format!("must be a number >= 0, not {tol}")) }
 }
 
@@ -201,7 +196,7 @@ fn parse_set(text: &str) -> Result<(Col, f64), String> {
         .into_iter()
         .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
         .ok_or_else(|| format!("`{name}` is not an input; use one of {}", names()))?;
-    let value: f64 = value.trim().parse().map_err(|_| format!("`{value}` is not a number"))?;
+    let value = number(value)?;
     if !value.is_finite() {
         return Err("the value must be a finite number".into());
     }

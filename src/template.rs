@@ -291,9 +291,7 @@ pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), In
         Some(p) => {
             let mut book = Workbook::open(p)?;
             // Inputs typed as formulas (`=0.1+0.05`) by a program that saved no results.
-            if book.unsaved_results().is_some() {
-                book.recalculate();
-            }
+            book.compute_unsaved();
             let found = read(&book)?;
             (book, found)
         }

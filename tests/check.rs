@@ -432,7 +432,7 @@ fn json_is_printed_on_every_exit() {
     assert!(report["error"].as_str().unwrap().contains("no such file"), "{report}");
     let (code, report) = check(&fixture("typed-slip.xlsx"), &["--eta", "-1"]);
     assert_eq!(code, 2, "a usage error");
-    assert!(report["error"].as_str().unwrap().contains("the learning rate must be a positive number"), "{report}");
+    assert!(report["error"].as_str().unwrap().contains("learning rate -1 is not a positive number"), "{report}");
 }
 
 /// The course's reference sheet, saved by Excel, is the oracle: the same run generated here holds

@@ -148,10 +148,7 @@ impl Report {
 
 /// Checks every table of every sheet. An empty list of tables means the workbook holds none.
 pub fn check(mut book: Workbook, options: &Options) -> Report {
-    let values_computed = book.unsaved_results().map(|why| {
-        book.recalculate();
-        why.to_string()
-    });
+    let values_computed = book.compute_unsaved().map(str::to_string);
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
         let labels = learning_rate_cells(sheet);

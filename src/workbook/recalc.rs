@@ -113,6 +113,15 @@ impl Workbook {
         None
     }
 
+    /// Computes the formulas' results when the file's cannot be taken as they are (see
+    /// [`Workbook::unsaved_results`]), as a spreadsheet does on opening it; returns why, if so.
+    /// Every reader of a workbook someone handed in goes through this.
+    pub fn compute_unsaved(&mut self) -> Option<&'static str> {
+        let why = self.unsaved_results()?;
+        self.recalculate();
+        Some(why)
+    }
+
     /// Computes every formula of every sheet from the cells it reads, as a spreadsheet does on
     /// opening, and keeps the results as the cells' values. A formula this reader cannot parse
     /// gets `#NAME?`; a circle of references gets 0 (Excel's value for it).
