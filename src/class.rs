@@ -67,14 +67,21 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Checks every workbook on `jobs` threads at once and hands each outcome to `each` in input
-/// order, as soon as it and those before it are done. Each thread holds one workbook at a
+/// Checks every workbook on `jobs` threads at once, does `then` with each report on the same
+/// thread (marking a copy, say: work that should not wait its turn), and hands each outcome with
+/// what `then` said to `each` in input order, as soon as it and those before it are done. Each thread holds one workbook at a
 /// time, and an outcome is kept only until its turn: memory is bounded by the workbooks in
 /// flight, not by the class.
-pub fn check_all(files: &[PathBuf], options: &Options, jobs: usize, each: impl FnMut(Outcome) + Send) {
+pub fn check_all<T: Send>(
+    files: &[PathBuf],
+    options: &Options,
+    jobs: usize,
+    then: impl Fn(&Report) -> T + Sync,
+    each: impl FnMut(Outcome, Option<T>) + Send,
+) {
     let next = AtomicUsize::new(0);
     // The outcomes done before their turn, the index whose turn it is, and the receiver.
-    let pending: Mutex<(std::collections::BTreeMap<usize, Outcome>, usize, _)> =
+    let pending: Mutex<(std::collections::BTreeMap<usize, (Outcome, Option<T>)>, usize, _)> =
         Mutex::new((std::collections::BTreeMap::new(), 0, each));
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, files.len().max(1)) {
@@ -91,11 +98,15 @@ pub fn check_all(files: &[PathBuf], options: &Options, jobs: usize, each: impl F
                             error: format!("{}: the checker failed on this workbook; please report it", file.display()),
                         },
                     };
+                    let after = match &outcome {
+                        Outcome::Checked(report) => Some(then(report)),
+                        Outcome::Unusable { .. } => None,
+                    };
                     if let Ok(mut state) = pending.lock() {
                         let (done, turn, each) = &mut *state;
-                        done.insert(k, outcome);
-                        while let Some(outcome) = done.remove(turn) {
-                            each(outcome);
+                        done.insert(k, (outcome, after));
+                        while let Some((outcome, after)) = done.remove(turn) {
+                            each(outcome, after);
                             *turn += 1;
                         }
                     }

@@ -356,10 +356,9 @@ fn check_class(args: &CheckArgs) -> Result<ExitCode, Error> {
     let mut rows: Vec<crate::summary::Row> = Vec::with_capacity(files.len());
     let mut failed: Option<std::io::Error> = None;
     let mut unmarked: Vec<Error> = Vec::new();
-    crate::class::check_all(&files, &options, jobs, |outcome| {
-        if let (Some(dir), crate::class::Outcome::Checked(report)) = (&args.annotate, &outcome)
-            && let Err(e) = annotate(dir, report, args.force)
-        {
+    let mark = |report: &crate::check::Report| args.annotate.as_ref().map(|dir| annotate(dir, report, args.force));
+    crate::class::check_all(&files, &options, jobs, mark, |outcome, marked| {
+        if let Some(Some(Err(e))) = marked {
             unmarked.push(e);
         }
         let text = if args.json {
