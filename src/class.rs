@@ -67,6 +67,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Outcomes done before their turn to be handed on, by input position.
+type Waiting<T> = std::collections::BTreeMap<usize, (Outcome, Option<T>)>;
+
 /// Checks every workbook on `jobs` threads at once, does `then` with each report on the same
 /// thread (marking a copy, say: work that should not wait its turn), and hands each outcome with
 /// what `then` said to `each` in input order, as soon as it and those before it are done. Each thread holds one workbook at a
@@ -81,8 +84,7 @@ pub fn check_all<T: Send>(
 ) {
     let next = AtomicUsize::new(0);
     // The outcomes done before their turn, the index whose turn it is, and the receiver.
-    let pending: Mutex<(std::collections::BTreeMap<usize, (Outcome, Option<T>)>, usize, _)> =
-        Mutex::new((std::collections::BTreeMap::new(), 0, each));
+    let pending: Mutex<(Waiting<T>, usize, _)> = Mutex::new((Waiting::new(), 0, each));
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, files.len().max(1)) {
             scope.spawn(|| {
