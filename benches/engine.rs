@@ -1,7 +1,7 @@
 //! The engine alone, without the writer: rows of the worksheet per second, so that a slowdown in
 //! the arithmetic shows apart from the cost of writing xlsx.
 
-use backprop_sheet::columns::{Col, Formulas};
+use backprop_sheet::columns::Col;
 use backprop_sheet::engine::rows;
 use backprop_sheet::template::{self, Overrides};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -14,7 +14,7 @@ fn engine(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ROWS as u64));
     group.bench_function("rows of one learning rate", |b| {
         b.iter(|| {
-            let last = rows(&params.inputs, black_box(0.5), ROWS, Formulas::correct()).last();
+            let last = rows(&params.inputs, black_box(0.5), ROWS, params.inputs.columns().formulas()).last();
             black_box(last.map(|r| r.get(Col::ETotal)))
         })
     });

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::columns::{Col, INPUTS};
+use crate::columns::Col;
 use crate::engine::Params;
 use crate::mistakes::Mistake;
+use crate::network::{Bias, Network};
 use crate::output::{self, OutputError, WriteFailure};
 use crate::report;
 use crate::template::{self, Overrides};
@@ -68,11 +69,16 @@ enum Command {
     /// Check a filled-in workbook cell by cell and name the mistake behind each wrong column.
     /// Exit code 0: every table is right; 1: a mistake was found; 2: the file cannot be used.
     Check(CheckArgs),
-    /// Write the template of initial values that `generate --template` reads.
+    /// Write the template of initial values that `generate --template` reads, for any network:
+    /// every input labelled, with its default (targets 0.01 and 0.99 in turn, input k 0.05*k,
+    /// hidden weights from 0.15 and output weights from 0.40 in steps of 0.05, biases 0.35 and
+    /// 0.60: the class's values, carried on).
     Template {
         /// Where to write it.
         #[arg(long, default_value = "backprop-template.xlsx")]
         out: PathBuf,
+        #[command(flatten)]
+        network: NetworkArgs,
         /// Replace the output file if it exists.
         #[arg(long)]
         force: bool,
@@ -83,6 +89,32 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// The network, for `generate` and `template`; `check` reads it from the headers.
+#[derive(Args, Debug, Default)]
+struct NetworkArgs {
+    /// The network's shape, inputs-hidden-outputs, each 1 to 8 (default: the template's, or the
+    /// class's 2-2-2).
+    #[arg(long, value_name = "I-H-O", value_parser = Network::parse_shape)]
+    network: Option<Network>,
+    /// Add Matt Mazur's biases: b1 shared by the hidden layer, b2 by the output layer, typed in
+    /// the first row and carried down unchanged (--set b1=0.35 --set b2=0.6).
+    #[arg(long)]
+    bias: bool,
+    /// Add the biases and train them like the weights, with their own gradient columns.
+    #[arg(long, conflicts_with = "bias")]
+    train_bias: bool,
+}
+
+impl NetworkArgs {
+    fn bias(&self) -> Option<Bias> {
+        match (self.bias, self.train_bias) {
+            (_, true) => Some(Bias::Trained),
+            (true, false) => Some(Bias::Fixed),
+            (false, false) => None,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -100,7 +132,10 @@ struct Generate {
     /// Learning rates, one sheet each, e.g. 0.1,0.2,0.5.
     #[arg(long, value_delimiter = ',', num_args = 1.., value_parser = parse_rate, allow_negative_numbers = true)]
     learning_rates: Option<Vec<f64>>,
-    /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8). Repeatable.
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
+    /// Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
     set: Vec<(Col, f64)>,
     /// Write plain numbers instead of formulas.
@@ -188,14 +223,15 @@ fn mistake_keys() -> impl clap::builder::TypedValueParser<Value = &'static Mista
     PossibleValuesParser::new(keys).map(|key| Mistake::by_key(&key).expect("a key of the catalogue"))
 }
 
+/// `NAME=VALUE` for any network's typed cell; whether the run's network has it is checked once
+/// the network is known.
 fn parse_set(text: &str) -> Result<(Col, f64), String> {
-    let names = || INPUTS.iter().map(|c| c.name()).collect::<Vec<_>>().join(" ");
+    const NAMES: &str = "t1 t2 i1 i2 w1..w8 in the class's network, b1 b2 with biases";
     let (name, value) =
-        text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, e.g. t1=0.5 (names: {})", names()))?;
-    let col = INPUTS
-        .into_iter()
-        .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
-        .ok_or_else(|| format!("`{name}` is not an input; use one of {}", names()))?;
+        text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, e.g. t1=0.5 (names: {NAMES})"))?;
+    let col = Col::from_name(&name.trim().to_lowercase())
+        .filter(|c| c.is_typed())
+        .ok_or_else(|| format!("`{name}` is not an input; use one of {NAMES}"))?;
     let value = number(value)?;
     if !value.is_finite() {
         return Err("the value must be a finite number".into());
@@ -236,10 +272,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
             terminal::emit(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Template { out, force } => {
+        Command::Template { out, network, force } => {
+            let network = network.network.unwrap_or_default().with_bias(network.bias().unwrap_or_default());
             output::check_destination(&out, force, &[])?;
             output::write_atomically(&out, force, |f| {
-                written(crate::panics::contained(|| template::write(f).map_err(report::WriteError::from)))
+                written(crate::panics::contained(|| template::write(network, f).map_err(report::WriteError::from)))
             })?;
             terminal::emit(&format!("Wrote {}\n", out.display()))?;
             Ok(ExitCode::SUCCESS)
@@ -272,12 +309,25 @@ fn overrides(args: &Generate) -> Result<Overrides, Error> {
             )));
         }
     }
-    Ok(Overrides { learning_rates: args.learning_rates.clone(), iterations: args.iterations, set: args.set.clone() })
+    Ok(Overrides {
+        shape: args.network.network,
+        bias: args.network.bias(),
+        learning_rates: args.learning_rates.clone(),
+        iterations: args.iterations,
+        set: args.set.clone(),
+    })
 }
 
 fn generate(args: Generate) -> Result<ExitCode, Error> {
     let over = overrides(&args)?;
     let (params, found) = template::load(args.template.as_deref(), &over)?;
+    let columns = params.inputs.columns();
+    if let Some(m) = args.mistake.filter(|m| m.cols(columns).is_empty()) {
+        return Err(Error::Usage(format!(
+            "the mistake `{}` does not apply to the {} network ({}): choose another",
+            m.key, columns.network, m.what
+        )));
+    }
     for warning in &found.warnings {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "backprop-sheet: warning: {}", terminal::printable(warning));
@@ -310,6 +360,7 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
             &found,
             &over,
             &summaries,
+            columns.network,
             params.iterations,
             &args.out,
         ))?;

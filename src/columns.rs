@@ -1,147 +1,102 @@
-//! The worksheet: its 31 columns, in the class layout's order, and the one definition of each.
+//! The worksheet: its columns, generated from the network in the class layout's order, and the
+//! one definition of each.
 //!
-//! [`DEFINITIONS`] is the only place a formula of the assignment is written down. Everything
-//! else (the values the engine computes, the formulas the report writes, the derivation shown
-//! on the Summary sheet, the expected values `check` compares with) is derived from it.
+//! [`Columns::of`] writes every formula of the worksheet down once, as text in column names.
+//! Everything else (the values the engine computes, the formulas the report writes, the
+//! derivation shown on the Summary sheet, the expected values `check` compares with) is derived
+//! from that text. For the class's 2-2-2 network the text is the assignment's, to the character.
 
 use std::sync::OnceLock;
 
 use crate::expr::{self, Expr};
+use crate::network::{Bias, Cache, Network};
 
+/// A column of the worksheet, by its name: what it is does not depend on the network, where it
+/// sits does (see [`Columns::index`]). Units are numbered from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Col {
-    T1,
-    T2,
-    I1,
-    I2,
-    W1,
-    W2,
-    W3,
-    W4,
-    H1,
-    AH1,
-    H2,
-    AH2,
-    W5,
-    W6,
-    W7,
-    W8,
-    O1,
-    AO1,
-    O2,
-    AO2,
-    E1,
-    E2,
+    /// Target of output k.
+    T(u8),
+    /// Input i.
+    I(u8),
+    /// Weight n (see [`Network::link`]).
+    W(u8),
+    /// Bias of layer 1 (hidden) or 2 (output).
+    B(u8),
+    /// Hidden unit j's weighted sum, and its activation.
+    H(u8),
+    AH(u8),
+    /// Output k's weighted sum, and its activation.
+    O(u8),
+    AO(u8),
+    /// Output k's error.
+    E(u8),
     ETotal,
-    Dw1,
-    Dw2,
-    Dw3,
-    Dw4,
-    Dw5,
-    Dw6,
-    Dw7,
-    Dw8,
+    /// ∂E_total/∂w_n and ∂E_total/∂b_l.
+    Dw(u8),
+    Db(u8),
 }
-
-pub const COLS: usize = 31;
 
 use Col::*;
 
-/// The class layout, left to right.
-pub const ALL: [Col; COLS] = [
-    T1, T2, I1, I2, W1, W2, W3, W4, H1, AH1, H2, AH2, W5, W6, W7, W8, O1, AO1, O2, AO2, E1, E2, ETotal, Dw1, Dw2, Dw3,
-    Dw4, Dw5, Dw6, Dw7, Dw8,
-];
-
-/// The columns typed in by hand in the first row; every other cell is computed.
-pub const INPUTS: [Col; 12] = [T1, T2, I1, I2, W1, W2, W3, W4, W5, W6, W7, W8];
-
-pub const WEIGHTS: [Col; 8] = [W1, W2, W3, W4, W5, W6, W7, W8];
-pub const GRADIENTS: [Col; 8] = [Dw1, Dw2, Dw3, Dw4, Dw5, Dw6, Dw7, Dw8];
-
-/// What a name in a column's formula refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Ref {
-    /// This row's cell of a column.
-    Cur(Col),
-    /// The previous row's cell of a column.
-    Prev(Col),
-    /// The learning rate cell.
-    Eta,
-}
-
-/// Each column's formula, in column names, for every row after the first (in the first, the
-/// inputs are typed values and the other columns have these same formulas). `prev(x)` is the
-/// previous row's x. w6 is updated from ∂E/∂w6; the course text's `w8 = w6 - η*∂E/∂w6` is a typo.
-pub const DEFINITIONS: [(Col, &str); COLS] = [
-    (T1, "prev(t1)"),
-    (T2, "prev(t2)"),
-    (I1, "prev(i1)"),
-    (I2, "prev(i2)"),
-    (W1, "prev(w1)-η*prev(dw1)"),
-    (W2, "prev(w2)-η*prev(dw2)"),
-    (W3, "prev(w3)-η*prev(dw3)"),
-    (W4, "prev(w4)-η*prev(dw4)"),
-    (H1, "w1*i1+w2*i2"),
-    (AH1, "1/(1+EXP(-h1))"),
-    (H2, "w3*i1+w4*i2"),
-    (AH2, "1/(1+EXP(-h2))"),
-    (W5, "prev(w5)-η*prev(dw5)"),
-    (W6, "prev(w6)-η*prev(dw6)"),
-    (W7, "prev(w7)-η*prev(dw7)"),
-    (W8, "prev(w8)-η*prev(dw8)"),
-    (O1, "w5*a_h1+w6*a_h2"),
-    (AO1, "1/(1+EXP(-o1))"),
-    (O2, "w7*a_h1+w8*a_h2"),
-    (AO2, "1/(1+EXP(-o2))"),
-    (E1, "0.5*(t1-a_o1)^2"),
-    (E2, "0.5*(t2-a_o2)^2"),
-    (ETotal, "E1+E2"),
-    (Dw1, "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*a_h1*(1-a_h1)*i1"),
-    (Dw2, "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*a_h1*(1-a_h1)*i2"),
-    (Dw3, "((a_o1-t1)*a_o1*(1-a_o1)*w6+(a_o2-t2)*a_o2*(1-a_o2)*w8)*a_h2*(1-a_h2)*i1"),
-    (Dw4, "((a_o1-t1)*a_o1*(1-a_o1)*w6+(a_o2-t2)*a_o2*(1-a_o2)*w8)*a_h2*(1-a_h2)*i2"),
-    (Dw5, "(a_o1-t1)*a_o1*(1-a_o1)*a_h1"),
-    (Dw6, "(a_o1-t1)*a_o1*(1-a_o1)*a_h2"),
-    (Dw7, "(a_o2-t2)*a_o2*(1-a_o2)*a_h1"),
-    (Dw8, "(a_o2-t2)*a_o2*(1-a_o2)*a_h2"),
-];
+/// The largest number a column name carries: a weight of the 8-8-8 network.
+const MAX_NUMBER: u8 = 128;
 
 impl Col {
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
     /// The name used in formulas written in column names (`a_h1`, `dw3`).
-    pub fn name(self) -> &'static str {
-        const NAMES: [&str; COLS] = [
-            "t1", "t2", "i1", "i2", "w1", "w2", "w3", "w4", "h1", "a_h1", "h2", "a_h2", "w5", "w6", "w7", "w8", "o1",
-            "a_o1", "o2", "a_o2", "E1", "E2", "E_total", "dw1", "dw2", "dw3", "dw4", "dw5", "dw6", "dw7", "dw8",
-        ];
-        NAMES[self.index()]
+    pub fn name(self) -> String {
+        match self {
+            T(n) => format!("t{n}"),
+            I(n) => format!("i{n}"),
+            W(n) => format!("w{n}"),
+            B(n) => format!("b{n}"),
+            H(n) => format!("h{n}"),
+            AH(n) => format!("a_h{n}"),
+            O(n) => format!("o{n}"),
+            AO(n) => format!("a_o{n}"),
+            E(n) => format!("E{n}"),
+            ETotal => "E_total".into(),
+            Dw(n) => format!("dw{n}"),
+            Db(n) => format!("db{n}"),
+        }
     }
 
     /// The header as the class layout spells it.
-    pub fn header(self) -> &'static str {
+    pub fn header(self) -> String {
         match self {
-            Dw1 => "∂E/∂w1",
-            Dw2 => "∂E/∂w2",
-            Dw3 => "∂E/∂w3",
-            Dw4 => "∂E/∂w4",
-            Dw5 => "∂E/∂w5",
-            Dw6 => "∂E/∂w6",
-            Dw7 => "∂E/∂w7",
-            Dw8 => "∂E/∂w8",
+            Dw(n) => format!("∂E/∂w{n}"),
+            Db(n) => format!("∂E/∂b{n}"),
             _ => self.name(),
         }
     }
 
-    pub fn is_input(self) -> bool {
-        INPUTS.contains(&self)
-    }
-
+    /// A column's name read back; any network's, so a header row can tell its network.
     pub fn from_name(name: &str) -> Option<Col> {
-        ALL.into_iter().find(|c| c.name() == name)
+        if name == "E_total" {
+            return Some(ETotal);
+        }
+        let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+        let n: u8 = digits.parse().ok().filter(|n| (1..=MAX_NUMBER).contains(n) && n.to_string() == digits)?;
+        let col = match &name[..name.len() - digits.len()] {
+            "t" => T(n),
+            "i" => I(n),
+            "w" => W(n),
+            "b" => B(n),
+            "h" => H(n),
+            "a_h" => AH(n),
+            "o" => O(n),
+            "a_o" => AO(n),
+            "E" => E(n),
+            "dw" => Dw(n),
+            "db" => Db(n),
+            _ => return None,
+        };
+        let max = match col {
+            W(_) | Dw(_) => MAX_NUMBER,
+            B(_) | Db(_) => 2,
+            _ => crate::network::MAX_UNITS,
+        };
+        (n <= max).then_some(col)
     }
 
     /// Recognises a header cell in any of the spellings found in real workbooks: `a_h1`,
@@ -154,72 +109,323 @@ impl Col {
             .flat_map(char::to_lowercase)
             .map(|c| if c == 'δ' { '∂' } else { c })
             .collect();
-        if let Some(c) = ALL.into_iter().find(|c| c.name().replace('_', "").to_lowercase() == s)
-            && !GRADIENTS.contains(&c)
-        {
-            return Some(c);
-        }
-        for prefix in ["out", "act", "a"] {
-            if let Some(rest) = s.strip_prefix(prefix) {
-                match rest {
-                    "h1" => return Some(AH1),
-                    "h2" => return Some(AH2),
-                    "o1" => return Some(AO1),
-                    "o2" => return Some(AO2),
-                    _ => {}
-                }
-            }
-        }
         if matches!(s.as_str(), "etot" | "etotal") {
             return Some(ETotal);
         }
-        let k = s.len().checked_sub(2).filter(|&k| s.is_char_boundary(k))?;
-        let (prefix, weight) = s.split_at(k);
-        let grad = match weight {
-            "w1" => Dw1,
-            "w2" => Dw2,
-            "w3" => Dw3,
-            "w4" => Dw4,
-            "w5" => Dw5,
-            "w6" => Dw6,
-            "w7" => Dw7,
-            "w8" => Dw8,
-            _ => return None,
+        let digits = s.trim_start_matches(|c: char| !c.is_ascii_digit());
+        let stem = &s[..s.len() - digits.len()];
+        let plain = |stem: &str| match stem {
+            "t" => Some("t"),
+            "i" => Some("i"),
+            "w" => Some("w"),
+            "b" => Some("b"),
+            "h" => Some("h"),
+            "o" => Some("o"),
+            "e" => Some("E"),
+            "outh" | "acth" | "ah" => Some("a_h"),
+            "outo" | "acto" | "ao" => Some("a_o"),
+            _ => None,
         };
+        if let Some(name) = plain(stem) {
+            return Col::from_name(&format!("{name}{digits}"));
+        }
+        let (prefix, param) = stem.split_at(stem.len().checked_sub(1).filter(|&k| stem.is_char_boundary(k))?);
         let prefix = prefix.strip_prefix(['∂', 'd']).unwrap_or(prefix);
         let prefix = prefix.strip_suffix(['∂', 'd']).unwrap_or(prefix);
-        matches!(prefix, "e" | "etot" | "etotal").then_some(grad)
+        if !matches!(prefix, "e" | "etot" | "etotal") {
+            return None;
+        }
+        match param {
+            "w" => Col::from_name(&format!("dw{digits}")),
+            "b" => Col::from_name(&format!("db{digits}")),
+            _ => None,
+        }
     }
 
-    /// The expression of this column for rows after the first.
-    pub fn definition(self) -> &'static Expr<Ref> {
-        Formulas::correct().get(self)
+    /// Whether this column is typed into the first row (targets, inputs, weights, biases).
+    pub fn is_typed(self) -> bool {
+        matches!(self, T(_) | I(_) | W(_) | B(_))
     }
+}
+
+impl std::fmt::Display for Col {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.header())
+    }
+}
+
+/// What a name in a column's formula refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ref {
+    /// This row's cell of a column.
+    Cur(Col),
+    /// The previous row's cell of a column.
+    Prev(Col),
+    /// The learning rate cell.
+    Eta,
+}
+
+/// The worksheet of one network: its columns left to right, each with its definition.
+#[derive(Debug)]
+pub struct Columns {
+    pub network: Network,
+    all: Vec<Col>,
+    /// Each column's index, at [`slot`]; `u16::MAX` for names the network lacks.
+    slots: Vec<u16>,
+    texts: Vec<String>,
+    formulas: OnceLock<Formulas>,
+}
+
+/// One worksheet per network exists, so two are the same when their networks are.
+impl PartialEq for Columns {
+    fn eq(&self, other: &Columns) -> bool {
+        self.network == other.network
+    }
+}
+
+/// Where a column's index is kept: one place per (kind, number).
+fn slot(col: Col) -> usize {
+    let (kind, n) = match col {
+        T(n) => (0, n),
+        I(n) => (1, n),
+        W(n) => (2, n),
+        B(n) => (3, n),
+        H(n) => (4, n),
+        AH(n) => (5, n),
+        O(n) => (6, n),
+        AO(n) => (7, n),
+        E(n) => (8, n),
+        ETotal => (9, 0),
+        Dw(n) => (10, n),
+        Db(n) => (11, n),
+    };
+    kind * (MAX_NUMBER as usize + 1) + n as usize
+}
+
+const SLOTS: usize = 12 * (MAX_NUMBER as usize + 1);
+
+impl Columns {
+    /// The worksheet of a network, built once per process and kept.
+    pub fn of(network: Network) -> &'static Columns {
+        static BUILT: Cache<Columns> = Cache::new(Vec::new());
+        network.cached(&BUILT, || Columns::build(network))
+    }
+
+    /// The class's worksheet: 2-2-2 without biases, 31 columns.
+    pub fn class() -> &'static Columns {
+        Columns::of(Network::default())
+    }
+
+    fn build(network: Network) -> Columns {
+        let Network { inputs, hidden, outputs, bias } = network;
+        let units = |n: u8, col: fn(u8) -> Col| (1..=n).map(col).collect::<Vec<_>>();
+        let mut all = Vec::new();
+        all.extend(units(outputs, T));
+        all.extend(units(inputs, I));
+        all.extend(units(network.hidden_weights(), W));
+        if bias != Bias::None {
+            all.push(B(1));
+        }
+        for j in 1..=hidden {
+            all.extend([H(j), AH(j)]);
+        }
+        all.extend((network.hidden_weights() + 1..=network.weights()).map(W));
+        if bias != Bias::None {
+            all.push(B(2));
+        }
+        for k in 1..=outputs {
+            all.extend([O(k), AO(k)]);
+        }
+        all.extend(units(outputs, E));
+        all.push(ETotal);
+        all.extend(units(network.weights(), Dw));
+        if bias == Bias::Trained {
+            all.extend([Db(1), Db(2)]);
+        }
+        let mut slots = vec![u16::MAX; SLOTS];
+        for (k, &c) in all.iter().enumerate() {
+            slots[slot(c)] = k as u16;
+        }
+        let texts = all.iter().map(|&c| definition_text(network, c)).collect();
+        Columns { network, all, slots, texts, formulas: OnceLock::new() }
+    }
+
+    /// The columns, left to right.
+    pub fn all(&self) -> &[Col] {
+        &self.all
+    }
+
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    pub fn contains(&self, col: Col) -> bool {
+        self.slots[slot(col)] != u16::MAX
+    }
+
+    /// Where a column sits, counted from 0. Only for the network's own columns.
+    pub fn index(&self, col: Col) -> usize {
+        let k = self.slots[slot(col)];
+        assert!(k != u16::MAX, "{col:?} is not a column of the {} network", self.network);
+        k as usize
+    }
+
+    /// The columns typed into the first row: targets, inputs, weights, biases.
+    pub fn typed(&self) -> impl Iterator<Item = Col> + '_ {
+        self.all.iter().copied().filter(|c| c.is_typed())
+    }
+
+    /// Whether the column is typed into the first row.
+    pub fn is_input(&self, col: Col) -> bool {
+        col.is_typed() && self.contains(col)
+    }
+
+    /// Whether the column holds the same value in every row: targets, inputs, fixed biases.
+    pub fn is_constant(&self, col: Col) -> bool {
+        matches!(col, T(_) | I(_)) || matches!(col, B(_)) && self.network.bias == Bias::Fixed
+    }
+
+    /// What gradient descent trains, each with its gradient's column, in the order of the
+    /// gradient columns: the weights, then the biases when they are trained.
+    pub fn trained(&self) -> impl Iterator<Item = (Col, Col)> + '_ {
+        self.all.iter().filter_map(|&g| match g {
+            Dw(n) => Some((W(n), g)),
+            Db(n) => Some((B(n), g)),
+            _ => None,
+        })
+    }
+
+    pub fn is_gradient(col: Col) -> bool {
+        matches!(col, Dw(_) | Db(_))
+    }
+
+    /// A column's definition as written, in column names.
+    pub fn text(&self, col: Col) -> &str {
+        &self.texts[self.index(col)]
+    }
+
+    /// The worksheet's formulas, parsed once from the definitions.
+    pub fn formulas(&'static self) -> &'static Formulas {
+        self.formulas.get_or_init(|| {
+            let exprs = self
+                .all
+                .iter()
+                .map(|&c| {
+                    parse(self, self.text(c)).unwrap_or_else(|e| panic!("the generated definition is malformed: {e}"))
+                })
+                .collect();
+            Formulas::new(self, exprs).expect("the worksheet's formulas have no cycle")
+        })
+    }
+
+    /// The expression of a column for rows after the first.
+    pub fn definition(&'static self, col: Col) -> &'static Expr<Ref> {
+        self.formulas().get(col)
+    }
+
+    /// What a typed column is, for the template's notes.
+    pub fn describe(&self, col: Col) -> String {
+        let n = self.network;
+        match col {
+            T(k) => format!("target of output o{k}"),
+            I(i) if n.hidden == 1 => format!("input {i}, fed to the hidden unit"),
+            I(i) => format!("input {i}, fed to every hidden unit"),
+            W(w) => {
+                let l = n.link(w);
+                let (from, to) = if l.layer == 1 { ("i", "h") } else { ("h", "o") };
+                format!("weight {from}{} -> {to}{}", l.from, l.to)
+            }
+            B(1) => "bias of the hidden layer (Mazur's b1)".into(),
+            B(_) => "bias of the output layer (Mazur's b2)".into(),
+            other => other.header(),
+        }
+    }
+}
+
+/// The definition of one column of a network, in column names, for every row after the first
+/// (in the first, typed columns hold values and the others these same formulas). `prev(x)` is
+/// the previous row's x. w6 is updated from ∂E/∂w6; the course text's `w8 = w6 - η*∂E/∂w6` is a
+/// typo.
+fn definition_text(network: Network, col: Col) -> String {
+    let Network { inputs, hidden, outputs, bias } = network;
+    let join = |parts: Vec<String>| parts.join("+");
+    // An output's delta, ∂E/∂o_k: what every gradient is made of.
+    let delta = |k: u8| format!("(a_o{k}-t{k})*a_o{k}*(1-a_o{k})");
+    // What reaches hidden unit j from the outputs, before its own sigmoid's slope.
+    let back = |j: u8| join((1..=outputs).map(|k| format!("{}*w{}", delta(k), network.output_weight(j, k))).collect());
+    let hidden_delta = |j: u8| format!("({})*a_h{j}*(1-a_h{j})", back(j));
+    match col {
+        T(_) | I(_) => format!("prev({})", col.name()),
+        B(_) if bias == Bias::Fixed => format!("prev({})", col.name()),
+        W(n) => format!("prev(w{n})-η*prev(dw{n})"),
+        B(n) => format!("prev(b{n})-η*prev(db{n})"),
+        H(j) => {
+            let mut sum: Vec<String> = (1..=inputs).map(|i| format!("w{}*i{i}", network.hidden_weight(i, j))).collect();
+            sum.extend((bias != Bias::None).then(|| "b1".to_string()));
+            join(sum)
+        }
+        O(k) => {
+            let mut sum: Vec<String> =
+                (1..=hidden).map(|j| format!("w{}*a_h{j}", network.output_weight(j, k))).collect();
+            sum.extend((bias != Bias::None).then(|| "b2".to_string()));
+            join(sum)
+        }
+        AH(j) => format!("1/(1+EXP(-h{j}))"),
+        AO(k) => format!("1/(1+EXP(-o{k}))"),
+        E(k) => format!("0.5*(t{k}-a_o{k})^2"),
+        ETotal => join((1..=outputs).map(|k| format!("E{k}")).collect()),
+        Dw(n) => {
+            let l = network.link(n);
+            match l.layer {
+                1 => format!("{}*i{}", hidden_delta(l.to), l.from),
+                _ => format!("{}*a_h{}", delta(l.to), l.from),
+            }
+        }
+        Db(1) => join((1..=hidden).map(hidden_delta).collect()),
+        Db(_) => join((1..=outputs).map(delta).collect()),
+    }
+}
+
+/// The network whose columns these are: inputs and outputs counted from i and t, hidden units
+/// from h or a_h (else from the weights), biases from b1 and b2, trained when a bias has a
+/// gradient. None when the weights do not make a network of those layers.
+pub fn network_named(cols: &[Col]) -> Option<Network> {
+    let count = |f: fn(Col) -> Option<u8>| cols.iter().filter_map(|&c| f(c)).max().unwrap_or(0);
+    let inputs = count(|c| if let I(n) = c { Some(n) } else { None });
+    let outputs = count(|c| if let T(n) = c { Some(n) } else { None });
+    let weights = count(|c| if let W(n) = c { Some(n) } else { None });
+    let units = count(|c| if let H(n) | AH(n) = c { Some(n) } else { None });
+    let bias = match (cols.iter().any(|c| matches!(c, B(_))), cols.iter().any(|c| matches!(c, Db(_)))) {
+        (false, _) => Bias::None,
+        (true, false) => Bias::Fixed,
+        (true, true) => Bias::Trained,
+    };
+    // The hidden units named, or as many as the weights make (a stray `h3` over a note must not
+    // hide a 2-2-2 table).
+    [units, weights / (inputs + outputs).max(1)].into_iter().find_map(|hidden| {
+        let fits = [inputs, hidden, outputs].iter().all(|n| (1..=crate::network::MAX_UNITS).contains(n));
+        let wired =
+            u16::from(inputs) * u16::from(hidden) + u16::from(hidden) * u16::from(outputs) == u16::from(weights);
+        (fits && wired).then_some(Network { inputs, hidden, outputs, bias })
+    })
 }
 
 /// The formula of every column: the worksheet's own, or a variant with a mistake written in,
 /// with an order in which a row's cells can be computed (each after the cells it reads).
 #[derive(Clone, Debug)]
 pub struct Formulas {
+    columns: &'static Columns,
     exprs: Vec<Expr<Ref>>,
     order: Vec<Col>,
 }
 
 impl Formulas {
-    /// The worksheet's formulas, parsed once from [`DEFINITIONS`].
-    pub fn correct() -> &'static Formulas {
-        static PARSED: OnceLock<Formulas> = OnceLock::new();
-        PARSED.get_or_init(|| {
-            let exprs = DEFINITIONS
-                .iter()
-                .map(|(_, text)| parse(text).unwrap_or_else(|e| panic!("the built-in definition is malformed: {e}")))
-                .collect();
-            Formulas::new(exprs).expect("the worksheet's formulas have no cycle")
-        })
-    }
-
     /// Formulas indexed by column; None if some cells of a row read each other in a circle.
-    pub fn new(exprs: Vec<Expr<Ref>>) -> Option<Formulas> {
+    pub fn new(columns: &'static Columns, exprs: Vec<Expr<Ref>>) -> Option<Formulas> {
         let reads: Vec<Vec<Col>> = exprs
             .iter()
             .map(|e| {
@@ -228,43 +434,53 @@ impl Formulas {
                 leaves.into_iter().filter_map(|r| if let Ref::Cur(d) = r { Some(d) } else { None }).collect()
             })
             .collect();
-        let mut order: Vec<Col> = Vec::with_capacity(COLS);
-        while order.len() < COLS {
-            let ready =
-                ALL.into_iter().find(|&c| !order.contains(&c) && reads[c.index()].iter().all(|d| order.contains(d)))?;
-            order.push(ready);
+        let mut done = vec![false; columns.len()];
+        let mut order: Vec<Col> = Vec::with_capacity(columns.len());
+        while order.len() < columns.len() {
+            let ready = columns.all().iter().position(|&c| {
+                !done[columns.index(c)] && reads[columns.index(c)].iter().all(|&d| done[columns.index(d)])
+            })?;
+            done[ready] = true;
+            order.push(columns.all()[ready]);
         }
-        Some(Formulas { exprs, order })
+        Some(Formulas { columns, exprs, order })
+    }
+
+    pub fn columns(&self) -> &'static Columns {
+        self.columns
     }
 
     pub fn get(&self, col: Col) -> &Expr<Ref> {
-        &self.exprs[col.index()]
+        &self.exprs[self.columns.index(col)]
     }
 
     /// The columns in an order in which each comes after every cell of its own row it reads.
     pub fn order(&self) -> &[Col] {
         &self.order
     }
-}
 
-impl Formulas {
     /// The derivation as a reader sees it, one line a computed column (`h1 = w1*i1+w2*i2`):
     /// what the Summary sheet shows and the README quotes.
     pub fn derivation(&self) -> Vec<String> {
-        ALL.iter()
-            .filter(|c| !matches!(c, T1 | T2 | I1 | I2))
+        let columns = self.columns;
+        columns
+            .all()
+            .iter()
+            .filter(|&&c| !columns.is_constant(c))
             .map(|&c| format!("{} = {}", c.header(), self.get(c).print(&|r, out: &mut String| write_name(r, out))))
             .collect()
     }
 }
 
-/// Parses a formula written in column names, with `prev(x)` and `η`.
-pub fn parse(text: &str) -> Result<Expr<Ref>, expr::ParseError> {
+/// Parses a formula written in column names, with `prev(x)` and `η`; names must be columns of
+/// the network.
+pub fn parse(columns: &Columns, text: &str) -> Result<Expr<Ref>, expr::ParseError> {
+    let col = |w: &str| Col::from_name(w).filter(|&c| columns.contains(c));
     let name = |w: &str| match w {
         "η" | "eta" => Ok(Expr::Ref(Ref::Eta)),
-        _ => Col::from_name(w).map(|c| Expr::Ref(Ref::Cur(c))).ok_or_else(|| format!("unknown name `{w}`")),
+        _ => col(w).map(|c| Expr::Ref(Ref::Cur(c))).ok_or_else(|| format!("unknown name `{w}`")),
     };
-    let call = |f: &str, arg: &str| (f == "prev").then(|| Col::from_name(arg)).flatten().map(Ref::Prev);
+    let call = |f: &str, arg: &str| (f == "prev").then(|| col(arg)).flatten().map(Ref::Prev);
     expr::parse(text, &name, &call)
 }
 
@@ -272,10 +488,10 @@ pub fn parse(text: &str) -> Result<Expr<Ref>, expr::ParseError> {
 /// row's columns, `prev(...)` for the previous row's, `η` for the learning rate.
 pub fn write_name(r: Ref, out: &mut String) {
     match r {
-        Ref::Cur(c) => out.push_str(c.header()),
+        Ref::Cur(c) => out.push_str(&c.header()),
         Ref::Prev(c) => {
             out.push_str("prev(");
-            out.push_str(c.header());
+            out.push_str(&c.header());
             out.push(')');
         }
         Ref::Eta => out.push('η'),
@@ -286,79 +502,150 @@ pub fn write_name(r: Ref, out: &mut String) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_table_is_in_column_order() {
-        for (i, (col, _)) in DEFINITIONS.iter().enumerate() {
-            assert_eq!(col.index(), i);
-            assert_eq!(ALL[i], *col);
+    /// The class's worksheet as the assignment states it, written out by hand: the generated
+    /// 2-2-2 sheet must be this, column for column and character for character.
+    const CLASS: [(&str, &str); 31] = [
+        ("t1", "prev(t1)"),
+        ("t2", "prev(t2)"),
+        ("i1", "prev(i1)"),
+        ("i2", "prev(i2)"),
+        ("w1", "prev(w1)-η*prev(dw1)"),
+        ("w2", "prev(w2)-η*prev(dw2)"),
+        ("w3", "prev(w3)-η*prev(dw3)"),
+        ("w4", "prev(w4)-η*prev(dw4)"),
+        ("h1", "w1*i1+w2*i2"),
+        ("a_h1", "1/(1+EXP(-h1))"),
+        ("h2", "w3*i1+w4*i2"),
+        ("a_h2", "1/(1+EXP(-h2))"),
+        ("w5", "prev(w5)-η*prev(dw5)"),
+        ("w6", "prev(w6)-η*prev(dw6)"),
+        ("w7", "prev(w7)-η*prev(dw7)"),
+        ("w8", "prev(w8)-η*prev(dw8)"),
+        ("o1", "w5*a_h1+w6*a_h2"),
+        ("a_o1", "1/(1+EXP(-o1))"),
+        ("o2", "w7*a_h1+w8*a_h2"),
+        ("a_o2", "1/(1+EXP(-o2))"),
+        ("E1", "0.5*(t1-a_o1)^2"),
+        ("E2", "0.5*(t2-a_o2)^2"),
+        ("E_total", "E1+E2"),
+        ("dw1", "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*a_h1*(1-a_h1)*i1"),
+        ("dw2", "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*a_h1*(1-a_h1)*i2"),
+        ("dw3", "((a_o1-t1)*a_o1*(1-a_o1)*w6+(a_o2-t2)*a_o2*(1-a_o2)*w8)*a_h2*(1-a_h2)*i1"),
+        ("dw4", "((a_o1-t1)*a_o1*(1-a_o1)*w6+(a_o2-t2)*a_o2*(1-a_o2)*w8)*a_h2*(1-a_h2)*i2"),
+        ("dw5", "(a_o1-t1)*a_o1*(1-a_o1)*a_h1"),
+        ("dw6", "(a_o1-t1)*a_o1*(1-a_o1)*a_h2"),
+        ("dw7", "(a_o2-t2)*a_o2*(1-a_o2)*a_h1"),
+        ("dw8", "(a_o2-t2)*a_o2*(1-a_o2)*a_h2"),
+    ];
+
+    fn shapes() -> Vec<&'static Columns> {
+        let mut out = Vec::new();
+        for (i, h, o) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (1, 1, 1), (8, 8, 8)] {
+            for bias in [Bias::None, Bias::Fixed, Bias::Trained] {
+                out.push(Columns::of(Network { inputs: i, hidden: h, outputs: o, bias }));
+            }
         }
+        out
     }
 
     #[test]
-    fn the_worksheet_computes_left_to_right() {
-        assert_eq!(Formulas::correct().order(), ALL);
+    fn the_class_sheet_is_the_assignment_s_to_the_character() {
+        let class = Columns::class();
+        let generated: Vec<(String, &str)> = class.all().iter().map(|&c| (c.name(), class.text(c))).collect();
+        let want: Vec<(String, &str)> = CLASS.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+        assert_eq!(generated, want);
     }
 
     #[test]
-    fn a_circle_of_references_is_refused() {
-        let mut exprs: Vec<Expr<Ref>> = ALL.iter().map(|c| c.definition().clone()).collect();
-        exprs[H1.index()] = parse("a_h1+w1").unwrap();
-        assert!(Formulas::new(exprs).is_none());
-    }
-
-    #[test]
-    fn every_definition_reads_only_earlier_columns_of_its_own_row() {
-        for col in ALL {
-            let mut leaves = Vec::new();
-            col.definition().leaves(&mut leaves);
-            for leaf in leaves {
-                if let Ref::Cur(dep) = leaf {
-                    assert!(dep < col, "{col:?} reads {dep:?}, which is computed after it");
+    fn every_worksheet_computes_left_to_right() {
+        for columns in shapes() {
+            assert_eq!(columns.formulas().order(), columns.all(), "{}", columns.network);
+            for &col in columns.all() {
+                let mut leaves = Vec::new();
+                columns.definition(col).leaves(&mut leaves);
+                for leaf in leaves {
+                    if let Ref::Cur(dep) = leaf {
+                        assert!(columns.index(dep) < columns.index(col), "{col:?} reads {dep:?}, computed after it");
+                    }
                 }
             }
         }
     }
 
     #[test]
-    fn w6_is_updated_from_its_own_gradient() {
-        let text = W6.definition().print(&|r, out: &mut String| write_name(r, out));
-        assert_eq!(text, "prev(w6)-η*prev(∂E/∂w6)");
+    fn sizes_and_names_follow_the_network() {
+        let c = Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::Trained });
+        let names: Vec<String> = c.all().iter().map(|c| c.header()).collect();
+        assert_eq!(
+            names.join(" "),
+            "t1 i1 i2 i3 w1 w2 w3 w4 w5 w6 b1 h1 a_h1 h2 a_h2 w7 w8 b2 o1 a_o1 E1 E_total \
+             ∂E/∂w1 ∂E/∂w2 ∂E/∂w3 ∂E/∂w4 ∂E/∂w5 ∂E/∂w6 ∂E/∂w7 ∂E/∂w8 ∂E/∂b1 ∂E/∂b2"
+        );
+        assert_eq!(c.text(H(2)), "w4*i1+w5*i2+w6*i3+b1");
+        assert_eq!(c.text(Db(2)), "(a_o1-t1)*a_o1*(1-a_o1)");
+        assert_eq!(
+            c.text(Db(1)),
+            "((a_o1-t1)*a_o1*(1-a_o1)*w7)*a_h1*(1-a_h1)+((a_o1-t1)*a_o1*(1-a_o1)*w8)*a_h2*(1-a_h2)"
+        );
+        assert_eq!(Columns::of(Network::default().with_bias(Bias::Fixed)).text(B(1)), "prev(b1)");
+        assert_eq!(Columns::of(Network { inputs: 8, hidden: 8, outputs: 8, bias: Bias::Trained }).len(), 317);
     }
 
     #[test]
-    fn hidden_gradients_use_their_own_hidden_unit() {
-        for (col, unit, other) in [(Dw3, AH2, AH1), (Dw4, AH2, AH1), (Dw1, AH1, AH2), (Dw2, AH1, AH2)] {
-            let mut leaves = Vec::new();
-            col.definition().leaves(&mut leaves);
-            assert!(leaves.contains(&Ref::Cur(unit)), "{col:?}");
-            assert!(!leaves.contains(&Ref::Cur(other)), "{col:?}");
+    fn a_circle_of_references_is_refused() {
+        let class = Columns::class();
+        let mut exprs: Vec<Expr<Ref>> = class.all().iter().map(|&c| class.definition(c).clone()).collect();
+        exprs[class.index(H(1))] = parse(class, "a_h1+w1").unwrap();
+        assert!(Formulas::new(class, exprs).is_none());
+    }
+
+    #[test]
+    fn names_of_other_networks_are_refused() {
+        assert!(parse(Columns::class(), "w9*i1").is_err());
+        assert!(parse(Columns::class(), "b1").is_err());
+        assert!(parse(Columns::of(Network::default().with_bias(Bias::Fixed)), "b1+w8").is_ok());
+    }
+
+    #[test]
+    fn every_name_reads_back() {
+        for columns in shapes() {
+            for &c in columns.all() {
+                assert_eq!(Col::from_name(&c.name()), Some(c));
+                assert_eq!(Col::from_header(&c.header()), Some(c));
+            }
+        }
+        for bad in ["w0", "w01", "w129", "b3", "h9", "x1", "E", "dw", "a_h"] {
+            assert_eq!(Col::from_name(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn headers_in_every_known_spelling() {
         let cases = [
-            ("a_h1", AH1),
-            ("out_h1", AH1),
-            ("act_h1", AH1),
-            ("out_o2", AO2),
+            ("a_h1", AH(1)),
+            ("out_h1", AH(1)),
+            ("act_h1", AH(1)),
+            ("out_o2", AO(2)),
             ("E_tot", ETotal),
             ("E_total", ETotal),
             ("Etotal", ETotal),
-            ("∂E/∂w1", Dw1),
-            ("∂E_total/∂w1", Dw1),
-            ("∂E∂W1", Dw1),
-            ("δE_tot/δw3", Dw3),
-            ("Etotaldw1", Dw1),
-            ("dE/dw8", Dw8),
-            (" W5 ", W5),
-            ("t2", T2),
-            ("E1", E1),
+            ("∂E/∂w1", Dw(1)),
+            ("∂E_total/∂w1", Dw(1)),
+            ("∂E∂W1", Dw(1)),
+            ("δE_tot/δw3", Dw(3)),
+            ("Etotaldw1", Dw(1)),
+            ("dE/dw8", Dw(8)),
+            ("dE/dw12", Dw(12)),
+            ("∂E/∂b1", Db(1)),
+            (" W5 ", W(5)),
+            ("t2", T(2)),
+            ("E1", E(1)),
+            ("h3", H(3)),
         ];
         for (text, col) in cases {
             assert_eq!(Col::from_header(text), Some(col), "{text}");
         }
-        for text in ["", "w9", "Step", "η =", "h3", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2"] {
+        for text in ["", "Step", "η =", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2", "h9", "b3"] {
             assert_eq!(Col::from_header(text), None, "{text}");
         }
     }

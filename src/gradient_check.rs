@@ -6,10 +6,9 @@
 //! by w+ε and w−ε. The finite differences always follow the correct forward pass, whatever
 //! mistake the derived gradients carry, so a wrong derivation shows.
 
-use std::sync::OnceLock;
-
-use crate::columns::{Col, Formulas, GRADIENTS, Ref, WEIGHTS};
+use crate::columns::{Col, Columns, Ref};
 use crate::expr::{CellError, Expr, Func, Op};
+use crate::network::Cache;
 
 /// What a finite-difference formula reads: a cell of its own row, the ε cell, or (for the
 /// largest relative difference) the row's k-th finite difference.
@@ -28,36 +27,39 @@ pub const DEFAULT_EPSILON: f64 = 1e-4;
 /// A derivation holds when every row's largest relative difference is below this.
 pub const HOLDS_BELOW: f64 = 1e-5;
 
-/// The columns this check adds: one finite difference per weight, then the largest relative
-/// difference of the row.
-pub const COLUMNS: usize = WEIGHTS.len() + 1;
-
-pub fn header(k: usize) -> String {
-    match GRADIENTS.get(k) {
-        Some(g) => format!("{} (FD)", g.header()),
-        None => "FD max rel diff".into(),
-    }
+/// The columns the check adds to one network's sheet: one finite difference per trained
+/// parameter (weights, and biases when trained), then the largest relative difference.
+#[derive(Debug)]
+pub struct GradientCheck {
+    /// The gradient each finite difference stands beside.
+    gradients: Vec<Col>,
+    formulas: Vec<Expr<Leaf>>,
 }
 
-/// `col` as a function of the row's typed cells (targets, inputs, weights): its definition with
-/// every computed cell it reads replaced by that cell's own definition, down to the typed ones.
-fn inlined(formulas: &Formulas, col: Col) -> Expr<Leaf> {
-    formulas.get(col).map_leaves(&|r| match r {
-        Ref::Cur(c) if c.is_input() => Expr::Ref(Leaf::Col(c)),
-        Ref::Cur(c) => inlined(formulas, c),
+/// `col` as a function of the row's typed cells (targets, inputs, weights, biases): its
+/// definition with every computed cell it reads replaced by that cell's own definition, down to
+/// the typed ones.
+fn inlined(columns: &'static Columns, col: Col) -> Expr<Leaf> {
+    columns.definition(col).map_leaves(&|r| match r {
+        Ref::Cur(c) if columns.is_input(c) => Expr::Ref(Leaf::Col(c)),
+        Ref::Cur(c) => inlined(columns, c),
         // The forward pass reads its own row only; a test holds that nothing else appears.
         Ref::Prev(_) | Ref::Eta => Expr::Err(CellError::Ref),
     })
 }
 
-/// The formulas of the added columns, built once: the finite difference for each weight, then
-/// the largest relative difference.
-pub fn formulas() -> &'static [Expr<Leaf>] {
-    static BUILT: OnceLock<Vec<Expr<Leaf>>> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let e_total = inlined(Formulas::correct(), Col::ETotal);
+impl GradientCheck {
+    /// The check of a network's sheet, built once.
+    pub fn of(columns: &'static Columns) -> &'static GradientCheck {
+        static BUILT: Cache<GradientCheck> = Cache::new(Vec::new());
+        columns.network.cached(&BUILT, || GradientCheck::build(columns))
+    }
+
+    fn build(columns: &'static Columns) -> GradientCheck {
+        let e_total = inlined(columns, Col::ETotal);
         let leaf = |l| Box::new(Expr::Ref(l));
-        let mut columns: Vec<Expr<Leaf>> = WEIGHTS
+        let (params, gradients): (Vec<Col>, Vec<Col>) = columns.trained().unzip();
+        let mut formulas: Vec<Expr<Leaf>> = params
             .iter()
             .map(|&w| {
                 let moved = |op| {
@@ -71,48 +73,79 @@ pub fn formulas() -> &'static [Expr<Leaf>] {
                 Expr::Bin(Op::Div, Box::new(difference), Box::new(step))
             })
             .collect();
-        let relative = GRADIENTS.iter().enumerate().map(|(k, &g)| {
+        let relative = gradients.iter().enumerate().map(|(k, &g)| {
             let (derived, fd) = (Expr::Ref(Leaf::Col(g)), Expr::Ref(Leaf::Fd(k)));
             let abs = |e: Expr<Leaf>| Expr::Call(Func::Abs, vec![e]);
             let gap = abs(Expr::Bin(Op::Sub, Box::new(derived.clone()), Box::new(fd.clone())));
             let scale = Expr::Call(Func::Max, vec![abs(derived), abs(fd)]);
             Expr::Bin(Op::Div, Box::new(gap), Box::new(scale))
         });
-        columns.push(Expr::Call(Func::Max, relative.collect()));
-        columns
-    })
-}
-
-/// The added columns' values for a row whose cells `value` gives, with step `eps`: what a
-/// spreadsheet computes for [`formulas`].
-pub fn values(value: &impl Fn(Col) -> f64, eps: f64) -> [f64; COLUMNS] {
-    let mut out = [0.0; COLUMNS];
-    for (k, f) in formulas().iter().enumerate() {
-        out[k] = f.eval(&|l| match l {
-            Leaf::Col(c) => value(c),
-            Leaf::Eps => eps,
-            Leaf::Fd(j) => out[j],
-        });
+        formulas.push(Expr::Call(Func::Max, relative.collect()));
+        GradientCheck { gradients, formulas }
     }
-    out
+
+    /// How many columns the check adds.
+    pub fn len(&self) -> usize {
+        self.formulas.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.formulas.is_empty()
+    }
+
+    /// The index of the largest relative difference, the last column.
+    pub fn max_column(&self) -> usize {
+        self.gradients.len()
+    }
+
+    pub fn header(&self, k: usize) -> String {
+        match self.gradients.get(k) {
+            Some(g) => format!("{} (FD)", g.header()),
+            None => "FD max rel diff".into(),
+        }
+    }
+
+    pub fn formulas(&self) -> &[Expr<Leaf>] {
+        &self.formulas
+    }
+
+    /// The added columns' values for a row whose cells `value` gives, with step `eps`: what a
+    /// spreadsheet computes for [`GradientCheck::formulas`].
+    pub fn values(&self, value: &impl Fn(Col) -> f64, eps: f64) -> Vec<f64> {
+        let mut out = vec![0.0; self.formulas.len()];
+        for (k, f) in self.formulas.iter().enumerate() {
+            out[k] = f.eval(&|l| match l {
+                Leaf::Col(c) => value(c),
+                Leaf::Eps => eps,
+                Leaf::Fd(j) => out[j],
+            });
+        }
+        out
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::{Inputs, rows};
+    use crate::network::{Bias, Network};
+
+    fn class() -> &'static Columns {
+        Columns::class()
+    }
 
     fn defaults() -> Inputs {
-        Inputs([0.01, 0.99, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55])
+        Inputs::defaults(class())
     }
 
     #[test]
     fn the_forward_pass_reads_only_its_own_rows_typed_cells() {
-        for f in &formulas()[..WEIGHTS.len()] {
+        let check = GradientCheck::of(class());
+        for f in &check.formulas()[..check.max_column()] {
             assert!(!f.has_error_literal());
             let mut leaves = Vec::new();
             f.leaves(&mut leaves);
-            assert!(leaves.iter().all(|l| matches!(l, Leaf::Eps) || matches!(l, Leaf::Col(c) if c.is_input())));
+            assert!(leaves.iter().all(|l| matches!(l, Leaf::Eps) || matches!(l, Leaf::Col(c) if class().is_input(*c))));
         }
     }
 
@@ -124,8 +157,8 @@ mod tests {
         let worst = |eps: f64| {
             let mut worst: f64 = 0.0;
             for eta in [0.1, 0.2, 0.5, 0.8, 1.0, 2.0] {
-                for row in rows(&defaults(), eta, 100, Formulas::correct()) {
-                    worst = worst.max(values(&|c| row.get(c), eps)[WEIGHTS.len()]);
+                for row in rows(&defaults(), eta, 100, class().formulas()) {
+                    worst = worst.max(GradientCheck::of(class()).values(&|c| row.get(c), eps)[8]);
                 }
             }
             worst
@@ -141,14 +174,25 @@ mod tests {
 
     #[test]
     fn finite_differences_confirm_the_derivation_and_refute_a_wrong_one() {
-        for row in rows(&defaults(), 0.5, 50, Formulas::correct()) {
-            let v = values(&|c| row.get(c), DEFAULT_EPSILON);
-            assert!(v[WEIGHTS.len()] < HOLDS_BELOW, "{v:?}");
+        let check = GradientCheck::of(class());
+        for row in rows(&defaults(), 0.5, 50, class().formulas()) {
+            let v = check.values(&|c| row.get(c), DEFAULT_EPSILON);
+            assert!(v[check.max_column()] < HOLDS_BELOW, "{v:?}");
         }
-        let wrong = crate::mistakes::Mistake::by_key("a_h1-for-a_h2").unwrap().formulas();
+        let wrong = crate::mistakes::Mistake::by_key("a_h1-for-a_h2").unwrap().formulas(class());
         for row in rows(&defaults(), 0.5, 50, &wrong) {
-            let v = values(&|c| row.get(c), DEFAULT_EPSILON);
-            assert!(v[WEIGHTS.len()] > 1e-4, "{v:?}");
+            let v = check.values(&|c| row.get(c), DEFAULT_EPSILON);
+            assert!(v[check.max_column()] > 1e-4, "{v:?}");
         }
+    }
+
+    #[test]
+    fn every_network_gets_a_finite_difference_per_trained_parameter() {
+        let trained = Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::Trained });
+        let check = GradientCheck::of(trained);
+        assert_eq!(check.len(), 8 + 2 + 1);
+        assert_eq!(check.header(9), "∂E/∂b2 (FD)");
+        let fixed = Columns::of(Network::default().with_bias(Bias::Fixed));
+        assert_eq!(GradientCheck::of(fixed).len(), 9, "fixed biases have no gradient to check");
     }
 }

@@ -1,7 +1,7 @@
 //! Where things sit in a learning-rate sheet, and what the workbook can hold: the geometry the
 //! writer lays out and the template reader validates against.
 
-use crate::columns::Col;
+use crate::columns::{Col, Columns};
 
 /// Excel's last row; the table must fit above it.
 pub const EXCEL_MAX_ROWS: usize = 1_048_576;
@@ -13,7 +13,7 @@ pub const ETA_COL: u16 = 1;
 pub const EPS_ROW: u32 = 1;
 /// Row (0-based) of the table's header; iteration 1 is the row below it.
 pub const HEADER_ROW: u32 = 2;
-/// The iteration column comes first, then the 31 columns of the class layout.
+/// The iteration column comes first, then the worksheet's columns (31 in the class layout).
 pub const FIRST_COL: u16 = 1;
 
 /// The most iterations that fit in one sheet below the rows above the table.
@@ -35,13 +35,13 @@ pub fn sheet_name(eta: f64) -> String {
     format!("LR {}", rate_text(eta))
 }
 
-pub fn table_col(col: Col) -> u16 {
-    FIRST_COL + col.index() as u16
+pub fn table_col(columns: &Columns, col: Col) -> u16 {
+    FIRST_COL + columns.index(col) as u16
 }
 
 /// The sheet column of the gradient check's k-th column, right of the table.
-pub fn check_col(k: usize) -> u16 {
-    FIRST_COL + crate::columns::COLS as u16 + k as u16
+pub fn check_col(columns: &Columns, k: usize) -> u16 {
+    FIRST_COL + columns.len() as u16 + k as u16
 }
 
 pub fn sheet_row(iteration: usize) -> u32 {

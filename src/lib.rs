@@ -15,6 +15,7 @@ pub mod gradient_check;
 pub mod layout;
 pub mod mark;
 pub mod mistakes;
+pub mod network;
 pub mod output;
 pub mod panics;
 pub mod report;

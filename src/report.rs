@@ -9,10 +9,10 @@ use rust_xlsxwriter::{
     utility::{column_number_to_name, quote_sheet_name, row_col_to_cell, row_col_to_cell_absolute},
 };
 
-use crate::columns::{ALL, Col, Formulas, GRADIENTS, Ref};
+use crate::columns::{Col, Columns, Formulas, Ref};
 use crate::engine::{Params, Row, rows};
 use crate::expr::{self, Expr};
-use crate::gradient_check;
+use crate::gradient_check::{self, GradientCheck};
 use crate::layout::{
     EPS_ROW, ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, check_col, rate_text, sheet_name, sheet_row, table_col,
 };
@@ -123,21 +123,21 @@ enum RowOf {
 
 impl FormulaText {
     /// A column of the table: its cells read their own row, the row above, and η.
-    fn new(expr: &Expr<Ref>) -> FormulaText {
+    fn new(columns: &Columns, expr: &Expr<Ref>) -> FormulaText {
         let eta = row_col_to_cell_absolute(ETA_ROW, ETA_COL);
         FormulaText::of(expr, |r| match r {
-            Ref::Cur(c) => (column_number_to_name(table_col(c)), Some(RowOf::This)),
-            Ref::Prev(c) => (column_number_to_name(table_col(c)), Some(RowOf::Previous)),
+            Ref::Cur(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
+            Ref::Prev(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::Previous)),
             Ref::Eta => (eta.clone(), None),
         })
     }
 
     /// A column of the gradient check: its cells read their own row and ε.
-    fn check(expr: &Expr<gradient_check::Leaf>) -> FormulaText {
+    fn check(columns: &Columns, expr: &Expr<gradient_check::Leaf>) -> FormulaText {
         let eps = row_col_to_cell_absolute(EPS_ROW, ETA_COL);
         FormulaText::of(expr, |l| match l {
-            gradient_check::Leaf::Col(c) => (column_number_to_name(table_col(c)), Some(RowOf::This)),
-            gradient_check::Leaf::Fd(k) => (column_number_to_name(check_col(k)), Some(RowOf::This)),
+            gradient_check::Leaf::Col(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
+            gradient_check::Leaf::Fd(k) => (column_number_to_name(check_col(columns, k)), Some(RowOf::This)),
             gradient_check::Leaf::Eps => (eps.clone(), None),
         })
     }
@@ -217,7 +217,7 @@ impl Formats {
     }
 
     fn for_column(&self, col: Col) -> &Format {
-        if GRADIENTS.contains(&col) { &self.gradient } else { &self.value }
+        if Columns::is_gradient(col) { &self.gradient } else { &self.value }
     }
 }
 
@@ -252,9 +252,11 @@ pub fn write<W: Write + Seek + Send>(
     workbook.set_zip_compression_level(1);
     workbook.use_zip_large_file(params.iterations * params.learning_rates.len() > ZIP64_ROWS);
     let formats = Formats::new();
-    let formulas = options.mistake.map_or_else(|| Formulas::correct().clone(), Mistake::formulas);
-    let texts: Vec<FormulaText> = ALL.iter().map(|&c| FormulaText::new(formulas.get(c))).collect();
-    let check_texts: Vec<FormulaText> = gradient_check::formulas().iter().map(FormulaText::check).collect();
+    let columns = params.inputs.columns();
+    let formulas = options.mistake.map_or_else(|| columns.formulas().clone(), |m| m.formulas(columns));
+    let texts: Vec<FormulaText> = columns.all().iter().map(|&c| FormulaText::new(columns, formulas.get(c))).collect();
+    let check = GradientCheck::of(columns);
+    let check_texts: Vec<FormulaText> = check.formulas().iter().map(|f| FormulaText::check(columns, f)).collect();
     workbook.add_worksheet().set_name("Summary")?;
 
     let curve = Curve::new(params.iterations);
@@ -275,7 +277,7 @@ pub fn write<W: Write + Seek + Send>(
     }
     let summary = workbook.worksheet_from_index(0)?;
     write_summary(summary, params, &curve, &formulas, options.mistake, &summaries, &formats)?;
-    write_curves(summary, &curve, &summaries, &formats)?;
+    write_curves(summary, columns, &curve, &summaries, &formats)?;
     workbook.save_to_writer(out)?;
     Ok(summaries)
 }
@@ -323,23 +325,26 @@ fn write_rate_sheet(
         )?;
     }
     sheet.write_string_with_format(HEADER_ROW, 0, "iteration", &formats.header)?;
-    for col in ALL {
-        sheet.write_string_with_format(HEADER_ROW, table_col(col), col.header(), &formats.header)?;
+    let columns = params.inputs.columns();
+    let gradient_check = GradientCheck::of(columns);
+    for &col in columns.all() {
+        sheet.write_string_with_format(HEADER_ROW, table_col(columns, col), col.header(), &formats.header)?;
     }
     if job.check.is_some() {
-        for k in 0..gradient_check::COLUMNS {
-            sheet.write_string_with_format(HEADER_ROW, check_col(k), gradient_check::header(k), &formats.header)?;
-            sheet.set_column_width(check_col(k), 13)?;
-            sheet.set_column_format(check_col(k), &formats.gradient)?;
+        for k in 0..gradient_check.len() {
+            let at = check_col(columns, k);
+            sheet.write_string_with_format(HEADER_ROW, at, gradient_check.header(k), &formats.header)?;
+            sheet.set_column_width(at, 13)?;
+            sheet.set_column_format(at, &formats.gradient)?;
         }
     }
     // Each column's number format is set once, on the column: a cell written without a format
     // takes its column's (hashing a Format for every cell was a sixth of the run).
     sheet.set_column_width(0, 10)?;
     sheet.set_column_format(0, &formats.iteration)?;
-    for col in ALL {
-        sheet.set_column_width(table_col(col), 12)?;
-        sheet.set_column_format(table_col(col), formats.for_column(col))?;
+    for &col in columns.all() {
+        sheet.set_column_width(table_col(columns, col), 12)?;
+        sheet.set_column_format(table_col(columns, col), formats.for_column(col))?;
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
 
@@ -357,30 +362,31 @@ fn write_rate_sheet(
         let iteration = k + 1;
         let r = sheet_row(iteration);
         sheet.write_number(r, 0, iteration as f64)?;
-        for col in ALL {
-            let value = row.get(col);
-            if iteration == 1 && col.is_input() {
-                write_value(sheet, r, table_col(col), value, Some(&formats.input))?;
+        for (k, &col) in columns.all().iter().enumerate() {
+            let value = row.values[k];
+            let at = FIRST_COL + k as u16;
+            if iteration == 1 && col.is_typed() {
+                write_value(sheet, r, at, value, Some(&formats.input))?;
             } else if values_only {
-                write_value(sheet, r, table_col(col), value, None)?;
+                write_value(sheet, r, at, value, None)?;
             } else {
-                job.texts[col.index()].render(r + 1, &mut text);
+                job.texts[k].render(r + 1, &mut text);
                 let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
-                sheet.write_formula(r, table_col(col), formula)?;
+                sheet.write_formula(r, at, formula)?;
             }
         }
         if let Some((eps, texts)) = job.check {
-            let values = gradient_check::values(&|c| row.get(c), eps);
-            for (k, value) in values.into_iter().enumerate() {
+            let values = gradient_check.values(&|c| row.get(c), eps);
+            for (k, &value) in values.iter().enumerate() {
                 if values_only {
-                    write_value(sheet, r, check_col(k), value, None)?;
+                    write_value(sheet, r, check_col(columns, k), value, None)?;
                 } else {
                     texts[k].render(r + 1, &mut text);
                     let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
-                    sheet.write_formula(r, check_col(k), formula)?;
+                    sheet.write_formula(r, check_col(columns, k), formula)?;
                 }
             }
-            let largest = values[gradient_check::COLUMNS - 1];
+            let largest = values[gradient_check.max_column()];
             // The largest difference; an error in any row is the sheet's answer.
             summary.fd_max = summary.fd_max.map(|m| match (expr::is_error(m), expr::is_error(largest)) {
                 (true, _) => m,
@@ -408,8 +414,8 @@ fn write_rate_sheet(
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
     // Beside the table (and the gradient check), where it hides no cell; the η row says where.
-    let beside = if job.check.is_some() { gradient_check::COLUMNS } else { 0 };
-    let chart_col = check_col(beside) + 1;
+    let beside = if job.check.is_some() { gradient_check.len() } else { 0 };
+    let chart_col = check_col(columns, beside) + 1;
     sheet.insert_chart(HEADER_ROW, chart_col, &chart)?;
     Ok(summary)
 }
@@ -439,7 +445,7 @@ fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row)
     if curve.includes(iteration) {
         summary.curve.push(row.get(Col::ETotal));
     }
-    if summary.diverged_at.is_none() && row.0.iter().any(|v| expr::is_error(*v)) {
+    if summary.diverged_at.is_none() && row.values.iter().any(|v| expr::is_error(*v)) {
         summary.diverged_at = Some(iteration);
     }
 }
@@ -460,12 +466,10 @@ fn write_summary(
     summaries: &[RateSummary],
     formats: &Formats,
 ) -> Result<(), XlsxError> {
-    sheet.write_string_with_format(
-        0,
-        0,
-        "Backpropagation by hand: a 2-2-2 network, worked by spreadsheet",
-        &formats.title,
-    )?;
+    let columns = params.inputs.columns();
+    let network = columns.network;
+    let title = format!("Backpropagation by hand: a {network} network, worked by spreadsheet");
+    sheet.write_string_with_format(0, 0, title, &formats.title)?;
     match mistake {
         Some(m) => sheet.write_string_with_format(
             1,
@@ -473,17 +477,27 @@ fn write_summary(
             format!("WRONG ON PURPOSE: this workbook carries the mistake `{}`: {}.", m.key, m.what),
             &formats.label,
         )?,
-        None => sheet.write_string(
-            1,
-            0,
-            "Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, gradient descent.",
-        )?,
+        None => {
+            let names = |n: u8, col: fn(u8) -> Col| (1..=n).map(|k| col(k).name()).collect::<Vec<_>>().join(" ");
+            let bias = match network.bias {
+                crate::network::Bias::None => "no bias",
+                crate::network::Bias::Fixed => "biases b1 b2 fixed",
+                crate::network::Bias::Trained => "biases b1 b2 trained",
+            };
+            let line = format!(
+                "Inputs {}, hidden {}, outputs {}, sigmoid everywhere, {bias}, squared error, gradient descent.",
+                names(network.inputs, Col::I),
+                names(network.hidden, Col::H),
+                names(network.outputs, Col::O)
+            );
+            sheet.write_string(1, 0, line)?
+        }
     };
 
     // Inputs, as typed into the first row of every learning-rate sheet.
     sheet.write_string_with_format(3, 0, "Inputs", &formats.label)?;
     let mut r = 4;
-    for col in crate::columns::INPUTS {
+    for col in columns.typed() {
         sheet.write_string(r, 0, col.name())?;
         sheet.write_number_with_format(r, 1, params.inputs.get(col), &formats.value)?;
         r += 1;
@@ -518,8 +532,8 @@ fn write_summary(
         let last_row = sheet_row(params.iterations);
         let links = [
             (cell(ETA_ROW, ETA_COL), s.eta, &formats.eta),
-            (cell(sheet_row(1), table_col(Col::ETotal)), s.first_error, &formats.value),
-            (cell(last_row, table_col(Col::ETotal)), s.final_error, &formats.value),
+            (cell(sheet_row(1), table_col(columns, Col::ETotal)), s.first_error, &formats.value),
+            (cell(last_row, table_col(columns, Col::ETotal)), s.final_error, &formats.value),
         ];
         for (c, (target, value, format)) in links.into_iter().enumerate() {
             let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(expr::shortest(value));
@@ -543,7 +557,7 @@ fn write_summary(
             None => sheet.write_string(r, left + 4, "no")?,
         };
         if let Some(largest) = s.fd_max {
-            let column = check_col(gradient_check::COLUMNS - 1);
+            let column = check_col(columns, GradientCheck::of(columns).max_column());
             let range = format!(
                 "{}:{}",
                 row_col_to_cell_absolute(sheet_row(1), column),
@@ -585,10 +599,14 @@ fn write_summary(
         sheet.write_string_with_format(r, 0, line, &formats.text)?;
         r += 1;
     }
+    let constant: Vec<String> = columns.typed().filter(|&c| columns.is_constant(c)).map(Col::name).collect();
     sheet.write_string(
         r,
         0,
-        "t1, t2, i1, i2 stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.",
+        format!(
+            "{} stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.",
+            constant.join(", ")
+        ),
     )?;
     // One landscape page: the tables, the chart (about eight columns wide) and the derivation.
     sheet.set_print_area(0, 0, r, left + 8)?;
@@ -619,6 +637,7 @@ fn overlay_chart(curve: &Curve, iterations: usize, summaries: &[RateSummary]) ->
 /// to its sheet's cell (so it follows a change of η there) carrying the engine's value.
 fn write_curves(
     sheet: &mut Worksheet,
+    columns: &Columns,
     curve: &Curve,
     summaries: &[RateSummary],
     formats: &Formats,
@@ -640,7 +659,7 @@ fn write_curves(
         let r = CURVE_TOP + 1 + j as u32;
         sheet.write_number_with_format(r, CURVE_LEFT, iteration as f64, &formats.iteration)?;
         for (k, s) in summaries.iter().enumerate() {
-            let target = row_col_to_cell_absolute(sheet_row(iteration), table_col(Col::ETotal));
+            let target = row_col_to_cell_absolute(sheet_row(iteration), table_col(columns, Col::ETotal));
             let link = format!("={}!{target}", quote_sheet_name(&sheet_name(s.eta)));
             let f = rust_xlsxwriter::Formula::new(link).set_result(expr::shortest(s.curve[j]));
             sheet.write_formula_with_format(r, CURVE_LEFT + 1 + k as u16, f, &formats.value)?;

@@ -7,9 +7,10 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook as XlsxWorkbook, XlsxError};
 
-use crate::columns::{Col, INPUTS};
+use crate::columns::{Col, Columns};
 use crate::engine::{Inputs, Params};
 use crate::layout::{iterations_problem, rates_problem};
+use crate::network::{Bias, Network};
 use crate::workbook::labels::{Label, eta_reference, label, labelled, normalised, value_of};
 use crate::workbook::{InputError, Pos, Sheet, Workbook, describe, find_tables, number};
 
@@ -17,27 +18,60 @@ use crate::workbook::{InputError, Pos, Sheet, Workbook, describe, find_tables, n
 pub const EMBEDDED: &[u8] = include_bytes!("../templates/backprop-template.xlsx");
 pub const EMBEDDED_NAME: &str = "built-in template (templates/backprop-template.xlsx)";
 
-/// The assignment's starting point, with a line for the student beside each value.
-const DEFAULTS: [(&str, &[f64], &str); 14] = [
-    ("i1", &[0.05], "input 1, fed to both hidden units"),
-    ("i2", &[0.1], "input 2, fed to both hidden units"),
-    ("t1", &[0.01], "target of output o1"),
-    ("t2", &[0.99], "target of output o2"),
-    ("w1", &[0.15], "weight i1 -> h1"),
-    ("w2", &[0.2], "weight i2 -> h1"),
-    ("w3", &[0.25], "weight i1 -> h2"),
-    ("w4", &[0.3], "weight i2 -> h2"),
-    ("w5", &[0.4], "weight h1 -> o1"),
-    ("w6", &[0.45], "weight h2 -> o1"),
-    ("w7", &[0.5], "weight h1 -> o2"),
-    ("w8", &[0.55], "weight h2 -> o2"),
-    ("iterations", &[100.0], "rows per learning rate: iteration 1 is the typed first row"),
-    ("learning rates", &[0.1, 0.2, 0.5, 0.8, 1.0, 2.0], "η, one sheet and one loss curve each; add or remove cells"),
-];
+/// The run's length and learning rates a template starts with: the assignment's.
+const ITERATIONS: f64 = 100.0;
+const LEARNING_RATES: [f64; 6] = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0];
 
-/// Writes the project's template: one `Inputs` sheet, a label and value(s) per row, a note in
+/// A template's rows: a label, its value(s), and a line for the student beside them. The
+/// network's own values are its documented defaults ([`Network::default_value`]).
+enum Value {
+    Numbers(Vec<f64>),
+    Text(String),
+}
+
+fn rows(network: Network) -> Vec<(String, Value, String)> {
+    let columns = Columns::of(network);
+    let mut rows = vec![
+        (
+            "network".to_string(),
+            Value::Text(format!("{}-{}-{}", network.inputs, network.hidden, network.outputs)),
+            "inputs-hidden-outputs; a new shape needs the labels of its inputs (`template --network` writes them)"
+                .to_string(),
+        ),
+        (
+            "biases".to_string(),
+            Value::Text(network.bias.text().to_string()),
+            "none; fixed (Mazur's b1 and b2, carried unchanged); or trained like the weights".to_string(),
+        ),
+    ];
+    let order = |c: &Col| match c {
+        Col::I(_) => 0,
+        Col::T(_) => 1,
+        Col::W(_) => 2,
+        _ => 3,
+    };
+    let mut typed: Vec<Col> = columns.typed().collect();
+    typed.sort_by_key(order);
+    for col in typed {
+        let value = network.default_value(col).expect("every typed column has a default");
+        rows.push((col.name(), Value::Numbers(vec![value]), columns.describe(col)));
+    }
+    rows.push((
+        "iterations".into(),
+        Value::Numbers(vec![ITERATIONS]),
+        "rows per learning rate: iteration 1 is the typed first row".into(),
+    ));
+    rows.push((
+        "learning rates".into(),
+        Value::Numbers(LEARNING_RATES.to_vec()),
+        "η, one sheet and one loss curve each; add or remove cells".into(),
+    ));
+    rows
+}
+
+/// Writes a template for `network`: one `Inputs` sheet, a label and value(s) per row, a note in
 /// column I so that the learning-rate row has room for its values.
-pub fn write<W: Write + Seek + Send>(out: W) -> Result<(), XlsxError> {
+pub fn write<W: Write + Seek + Send>(network: Network, out: W) -> Result<(), XlsxError> {
     let mut book = XlsxWorkbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("Inputs")?;
@@ -49,13 +83,20 @@ pub fn write<W: Write + Seek + Send>(out: W) -> Result<(), XlsxError> {
     sheet.write_string_with_format(3, 0, "name", &head)?;
     sheet.write_string_with_format(3, 1, "value", &head)?;
     sheet.write_string_with_format(3, 8, "note", &head)?;
-    for (k, (label, values, note)) in DEFAULTS.iter().enumerate() {
+    for (k, (label, value, note)) in rows(network).iter().enumerate() {
         let row = 4 + k as u32;
-        sheet.write_string_with_format(row, 0, *label, &bold)?;
-        for (j, v) in values.iter().enumerate() {
-            sheet.write_number_with_format(row, 1 + j as u16, *v, &input)?;
+        sheet.write_string_with_format(row, 0, label, &bold)?;
+        match value {
+            Value::Numbers(values) => {
+                for (j, v) in values.iter().enumerate() {
+                    sheet.write_number_with_format(row, 1 + j as u16, *v, &input)?;
+                }
+            }
+            Value::Text(text) => {
+                sheet.write_string_with_format(row, 1, text, &input)?;
+            }
         }
-        sheet.write_string(row, 8, *note)?;
+        sheet.write_string(row, 8, note)?;
     }
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(8, 60)?;
@@ -78,6 +119,10 @@ impl std::fmt::Display for Source {
 /// What a template says; each value with the cell it was read from.
 #[derive(Clone, Debug, Default)]
 pub struct Found {
+    /// The shape the template states, in a `network` cell or by its table's headers.
+    pub shape: Option<(Network, Source)>,
+    /// The biases it states in a `biases` cell.
+    pub bias: Option<(Bias, Source)>,
     pub inputs: BTreeMap<Col, (f64, Source)>,
     pub learning_rates: Option<(Vec<f64>, Source)>,
     pub iterations: Option<(f64, Source)>,
@@ -89,6 +134,10 @@ pub struct Found {
 /// Overrides from the command line, applied on top of the template.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
+    /// `--network`: the shape (its bias is not used).
+    pub shape: Option<Network>,
+    /// `--bias` or `--train-bias`.
+    pub bias: Option<Bias>,
     pub learning_rates: Option<Vec<f64>>,
     pub iterations: Option<usize>,
     pub set: Vec<(Col, f64)>,
@@ -100,9 +149,12 @@ pub fn read(book: &Workbook) -> Result<Found, InputError> {
     let mut found = Found::default();
     for sheet in &book.sheets {
         if let Some(table) = find_tables(sheet).into_iter().find(|t| !t.rows.is_empty()) {
-            for col in INPUTS {
+            let network = table.columns.network;
+            found.shape = Some((network, source(sheet, table.top_left())));
+            found.bias = Some((network.bias, source(sheet, table.top_left())));
+            for col in table.columns.typed() {
                 let pos = table.pos(col, 1).expect("a table has every input column and a first row");
-                let value = finite(book, sheet, pos, col.name())?;
+                let value = finite(book, sheet, pos, &col.name())?;
                 found.inputs.insert(col, (value, source(sheet, pos)));
             }
             read_labels(book, sheet, false, &mut found)?;
@@ -157,6 +209,13 @@ fn source(sheet: &Sheet, pos: Pos) -> Source {
     Source { sheet: sheet.name.clone(), cell: pos.a1() }
 }
 
+fn text(sheet: &Sheet, at: Pos) -> Option<&str> {
+    match sheet.value(at)? {
+        calamine::Data::String(s) => Some(s),
+        _ => None,
+    }
+}
+
 fn finite(book: &Workbook, sheet: &Sheet, pos: Pos, what: &str) -> Result<f64, InputError> {
     match sheet.number(pos) {
         Some(v) if v.is_finite() => Ok(v),
@@ -189,10 +248,38 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
         match what {
             Label::Input(_) if !inputs => {}
             Label::Input(col) => {
-                let value = finite(book, sheet, at, col.name())?;
+                let value = finite(book, sheet, at, &col.name())?;
                 let mut slot = found.inputs.get(&col).cloned();
-                keep(book, &mut slot, (value, source(sheet, at)), col.name(), |v| v.to_string())?;
+                keep(book, &mut slot, (value, source(sheet, at)), &col.name(), |v| v.to_string())?;
                 found.inputs.extend(slot.map(|v| (col, v)));
+            }
+            Label::Network if !inputs => {}
+            Label::Network => {
+                let shape = text(sheet, at).and_then(|t| Network::parse_shape(t).ok()).ok_or_else(|| {
+                    content(
+                        book,
+                        format!(
+                            "{}: the network should read like 2-3-2 (inputs-hidden-outputs, each 1 to 8), not {}",
+                            source(sheet, at),
+                            describe(sheet.value(at))
+                        ),
+                    )
+                })?;
+                keep(book, &mut found.shape, (shape, source(sheet, at)), "the network", |n| n.to_string())?;
+            }
+            Label::Biases if !inputs => {}
+            Label::Biases => {
+                let bias = text(sheet, at).and_then(Bias::from_text).ok_or_else(|| {
+                    content(
+                        book,
+                        format!(
+                            "{}: the biases should be none, fixed or trained, not {}",
+                            source(sheet, at),
+                            describe(sheet.value(at))
+                        ),
+                    )
+                })?;
+                keep(book, &mut found.bias, (bias, source(sheet, at)), "the biases", |b| b.text().to_string())?;
             }
             Label::Iterations => {
                 let value = finite(book, sheet, at, "iterations")?;
@@ -212,26 +299,77 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
     Ok(())
 }
 
+/// The network a template is for: its `network` and `biases` cells, or else what its labels
+/// name (inputs and targets counted, hidden units from the weights, biases if b1 or b2 is
+/// there). None when it names no inputs at all.
+fn template_network(found: &Found) -> Option<Network> {
+    let named: Vec<Col> = found.inputs.keys().copied().collect();
+    let shape = found.shape.as_ref().map(|(n, _)| *n).or_else(|| crate::columns::network_named(&named))?;
+    let bias = match &found.bias {
+        Some((b, _)) => *b,
+        None if named.iter().any(|c| matches!(c, Col::B(_))) => Bias::Fixed,
+        None => Bias::None,
+    };
+    Some(shape.with_bias(bias))
+}
+
 /// Turns what the template says, with the command line's overrides (already valid), into a
-/// run's parameters, or says what in the template is missing or wrong. `defaults` fills what the template leaves out, except inputs.
+/// run's parameters, or says what in the template is missing or wrong. `defaults` (the built-in
+/// template) fills what the template leaves out, except inputs; with no template of the user's
+/// (`builtin`), the network's documented values fill the inputs too.
 pub fn resolve(
     book: &Workbook,
     found: &Found,
     defaults: Option<&Found>,
+    builtin: bool,
     over: &Overrides,
 ) -> Result<Params, InputError> {
-    let mut inputs = Inputs([0.0; INPUTS.len()]);
+    let stated = template_network(found);
+    let network = match (builtin, stated) {
+        (false, Some(stated)) => {
+            let shape = over.shape.map_or(stated, |s| s.with_bias(stated.bias));
+            if shape.with_bias(Bias::None) != stated.with_bias(Bias::None) {
+                return Err(content(
+                    book,
+                    format!(
+                        "the template is for a {} network, not {}: its weights would mean other connections. Write a template for it with `backprop-sheet template --network {}`",
+                        stated.with_bias(Bias::None),
+                        shape.with_bias(Bias::None),
+                        shape.with_bias(Bias::None)
+                    ),
+                ));
+            }
+            shape.with_bias(over.bias.unwrap_or(stated.bias))
+        }
+        _ => over.shape.unwrap_or_default().with_bias(over.bias.unwrap_or_default()),
+    };
+    let columns = Columns::of(network);
+    if let Some((col, _)) = over.set.iter().find(|(c, _)| !columns.is_input(*c)) {
+        return Err(content(
+            book,
+            format!(
+                "--set {}: the {network} network has no such input; its inputs are {}",
+                col.name(),
+                input_names(columns)
+            ),
+        ));
+    }
+    // The built-in template's values are the 2-2-2 network's: another network starts from its
+    // own documented values.
+    let read = !builtin || stated == Some(network);
+    let mut inputs = Inputs::new(columns);
     let mut missing = Vec::new();
-    for col in INPUTS {
+    for col in columns.typed() {
         match over.set.iter().rev().find(|(c, _)| *c == col) {
             Some((_, v)) => inputs.set(col, *v),
-            None => match found.inputs.get(&col) {
-                Some((v, _)) => inputs.set(col, *v),
-                None => missing.push(col.name()),
+            None => match (found.inputs.get(&col).filter(|_| read), builtin) {
+                (Some((v, _)), _) => inputs.set(col, *v),
+                (None, true) => inputs.set(col, network.default_value(col).expect("every typed column has a default")),
+                (None, false) => missing.push(col.name()),
             },
         }
     }
-    if missing.len() == INPUTS.len() && found.learning_rates.is_none() && found.iterations.is_none() {
+    if stated.is_none() && found.learning_rates.is_none() && found.iterations.is_none() && !builtin {
         return Err(content(
             book,
             "no inputs found: label cells i1, i2, t1, t2, w1..w8 with the number beside them, or use the class layout \
@@ -243,7 +381,7 @@ pub fn resolve(
         return Err(content(
             book,
             format!(
-                "{} missing: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE",
+                "{} missing for the {network} network: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE",
                 missing.join(", "),
                 missing[0]
             ),
@@ -283,6 +421,10 @@ pub fn resolve(
 
 /// The run's parameters from a template file, or from the built-in template when `path` is
 /// None, with what the template said (and where) for the terminal.
+fn input_names(columns: &Columns) -> String {
+    columns.typed().map(Col::name).collect::<Vec<_>>().join(" ")
+}
+
 pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), InputError> {
     let builtin = Workbook::from_bytes(Path::new(EMBEDDED_NAME), EMBEDDED)?;
     let defaults = read(&builtin)?;
@@ -296,6 +438,6 @@ pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), In
             (book, found)
         }
     };
-    let params = resolve(&book, &found, Some(&defaults), over)?;
+    let params = resolve(&book, &found, Some(&defaults), path.is_none(), over)?;
     Ok((params, found))
 }

@@ -38,14 +38,27 @@ pub fn summary(
     found: &Found,
     over: &Overrides,
     summaries: &[RateSummary],
+    network: crate::network::Network,
     iterations: usize,
     out: &Path,
 ) -> String {
+    use crate::network::{Bias, Network};
     let mut text = String::new();
+    let class = Network::default();
     let _ = match template {
         Some(t) => writeln!(text, "Initial values from {}", t.display()),
-        None => writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME),
+        None if network.with_bias(Bias::None) == class => {
+            writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME)
+        }
+        None => writeln!(
+            text,
+            "Initial values: the {} network's defaults (see `backprop-sheet template --help`)",
+            network.with_bias(Bias::None)
+        ),
     };
+    if network != class {
+        let _ = writeln!(text, "Network: {network}");
+    }
     if let (Some(t), Some((rates, at)), None) = (template, &found.learning_rates, &over.learning_rates) {
         let rates: Vec<String> = rates.iter().map(|r| crate::layout::rate_text(*r)).collect();
         let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
@@ -106,9 +119,15 @@ pub fn render(report: &Report) -> String {
     for t in &report.tables {
         let eta = t.eta.map_or("unknown".to_string(), |e| e.to_string());
         let _ = writeln!(out);
+        // The class's network goes without saying; another is named.
+        let network = if t.network == crate::network::Network::default().to_string() {
+            String::new()
+        } else {
+            format!(" (network {})", t.network)
+        };
         let _ = writeln!(
             out,
-            "sheet '{}', table at {}: {} {}, η = {eta} ({})",
+            "sheet '{}', table at {}{network}: {} {}, η = {eta} ({})",
             t.sheet,
             t.at,
             t.iterations,

@@ -4,20 +4,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use backprop_sheet::columns::Columns;
 use backprop_sheet::mistakes::CATALOGUE;
+use common::check_json as check;
 use common::*;
 use serde_json::Value;
-
-/// Runs `check --json` on `file`; returns the exit code and the report.
-fn check(file: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = bin().arg("check").arg(file).arg("--json").args(extra).output().unwrap();
-    let code = out.status.code().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{stderr}", String::from_utf8_lossy(&out.stdout)));
-    (code, report)
-}
 
 fn tables(report: &Value) -> &Vec<Value> {
     report["tables"].as_array().unwrap()
@@ -168,26 +159,38 @@ fn a_typed_slip_is_reported_once_where_it_is() {
     assert!(t["wrong_columns"][0]["diagnosis"]["explanation"].as_str().unwrap().contains("0.5069"));
 }
 
+/// Every catalogued mistake, written into a workbook of each network it applies to, is found
+/// at exactly the cells it changes, from the first row it can be, and named.
 #[test]
-fn every_known_mistake_is_caught_at_its_cells_and_named() {
-    for mistake in CATALOGUE {
-        let (_d, out) = generate(&["--mistake", mistake.key, "--learning-rates", "0.5", "--iterations", "12"]);
-        let (code, report) = check(&out, &[]);
-        assert_eq!(code, 1, "{}", mistake.key);
-        let t = &tables(&report)[0];
-        let w = wrong(t);
-        let mut cols: Vec<&str> = mistake.cols.iter().map(|c| c.header()).collect();
-        let mut found: Vec<&str> = w.iter().map(|(c, ..)| c.as_str()).collect();
-        cols.sort();
-        found.sort();
-        assert_eq!(found, cols, "{}: exactly the columns it touches", mistake.key);
-        for (col, at, keys) in &w {
-            assert_eq!(keys, &[mistake.key], "{}: diagnosis of {col}", mistake.key);
-            let row: u32 = at.trim_start_matches(char::is_alphabetic).parse().unwrap();
-            let first = if mistake.cols.iter().all(|c| c.is_input()) { 5 } else { 4 };
-            assert_eq!(row, first, "{}: {col} wrong from the first row it can be", mistake.key);
+fn every_known_mistake_is_caught_at_its_cells_and_named_in_every_network() {
+    let networks: [&[&str]; 4] = [&[], &["--network", "2-3-2"], &["--network", "3-2-1"], &["--train-bias"]];
+    let mut caught = 0;
+    for network in networks {
+        let columns = params(network).inputs.columns();
+        for mistake in CATALOGUE.iter().filter(|m| !m.cols(columns).is_empty()) {
+            let args = [network, &["--mistake", mistake.key, "--learning-rates", "0.5", "--iterations", "12"]].concat();
+            let (_d, out) = generate(&args);
+            let (code, report) = check(&out, &[]);
+            let what = format!("{} in {}", mistake.key, columns.network);
+            assert_eq!(code, 1, "{what}");
+            let t = &tables(&report)[0];
+            assert_eq!(t["network"], columns.network.to_string(), "{what}: the network read from the headers");
+            let w = wrong(t);
+            let mut cols: Vec<String> = mistake.cols(columns).iter().map(|c| c.header()).collect();
+            let mut found: Vec<String> = w.iter().map(|(c, ..)| c.clone()).collect();
+            cols.sort();
+            found.sort();
+            assert_eq!(found, cols, "{what}: exactly the columns it touches");
+            for (col, at, keys) in &w {
+                assert_eq!(keys, &[mistake.key], "{what}: diagnosis of {col}");
+                let row: u32 = at.trim_start_matches(char::is_alphabetic).parse().unwrap();
+                let first = if mistake.cols(columns).iter().all(|c| c.is_typed()) { 5 } else { 4 };
+                assert_eq!(row, first, "{what}: {col} wrong from the first row it can be");
+            }
+            caught += 1;
         }
     }
+    assert_eq!(caught, 12 + 12 + 10 + 12, "every mistake that applies, in each network");
 }
 
 #[test]
@@ -341,13 +344,12 @@ fn a_number_typed_over_a_formula_is_right_by_value_and_noted() {
 /// Writes a sheet of typed values with `tables` side by side on one header row: each its column
 /// offset, its rows (value of a column at an iteration), written by `cell`.
 fn value_workbook(path: &Path, tables: &[u32], rows: usize, cell: impl Fn(usize, usize, usize) -> Option<f64>) {
-    use backprop_sheet::columns::ALL;
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write_string(0, 0, "η").unwrap();
     sheet.write_number(0, 1, 0.5).unwrap();
     for (t, &left) in tables.iter().enumerate() {
-        for (k, col) in ALL.iter().enumerate() {
+        for (k, col) in Columns::class().all().iter().enumerate() {
             sheet.write_string(2, left as u16 + k as u16, col.header()).unwrap();
             for r in 0..rows {
                 if let Some(v) = cell(t, r, k) {
@@ -361,7 +363,7 @@ fn value_workbook(path: &Path, tables: &[u32], rows: usize, cell: impl Fn(usize,
 
 fn engine_rows(n: usize) -> Vec<backprop_sheet::engine::Row> {
     let params = params(&[]);
-    backprop_sheet::engine::rows(&params.inputs, 0.5, n, backprop_sheet::columns::Formulas::correct()).collect()
+    backprop_sheet::engine::rows(&params.inputs, 0.5, n, Columns::class().formulas()).collect()
 }
 
 #[test]
@@ -371,7 +373,7 @@ fn two_tables_on_one_header_row_are_both_checked() {
     let rows = engine_rows(8);
     // The second table has one slip: a_h1 (its column 9) of iteration 4.
     value_workbook(&path, &[0, 33], 8, |t, r, k| {
-        let v = rows[r].0[k];
+        let v = rows[r].values[k];
         Some(if t == 1 && r == 3 && k == 9 { v + 0.01 } else { v })
     });
     let (code, report) = check(&path, &[]);
@@ -389,7 +391,7 @@ fn a_typed_table_of_six_digits_passes_with_a_value_one_ulp_off() {
     let rows = engine_rows(6);
     let six = |x: f64| format!("{x:.5e}").parse::<f64>().unwrap();
     value_workbook(&path, &[0], 6, |_, r, k| {
-        let v = if k < 4 || r == 0 && k < 16 { rows[r].0[k] } else { six(rows[r].0[k]) };
+        let v = if k < 4 || r == 0 && k < 16 { rows[r].values[k] } else { six(rows[r].values[k]) };
         // As a program writing 17 digits stores a six-digit number: one ulp away.
         Some(if r == 2 && k == 9 { v.next_up() } else { v })
     });
@@ -405,12 +407,12 @@ fn text_in_the_first_row_is_a_finding_at_its_cell() {
     let rows = engine_rows(1);
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (k, col) in backprop_sheet::columns::ALL.iter().enumerate() {
+    for (k, col) in Columns::class().all().iter().enumerate() {
         sheet.write_string(2, k as u16, col.header()).unwrap();
         if k == 0 {
             sheet.write_string(3, 0, "0,01").unwrap();
         } else {
-            sheet.write_number(3, k as u16, rows[0].0[k]).unwrap();
+            sheet.write_number(3, k as u16, rows[0].values[k]).unwrap();
         }
     }
     book.save(&path).unwrap();
@@ -440,7 +442,6 @@ fn json_is_printed_on_every_exit() {
 /// formulas alone when the results are not saved.
 #[test]
 fn excel_s_own_sheet_is_reproduced_cell_for_cell() {
-    use backprop_sheet::columns::ALL;
     let corpus = corpus();
     let excel = read(&corpus.join("class-sheet-and-own.xlsx"));
     let rohan = sheet(&excel, "Rohan");
@@ -452,7 +453,7 @@ fn excel_s_own_sheet_is_reproduced_cell_for_cell() {
     let table = &backprop_sheet::workbook::find_tables(lr)[0];
     let mut compared = 0;
     for iteration in 1..=68 {
-        for col in ALL {
+        for &col in Columns::class().all() {
             let excel_value = rohan.number(oracle.pos(col, iteration).unwrap());
             let value = lr.number(table.pos(col, iteration).unwrap());
             assert!(excel_value.is_some());
@@ -481,7 +482,7 @@ fn a_duplicated_row_in_a_table_of_values_is_named_once() {
     let path = dir.path().join("dup.xlsx");
     let rows = engine_rows(8);
     // Iteration 4 pasted twice: sheet rows 7 and 8 hold the same numbers.
-    value_workbook(&path, &[0], 9, |_, r, k| Some(rows[if r <= 3 { r } else { r - 1 }].0[k]));
+    value_workbook(&path, &[0], 9, |_, r, k| Some(rows[if r <= 3 { r } else { r - 1 }].values[k]));
     let (code, report) = check(&path, &[]);
     assert_eq!(code, 1);
     let found = cells(&report);
@@ -505,7 +506,7 @@ fn readme_section(marker: &str) -> Vec<String> {
 
 #[test]
 fn the_readme_quotes_the_definitions_and_the_catalogue_as_they_are() {
-    let derivation = backprop_sheet::columns::Formulas::correct().derivation();
+    let derivation = Columns::class().formulas().derivation();
     assert_eq!(readme_section("<!-- generated: Formulas::derivation -->"), derivation);
     let table: Vec<String> = CATALOGUE.iter().map(|m| format!("| `{}` | {} |", m.key, m.what)).collect();
     assert_eq!(readme_section("<!-- generated: mistakes::CATALOGUE -->"), table);

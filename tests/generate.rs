@@ -2,7 +2,7 @@
 
 mod common;
 
-use backprop_sheet::columns::{ALL, Col, Formulas, WEIGHTS};
+use backprop_sheet::columns::{Col, Columns};
 use backprop_sheet::engine::rows;
 use backprop_sheet::workbook::find_tables;
 use common::*;
@@ -23,17 +23,18 @@ fn default_workbook_holds_every_row_as_formulas_with_the_engines_values() {
         assert!(table.step_col.is_some(), "an iteration column");
         let eta_cell = at("B1");
         assert_eq!(sheet.number(eta_cell), Some(eta));
-        for (k, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
+        let columns = params.inputs.columns();
+        for (k, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
             let iteration = k + 1;
-            for col in ALL {
+            for &col in columns.all() {
                 let pos = table.pos(col, iteration).unwrap();
                 assert_eq!(sheet.number(pos), Some(row.get(col)), "{} {} iteration {iteration}", sheet.name, pos.a1());
                 let formula = sheet.formulas.get(&pos);
-                if iteration == 1 && col.is_input() {
+                if iteration == 1 && col.is_typed() {
                     assert!(formula.is_none(), "typed input at {}", pos.a1());
                 } else {
                     let f = formula.unwrap_or_else(|| panic!("{} {}: no formula", sheet.name, pos.a1()));
-                    if WEIGHTS.contains(&col) {
+                    if matches!(col, Col::W(_)) {
                         assert!(f.contains("$B$1"), "{} {}: `{f}` must read η absolutely", sheet.name, pos.a1());
                     }
                 }
@@ -53,7 +54,7 @@ fn the_terminal_shows_each_rates_final_error_and_the_path() {
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(stdout.contains(&out.display().to_string()), "{stdout}");
     for eta in &params.learning_rates {
-        let last = rows(&params.inputs, *eta, params.iterations, Formulas::correct()).last().unwrap();
+        let last = rows(&params.inputs, *eta, params.iterations, params.inputs.columns().formulas()).last().unwrap();
         let line = stdout
             .lines()
             .find(|l| l.split_whitespace().next() == Some(&eta.to_string()))
@@ -72,7 +73,7 @@ fn values_only_writes_the_same_numbers_and_no_formula() {
         let t = &find_tables(sa)[0];
         assert_eq!(t.rows.len(), 30);
         for iteration in 1..=30 {
-            for col in ALL {
+            for &col in Columns::class().all() {
                 let pos = t.pos(col, iteration).unwrap();
                 assert_eq!(sa.number(pos), sb.number(pos), "{} {}", sa.name, pos.a1());
                 assert!(sa.number(pos).is_some());
@@ -89,8 +90,8 @@ fn flags_override_the_template() {
     let sheet = sheet(&book, "LR 1");
     let t = &find_tables(sheet)[0];
     // Microsoft Excel 16's values at iteration 201 for the default inputs and η = 1.
-    assert_eq!(sheet.number(t.pos(Col::W1, 201).unwrap()), Some(0.27607620508492187));
-    assert_eq!(sheet.number(t.pos(Col::W5, 201).unwrap()), Some(-2.328077232628517));
+    assert_eq!(sheet.number(t.pos(Col::W(1), 201).unwrap()), Some(0.27607620508492187));
+    assert_eq!(sheet.number(t.pos(Col::W(5), 201).unwrap()), Some(-2.328077232628517));
     assert_eq!(sheet.number(t.pos(Col::ETotal, 201).unwrap()), Some(0.0052074660863154505));
 
     let (_d, out) = generate(&["--set", "t1=0.5", "--set", "T2=0.5", "--learning-rates", "0.5,2", "--iterations", "3"]);
@@ -99,8 +100,8 @@ fn flags_override_the_template() {
     assert_eq!(names, ["Summary", "LR 0.5", "LR 2"]);
     let s = &book.sheets[2];
     let t = &find_tables(s)[0];
-    assert_eq!(s.number(t.pos(Col::T1, 3).unwrap()), Some(0.5));
-    assert_eq!(s.number(t.pos(Col::T2, 1).unwrap()), Some(0.5));
+    assert_eq!(s.number(t.pos(Col::T(1), 3).unwrap()), Some(0.5));
+    assert_eq!(s.number(t.pos(Col::T(2), 1).unwrap()), Some(0.5));
 }
 
 #[test]
@@ -109,7 +110,7 @@ fn the_summary_links_each_rate_and_explains_the_formulas() {
     let book = read(&out);
     let summary = sheet(&book, "Summary");
     let texts: Vec<&str> = summary.texts().into_iter().map(|(_, t)| t).collect();
-    for col in ALL.into_iter().filter(|c| !c.is_input() || WEIGHTS.contains(c)) {
+    for &col in Columns::class().all().iter().filter(|c| !matches!(c, Col::T(_) | Col::I(_))) {
         assert!(texts.iter().any(|t| t.starts_with(&format!("{} = ", col.header()))), "derivation of {col:?}");
     }
     let links: Vec<&String> = summary.formulas.values().filter(|f| f.contains("'LR 0.5'!")).collect();
@@ -125,7 +126,7 @@ fn the_charts_plot_a_curve_table_of_at_most_a_thousand_points() {
     let e_total: Vec<Vec<f64>> = params
         .learning_rates
         .iter()
-        .map(|&eta| rows(&params.inputs, eta, 2500, Formulas::correct()).map(|r| r.get(Col::ETotal)).collect())
+        .map(|&eta| rows(&params.inputs, eta, 2500, Columns::class().formulas()).map(|r| r.get(Col::ETotal)).collect())
         .collect();
     // The table: iteration in column N from row 5, then one column per learning rate.
     let mut iterations = Vec::new();
@@ -194,16 +195,17 @@ fn help_lists_the_mistakes_and_completions_are_printed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: a_h1-for-a_h2"));
 }
 
-/// The gradient check's columns of every learning-rate sheet: per row, the eight finite
-/// differences and the derived gradients beside them, and the largest relative difference.
+/// The gradient check's columns of every learning-rate sheet: per row, the finite differences
+/// and the derived gradients beside them, and the largest relative difference.
 fn gradient_check(out: &std::path::Path) -> Vec<(Vec<f64>, Vec<f64>, f64)> {
-    use backprop_sheet::columns::GRADIENTS;
     use backprop_sheet::layout::check_col;
     let book = read(out);
     let mut rows = Vec::new();
     for sheet in &book.sheets[1..] {
         assert_eq!(sheet.number(at("B2")), Some(backprop_sheet::gradient_check::DEFAULT_EPSILON), "ε in B2");
         let table = &find_tables(sheet)[0];
+        let columns = table.columns;
+        let gradients: Vec<Col> = columns.trained().map(|(_, g)| g).collect();
         for iteration in 1..=table.rows.len() {
             let row = table.rows[iteration - 1];
             let cell = |col: u16| {
@@ -211,10 +213,10 @@ fn gradient_check(out: &std::path::Path) -> Vec<(Vec<f64>, Vec<f64>, f64)> {
                 assert!(sheet.formulas.contains_key(&pos), "{} {}: a live formula", sheet.name, pos.a1());
                 sheet.number(pos).unwrap()
             };
-            let fd: Vec<f64> = (0..8).map(|k| cell(check_col(k))).collect();
+            let fd: Vec<f64> = (0..gradients.len()).map(|k| cell(check_col(columns, k))).collect();
             let derived: Vec<f64> =
-                GRADIENTS.iter().map(|g| sheet.number(table.pos(*g, iteration).unwrap()).unwrap()).collect();
-            rows.push((fd, derived, cell(check_col(8))));
+                gradients.iter().map(|g| sheet.number(table.pos(*g, iteration).unwrap()).unwrap()).collect();
+            rows.push((fd, derived, cell(check_col(columns, gradients.len()))));
         }
     }
     rows
@@ -254,4 +256,106 @@ fn the_gradient_check_confirms_the_derivation_and_refutes_the_course_mistake() {
     let book = read(&out.with_file_name("s.xlsx"));
     let texts: Vec<&str> = sheet(&book, "Summary").texts().into_iter().map(|(_, t)| t).collect();
     assert!(texts.iter().any(|t| t.starts_with("holds: every gradient agrees")), "{texts:?}");
+}
+
+/// The value of a column at an iteration of a generated sheet, found by its header.
+fn cell_of(sheet: &backprop_sheet::workbook::Sheet, col: Col, iteration: usize) -> f64 {
+    let table = &find_tables(sheet)[0];
+    sheet.number(table.pos(col, iteration).unwrap()).unwrap()
+}
+
+fn rounded(x: f64, digits: usize) -> String {
+    format!("{:.*e}", digits - 1, x)
+}
+
+/// Matt Mazur's "A Step by Step Backpropagation Example": his first pass is exact; his later
+/// figures are those of w1..w4 updated with the already-updated w5..w8.
+#[test]
+fn mazur_s_worked_example_is_reproduced_and_so_is_his_code_s_slip() {
+    let mazur = ["--bias", "--set", "b1=0.35", "--set", "b2=0.6", "--learning-rates", "0.5", "--iterations", "10001"];
+    let (_d, out) = generate(&mazur);
+    let book = read(&out);
+    let s = sheet(&book, "LR 0.5");
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 1), 9), rounded(0.298371109, 9));
+    assert_eq!(rounded(cell_of(s, Col::W(5), 2), 8), rounded(0.35891648, 8));
+    assert_eq!(rounded(cell_of(s, Col::W(1), 2), 9), rounded(0.149780716, 9));
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 2), 9), rounded(0.291027774, 9), "the correct second pass");
+    assert_eq!(cell_of(s, Col::B(1), 10001), 0.35, "the biases stay as typed");
+    assert_eq!(rounded(cell_of(s, Col::AO(1), 10001), 8), rounded(0.015913620, 8), "the correct 10,000 rounds");
+    assert_eq!(rounded(cell_of(s, Col::AO(2), 10001), 9), rounded(0.984064274, 9));
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 10001), 5), rounded(3.5102e-05, 5));
+
+    let (_d, out) = generate(&[&mazur[..], &["--mistake", "updated-output-weights"]].concat());
+    let book = read(&out);
+    let s = sheet(&book, "LR 0.5");
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 1), 9), rounded(0.298371109, 9));
+    assert_eq!(rounded(cell_of(s, Col::W(5), 2), 8), rounded(0.35891648, 8), "the output layer's step is right");
+    assert_eq!(rounded(cell_of(s, Col::W(1), 2), 6), rounded(0.149818, 6), "the hidden layer's is not");
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 2), 9), rounded(0.291027924, 9), "Mazur's published figure");
+    assert_eq!(rounded(cell_of(s, Col::AO(1), 10001), 8), rounded(0.015912196, 8));
+    assert_eq!(rounded(cell_of(s, Col::AO(2), 10001), 9), rounded(0.984065734, 9));
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 10001), 5), rounded(3.5085e-05, 5));
+    let (code, report) = check_json(&out, &[]);
+    assert_eq!(code, 1);
+    let keys: Vec<&str> = report["tables"][0]["wrong_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["diagnosis"]["mistakes"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()))
+        .collect();
+    assert!(!keys.is_empty() && keys.iter().all(|k| *k == "updated-output-weights"), "{keys:?}");
+}
+
+/// Other shapes and trained biases: every derived gradient agrees with the central finite
+/// difference of E_total beside it to a relative 1e-6, and `check` passes the workbook.
+#[test]
+fn every_network_s_gradients_agree_with_finite_differences_and_pass_check() {
+    for network in
+        [&["--network", "2-3-2"][..], &["--network", "3-2-1"], &["--train-bias"], &["--network", "1-8-3", "--bias"]]
+    {
+        let args = [network, &["--gradient-check", "--learning-rates", "0.5,2", "--iterations", "50"]].concat();
+        let (_d, out) = generate(&args);
+        let rows = gradient_check(&out);
+        assert_eq!(rows.len(), 2 * 50, "{network:?}");
+        let params = params(&args);
+        let trained = params.inputs.columns().trained().count();
+        for (fd, derived, largest) in &rows {
+            assert_eq!(fd.len(), trained, "{network:?}: a finite difference per trained parameter");
+            let own = fd.iter().zip(derived).map(|(f, d)| relative(*d, *f)).fold(0.0, f64::max);
+            assert!(own < 1e-6, "{network:?}: {own:e}");
+            assert_eq!(*largest, own, "{network:?}");
+        }
+        let (code, report) = check_json(&out, &[]);
+        assert_eq!(code, 0, "{network:?}: {report}");
+        assert_eq!(report["tables"][0]["network"], params.inputs.columns().network.to_string());
+    }
+}
+
+#[test]
+fn a_template_for_any_network_is_written_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.xlsx");
+    bin().args(["template", "--network", "2-3-2", "--train-bias", "--out"]).arg(&path).assert().success();
+    let book = read(&path);
+    let labels: Vec<&str> = book.sheets[0].texts().into_iter().map(|(_, t)| t).collect();
+    for name in ["network", "biases", "i2", "t2", "w12", "b1", "b2", "iterations", "learning rates"] {
+        assert!(labels.contains(&name), "{name} in {labels:?}");
+    }
+    let args = ["--template", path.to_str().unwrap()];
+    let params = params(&args);
+    let network = params.inputs.columns().network;
+    assert_eq!(network.to_string(), "2-3-2 with trained biases", "the shape and biases from labelled cells");
+    for col in params.inputs.columns().typed() {
+        assert_eq!(Some(params.inputs.get(col)), network.default_value(col), "{col:?}: the documented default");
+    }
+    // Another shape than the template's is refused: its weights would mean other connections.
+    let out = bin().args(["generate", "--network", "2-2-2"]).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the template is for a 2-3-2 network, not 2-2-2"));
+    // A mistake the network has no room for is refused before anything is written.
+    let out = bin().args(["generate", "--network", "3-2-1", "--mistake", "t1-for-t2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not apply to the 3-2-1 network"));
+    let out = bin().args(["generate", "--set", "w9=1"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the 2-2-2 network has no such input"));
 }

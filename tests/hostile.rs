@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use backprop_sheet::check::{self, Options};
-use backprop_sheet::columns::{ALL, Col, Formulas};
+use backprop_sheet::columns::{Col, Columns};
 use backprop_sheet::engine::rows;
 use backprop_sheet::workbook::{Workbook, find_tables};
 use calamine::Data;
@@ -201,7 +201,7 @@ fn a_template_of_formulas_labels_near_misses_and_repeated_flags() {
     assert_eq!(book.sheets.len(), 2, "one learning rate, from `learning-rates`");
     let t = &find_tables(&book.sheets[1])[0];
     assert_eq!(t.rows.len(), 4, "`Number of iterations`");
-    assert_eq!(book.sheets[1].number(t.pos(Col::W1, 1).unwrap()), Some(0.1 + 0.05), "the formula's value");
+    assert_eq!(book.sheets[1].number(t.pos(Col::W(1), 1).unwrap()), Some(0.1 + 0.05), "the formula's value");
     let output = bin_command()
         .args(["generate", "--set", "w1=0.1", "--set", "w1=0.2", "--out"])
         .arg(dir.path().join("p.xlsx"))
@@ -306,8 +306,8 @@ fn diverging(args: &[&str]) -> String {
     let mut errors = 0;
     for (sheet, &eta) in book.sheets[1..].iter().zip(&params.learning_rates) {
         let table = &find_tables(sheet)[0];
-        for (k, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
-            for col in ALL {
+        for (k, row) in rows(&params.inputs, eta, params.iterations, Columns::class().formulas()).enumerate() {
+            for &col in Columns::class().all() {
                 let cell = sheet.value(table.pos(col, k + 1).unwrap());
                 if backprop_sheet::expr::is_error(row.get(col)) {
                     errors += 1;
@@ -436,7 +436,7 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     });
     assert!(Workbook::open(&huge).unwrap().sheets[0].texts().iter().any(|(_, t)| t.len() == 10 << 20));
     let run = params(&["--template", huge.to_str().unwrap()]);
-    assert_eq!(run.inputs.get(Col::W8), 0.5, "a 10 MB cell beside the inputs changes nothing");
+    assert_eq!(run.inputs.get(Col::W(8)), 0.5, "a 10 MB cell beside the inputs changes nothing");
 
     // Two cells at opposite corners of a sheet: read sparsely, not as a grid of 17 billion cells.
     let corners = dir.path().join("corners.xlsx");
@@ -446,7 +446,7 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
         sheet.write_string(1_048_575, 16_383, "far corner").unwrap();
     });
     let run = params(&["--template", corners.to_str().unwrap()]);
-    assert_eq!(run.inputs.get(Col::I1), 0.5);
+    assert_eq!(run.inputs.get(Col::I(1)), 0.5);
     let out = bin().arg("check").arg(&corners).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no table to check"));
@@ -461,7 +461,7 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     let book = Workbook::open(&many).unwrap();
     assert_eq!(book.sheets.len(), 1000);
     let run = params(&["--template", many.to_str().unwrap()]);
-    assert_eq!(run.inputs.get(Col::T1), 0.5, "the inputs on the thousandth sheet are found");
+    assert_eq!(run.inputs.get(Col::T(1)), 0.5, "the inputs on the thousandth sheet are found");
     assert!(!dir.path().join("o.xlsx").exists());
 }
 
@@ -545,7 +545,7 @@ fn a_header_without_rows_is_nothing_to_check() {
     let path = dir.path().join("header.xlsx");
     write_book(&path, |b| {
         let sheet = b.add_worksheet();
-        for (k, col) in ALL.iter().enumerate() {
+        for (k, col) in Columns::class().all().iter().enumerate() {
             sheet.write_string(4, k as u16, col.header()).unwrap();
         }
     });

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use backprop_sheet::columns::{ALL, Col, Formulas};
+use backprop_sheet::columns::Col;
 use backprop_sheet::engine::rows;
 use backprop_sheet::workbook::{Pos, column_name};
 use common::*;
@@ -87,12 +87,13 @@ fn compare(args: &[&str]) -> Tally {
         let name = backprop_sheet::layout::sheet_name(eta);
         let lo = &doubles[&name];
         let sheet = sheet(&book, &name);
-        for (i, row) in rows(&params.inputs, eta, params.iterations, Formulas::correct()).enumerate() {
-            for col in ALL {
-                if i == 0 && col.is_input() {
+        let columns = params.inputs.columns();
+        for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
+            for &col in columns.all() {
+                if i == 0 && col.is_typed() {
                     continue;
                 }
-                let pos = Pos { row: 3 + i as u32, col: 1 + col.index() as u32 };
+                let pos = Pos { row: 3 + i as u32, col: 1 + columns.index(col) as u32 };
                 let a1 = format!("{}{}", column_name(pos.col), pos.row + 1);
                 let want = row.get(col);
                 t.cells += 1;
@@ -135,16 +136,17 @@ fn check_columns(
     name: &str,
     sheet_row: u32,
 ) {
-    use backprop_sheet::gradient_check::{self, DEFAULT_EPSILON, Leaf};
-    let ours = gradient_check::values(&|c| row.get(c), DEFAULT_EPSILON);
-    let mut with_pow = [0.0; gradient_check::COLUMNS];
-    for (j, f) in gradient_check::formulas().iter().enumerate() {
+    use backprop_sheet::gradient_check::{DEFAULT_EPSILON, GradientCheck, Leaf};
+    let check = GradientCheck::of(row.columns());
+    let ours = check.values(&|c| row.get(c), DEFAULT_EPSILON);
+    let mut with_pow = vec![0.0; check.len()];
+    for (j, f) in check.formulas().iter().enumerate() {
         with_pow[j] = eval_with_pow(f, &|l| match l {
             Leaf::Col(c) => row.get(c),
             Leaf::Eps => DEFAULT_EPSILON,
             Leaf::Fd(m) => with_pow[m],
         });
-        let pos = Pos { row: sheet_row, col: u32::from(backprop_sheet::layout::check_col(j)) };
+        let pos = Pos { row: sheet_row, col: u32::from(backprop_sheet::layout::check_col(row.columns(), j)) };
         let a1 = pos.a1();
         let full: f64 = lo[&a1].as_str().unwrap_or_else(|| panic!("{name}!{a1}: {}", lo[&a1])).parse().unwrap();
         t.cells += 1;
@@ -283,4 +285,24 @@ fn libreoffice_opens_a_marked_copy_without_complaint() {
         }
     }
     assert_eq!(notes, 16, "every note survives LibreOffice's round trip");
+}
+
+/// A network of another shape with trained biases and its gradient check: LibreOffice, unlike
+/// IronCalc, keeps `a+(b+c)` as written, so the output bias's finite difference is the engine's.
+#[test]
+#[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
+fn libreoffice_recalculates_another_network_with_trained_biases() {
+    let t = compare(&[
+        "--network",
+        "2-3-2",
+        "--train-bias",
+        "--gradient-check",
+        "--learning-rates",
+        "0.5",
+        "--iterations",
+        "40",
+    ]);
+    print("2-3-2 with trained biases and the gradient check, 1 x 40", &t);
+    let (columns, checks) = (2 + 2 + 6 + 1 + 6 + 6 + 1 + 4 + 2 + 1 + 12 + 2, 12 + 2 + 1);
+    assert_eq!(t.cells, 40 * columns - 18 + 40 * checks, "every cell but the 18 typed");
 }

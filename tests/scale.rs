@@ -5,7 +5,7 @@ mod common;
 
 use std::io::BufReader;
 
-use backprop_sheet::columns::{ALL, Formulas};
+use backprop_sheet::columns::Columns;
 use backprop_sheet::engine::last_row;
 use common::*;
 use quick_xml::events::Event;
@@ -45,15 +45,16 @@ fn the_last_row_of_a_large_run_is_the_engines() {
     const N: usize = 200_000;
     let (_dir, out) = generate(&["--learning-rates", "0.8", "--iterations", &N.to_string()]);
     let params = params(&["--learning-rates", "0.8", "--iterations", &N.to_string()]);
-    let (want, diverged) = last_row(&params.inputs, 0.8, N, Formulas::correct());
+    let columns = Columns::class();
+    let (want, diverged) = last_row(&params.inputs, 0.8, N, columns.formulas());
     assert_eq!(diverged, None);
     let (row, cells) = last_row_of(&out, "xl/worksheets/sheet2.xml");
     assert_eq!(row as usize, N + 3, "iteration {N} is in sheet row {}", N + 3);
-    assert_eq!(cells.len(), 1 + ALL.len(), "the iteration and every column");
+    assert_eq!(cells.len(), 1 + columns.len(), "the iteration and every column");
     assert_eq!(cells[0].0, "A");
     assert_eq!(cells[0].1.parse::<f64>().unwrap(), N as f64);
-    for (col, (letters, text)) in ALL.iter().zip(&cells[1..]) {
-        assert_eq!(*letters, backprop_sheet::workbook::column_name(1 + col.index() as u32));
+    for (col, (letters, text)) in columns.all().iter().zip(&cells[1..]) {
+        assert_eq!(*letters, backprop_sheet::workbook::column_name(1 + columns.index(*col) as u32));
         assert_eq!(text.parse::<f64>().unwrap(), want.get(*col), "{col:?} at iteration {N}");
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use backprop_sheet::columns::{Col, Formulas};
+use backprop_sheet::columns::{Col, Columns};
 use backprop_sheet::engine::rows;
 use backprop_sheet::template::{self, Overrides};
 use backprop_sheet::workbook::find_tables;
@@ -102,11 +102,11 @@ fn the_template_labels_every_input_with_a_note() {
 fn a_template_saved_again_by_libreoffice_still_reads() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/template-edited-in-libreoffice.xlsx");
     let params = params(&["--template", fixture.to_str().unwrap()]);
-    assert_eq!(params.inputs.get(Col::T1), 0.5, "the edit made in LibreOffice");
-    assert_eq!(params.inputs.get(Col::T2), 0.5);
+    assert_eq!(params.inputs.get(Col::T(1)), 0.5, "the edit made in LibreOffice");
+    assert_eq!(params.inputs.get(Col::T(2)), 0.5);
     let (builtin, _) = template::load(None, &Overrides::default()).unwrap();
     assert_eq!(params.learning_rates, builtin.learning_rates);
-    assert_eq!(params.inputs.get(Col::W8), builtin.inputs.get(Col::W8));
+    assert_eq!(params.inputs.get(Col::W(8)), builtin.inputs.get(Col::W(8)));
 }
 
 #[test]
@@ -121,10 +121,15 @@ fn labelled_cells_anywhere_are_read_and_flags_override_them() {
     let (params, _) = template::load(Some(&path), &Overrides::default()).unwrap();
     assert_eq!(params.learning_rates, [0.7]);
     assert_eq!(params.iterations, 12);
-    assert_eq!(params.inputs.get(Col::W8), 0.1 + 11.0 / 100.0);
-    let over = Overrides { learning_rates: Some(vec![0.3, 0.4]), iterations: Some(5), set: vec![(Col::W8, 2.0)] };
+    assert_eq!(params.inputs.get(Col::W(8)), 0.1 + 11.0 / 100.0);
+    let over = Overrides {
+        learning_rates: Some(vec![0.3, 0.4]),
+        iterations: Some(5),
+        set: vec![(Col::W(8), 2.0)],
+        ..Overrides::default()
+    };
     let (params, _) = template::load(Some(&path), &over).unwrap();
-    assert_eq!((params.learning_rates, params.iterations, params.inputs.get(Col::W8)), (vec![0.3, 0.4], 5, 2.0));
+    assert_eq!((params.learning_rates, params.iterations, params.inputs.get(Col::W(8))), (vec![0.3, 0.4], 5, 2.0));
 }
 
 #[test]
@@ -132,20 +137,20 @@ fn labelled_cells_anywhere_are_read_and_flags_override_them() {
 fn the_class_layout_of_the_corpus_reads_as_a_template() {
     let corpus = corpus();
     let (params, _) = template::load(Some(&corpus.join("initial-values-only.xlsx")), &Overrides::default()).unwrap();
-    assert_eq!((params.inputs.get(Col::T1), params.inputs.get(Col::T2)), (0.5, 0.5));
-    let first = rows(&params.inputs, params.learning_rates[0], 1, Formulas::correct()).next().unwrap();
+    assert_eq!((params.inputs.get(Col::T(1)), params.inputs.get(Col::T(2))), (0.5, 0.5));
+    let first = rows(&params.inputs, params.learning_rates[0], 1, Columns::class().formulas()).next().unwrap();
     assert_eq!(format!("{:.14e}", first.get(Col::ETotal)), format!("{:.14e}", 0.0141813779378917));
 
     let step = corpus.join("step-column.xlsx");
     let (params, found) = template::load(Some(&step), &Overrides::default()).unwrap();
-    assert_eq!((params.inputs.get(Col::T1), params.inputs.get(Col::T2)), (0.01, 0.99));
+    assert_eq!((params.inputs.get(Col::T(1)), params.inputs.get(Col::T(2))), (0.01, 0.99));
     assert_eq!(params.learning_rates, [1.0]);
     assert_eq!(found.learning_rates.unwrap().1.cell, "E47", "η from its labelled cell");
 
     let (_d, out) = generate(&["--template", step.to_str().unwrap(), "--iterations", "3"]);
     let book = read(&out);
     let s = sheet(&book, "LR 1");
-    assert_eq!(s.number(find_tables(s)[0].pos(Col::T2, 3).unwrap()), Some(0.99));
+    assert_eq!(s.number(find_tables(s)[0].pos(Col::T(2), 3).unwrap()), Some(0.99));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::grid::Grid;
 use super::precision::{digits, round_to};
 use super::written::{Cell, canonical, known, rows_away, single_swap};
-use crate::columns::{ALL, Col};
+use crate::columns::{Col, Columns};
 use crate::expr::{CellError, Expr};
 use crate::mistakes::Variant;
 use crate::workbook::Pos;
@@ -88,7 +88,7 @@ pub fn best_by_value<'v>(
         .filter(|v| grid.agrees(&v.expr, first.col, first.iteration, first.found, rel_tol))
         .map(|v| {
             let explained = wrong.iter().filter(|w| grid.agrees(&v.expr, w.col, w.iteration, w.found, rel_tol)).count();
-            (v, (explained, rank(v, wrong_set)))
+            (v, (explained, rank(grid.table.columns, v, wrong_set)))
         })
         .max_by_key(|(_, key)| *key)
         .map(|(v, _)| v)
@@ -96,16 +96,17 @@ pub fn best_by_value<'v>(
 
 /// Among variants that explain a cell equally well: one whose every column is wrong in this
 /// table, then a single mistake over a pair, then the mistake that explains more columns.
-fn rank(v: &Variant, wrong_set: &[Col]) -> (bool, usize, usize) {
-    let within = v.mistakes.iter().all(|m| m.cols.iter().all(|c| wrong_set.contains(c)));
-    let breadth: usize = v.mistakes.iter().map(|m| m.cols.len()).sum();
+fn rank(columns: &'static Columns, v: &Variant, wrong_set: &[Col]) -> (bool, usize, usize) {
+    let within = v.mistakes.iter().all(|m| m.cols(columns).iter().all(|c| wrong_set.contains(c)));
+    let breadth: usize = v.mistakes.iter().map(|m| m.cols(columns).len()).sum();
     (within, usize::MAX - v.mistakes.len(), breadth)
 }
 
 /// Why one cell is wrong. `column_best` is the variant that explains the column by value;
 /// `wrong_set`, the columns wrong anywhere in the table.
 pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set: &[Col], rel_tol: f64) -> Diagnosis {
-    let variants = &known(w.col).variants;
+    let columns = grid.table.columns;
+    let variants = &known(columns, w.col).variants;
     if let Some(written) = grid.written(w.col, w.iteration) {
         let tree = match written {
             Err(e) => {
@@ -121,7 +122,7 @@ pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set:
         }
     }
     let agrees = |v: &&Variant| grid.agrees(&v.expr, w.col, w.iteration, w.found, rel_tol);
-    let best = || variants.iter().filter(agrees).max_by_key(|v| rank(v, wrong_set));
+    let best = || variants.iter().filter(agrees).max_by_key(|v| rank(grid.table.columns, v, wrong_set));
     if let Some(v) = column_best.filter(agrees).or_else(best) {
         return Diagnosis::of(v);
     }
@@ -158,15 +159,17 @@ fn from_formula(grid: &Grid, w: Wrong, tree: &Expr<Cell>, wrong_set: &[Col]) -> 
         });
     }
     let written = canonical(tree);
-    let own = known(w.col);
+    let columns = grid.table.columns;
+    let own = known(columns, w.col);
     let same = own.variants.iter().zip(&own.canonical).filter(|(_, c)| **c == written);
-    if let Some((v, _)) = same.max_by_key(|(v, _)| rank(v, wrong_set)) {
+    if let Some((v, _)) = same.max_by_key(|(v, _)| rank(grid.table.columns, v, wrong_set)) {
         return Some(Diagnosis::of(v));
     }
     if let Some((was, belongs)) = single_swap(tree, &own.correct) {
         return Some(swap(grid, w.iteration, &was, &belongs));
     }
-    let other = ALL.into_iter().find(|&c| c != w.col && known(c).correct_canonical == written)?;
+    let other =
+        columns.all().iter().copied().find(|&c| c != w.col && known(columns, c).correct_canonical == written)?;
     Some(Diagnosis::new(
         "other-column-formula",
         format!("{}'s formula where {}'s belongs: copied from the wrong column", other.header(), w.col.header()),

@@ -88,7 +88,8 @@ impl<'a> Grid<'a> {
         }
         let value = self.value(col, it)?;
         // Typed inputs, and targets and inputs carried down, are exact by definition.
-        let exact = matches!(col, Col::T1 | Col::T2 | Col::I1 | Col::I2) || (it == 1 && col.is_input());
+        let columns = self.table.columns;
+        let exact = columns.is_constant(col) || (it == 1 && columns.is_input(col));
         let spread = if exact { 0.0 } else { half_unit(value, self.stored_digits(col, it, value)) };
         Some(Operand { value, spread })
     }
@@ -156,7 +157,7 @@ impl<'a> Grid<'a> {
     /// a cell whose value cannot: one that shows the error of a cell it reads.
     pub fn formula_differs(&self, col: Col, iteration: usize) -> bool {
         match self.written(col, iteration) {
-            Some(Ok(tree)) => canonical(&tree) != known(col).correct_canonical,
+            Some(Ok(tree)) => canonical(&tree) != known(self.table.columns, col).correct_canonical,
             Some(Err(_)) => true,
             None => false,
         }
@@ -177,7 +178,7 @@ impl<'a> Grid<'a> {
     /// The correct formula of a cell in this sheet's own references, as a student would type it
     /// there (`=E33-$G$31*X33`); η as the η cell, absolute, or its value when no cell holds it.
     pub fn correct_formula(&self, col: Col, iteration: usize) -> String {
-        let text = col.definition().print(&|r, out: &mut String| {
+        let text = self.table.columns.definition(col).print(&|r, out: &mut String| {
             let at = |c: Col, it: usize| self.table.pos(c, it).map_or("?".into(), Pos::a1);
             out.push_str(&match r {
                 Ref::Cur(c) => at(c, iteration),

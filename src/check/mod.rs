@@ -21,7 +21,7 @@ pub use diagnose::{Diagnosis, SHEET_KEYS, meaning};
 use diagnose::{Wrong, best_by_value, diagnose};
 use grid::Grid;
 
-use crate::columns::{ALL, COLS, Col, Formulas, INPUTS, WEIGHTS, write_name};
+use crate::columns::{Col, Columns, write_name};
 use crate::engine::{Inputs, Row, last_row};
 use crate::expr::CellError;
 use crate::workbook::labels::learning_rate_cells;
@@ -82,7 +82,7 @@ pub enum Status {
 #[derive(Clone, Debug, Serialize)]
 pub struct WrongCell {
     pub cell: String,
-    pub column: &'static str,
+    pub column: String,
     pub iteration: usize,
     pub expected: Value,
     pub found: Value,
@@ -95,7 +95,7 @@ pub struct WrongCell {
 /// appears once for each.
 #[derive(Clone, Debug, Serialize)]
 pub struct WrongColumn {
-    pub column: &'static str,
+    pub column: String,
     pub first_wrong_cell: String,
     pub iteration: usize,
     pub expected: Value,
@@ -114,6 +114,8 @@ pub struct TableReport {
     pub sheet: String,
     /// The top-left cell of the header row.
     pub at: String,
+    /// The network its headers name (`2-2-2`, `2-3-2 with trained biases`).
+    pub network: String,
     pub iterations: usize,
     pub eta: Option<f64>,
     pub eta_source: String,
@@ -219,25 +221,27 @@ struct Pass {
 
 fn check_table(mut grid: Grid, options: &Options) -> TableReport {
     let table = grid.table;
+    let columns = table.columns;
     let iterations = table.rows.len();
     let has_formulas = table.rows.iter().skip(1).any(|&row| {
-        WEIGHTS
-            .iter()
-            .any(|c| table.cols.get(c).is_some_and(|&col| grid.sheet.formulas.contains_key(&Pos { row, col })))
+        columns
+            .trained()
+            .any(|(c, _)| table.cols.get(&c).is_some_and(|&col| grid.sheet.formulas.contains_key(&Pos { row, col })))
     });
     let mut pass = Pass::default();
     for iteration in 1..=iterations {
-        for col in ALL.into_iter().filter(|c| table.cols.contains_key(c)) {
+        for &col in columns.all().iter().filter(|c| table.cols.contains_key(c)) {
             check_cell(&mut grid, &mut pass, col, iteration, has_formulas, options.rel_tol);
         }
         missing_iteration(&grid, &mut pass, iteration);
     }
 
-    let wrong_set: Vec<Col> = ALL.into_iter().filter(|c| pass.wrong.iter().any(|w| w.col == *c)).collect();
+    let wrong_set: Vec<Col> =
+        columns.all().iter().copied().filter(|c| pass.wrong.iter().any(|w| w.col == *c)).collect();
     let mut cells = Vec::new();
     for &col in &wrong_set {
         let wrong: Vec<Wrong> = pass.wrong.iter().copied().filter(|w| w.col == col).collect();
-        let best = best_by_value(&grid, &wrong, &wrong_set, &written::known(col).variants, options.rel_tol);
+        let best = best_by_value(&grid, &wrong, &wrong_set, &written::known(columns, col).variants, options.rel_tol);
         for w in wrong {
             let diagnosis = match pass.settled.remove(&(col, w.iteration)) {
                 Some(d) => d,
@@ -253,19 +257,24 @@ fn check_table(mut grid: Grid, options: &Options) -> TableReport {
             cell: table.pos(w.col, w.iteration).map_or(String::new(), Pos::a1),
             column: w.col.header(),
             iteration: w.iteration,
-            expected: expected_value(w),
+            expected: expected_value(columns, w),
             found: found_value(&grid, w),
             correct_formula: grid.correct_formula(w.col, w.iteration),
             diagnosis,
         })
         .collect();
-    cells.sort_by_key(|c| (c.iteration, ALL.iter().position(|col| col.header() == c.column)));
+    cells.sort_by_key(|c| (c.iteration, columns.all().iter().position(|col| col.header() == c.column)));
 
-    let mut not_checked: Vec<String> =
-        ALL.iter().filter(|c| !table.cols.contains_key(c)).map(|c| format!("{}: no such column", c.header())).collect();
-    for col in ALL {
+    let mut not_checked: Vec<String> = columns
+        .all()
+        .iter()
+        .filter(|c| !table.cols.contains_key(c))
+        .map(|c| format!("{}: no such column", c.header()))
+        .collect();
+    for &col in columns.all() {
         if let Some(n) = pass.skipped.get(&col) {
-            let why = if grid.eta.value.is_none() && WEIGHTS.contains(&col) {
+            let updated = columns.trained().any(|(p, _)| p == col);
+            let why = if grid.eta.value.is_none() && updated {
                 "η unknown: pass --eta"
             } else {
                 "a cell it reads is empty or missing"
@@ -287,15 +296,19 @@ fn check_table(mut grid: Grid, options: &Options) -> TableReport {
         Status::Pass
     };
     let final_e_total_shown = grid.value(Col::ETotal, iterations).map(Value::of);
-    let first_row = INPUTS.iter().map(|&c| grid.value(c, 1)).collect::<Option<Vec<f64>>>();
+    let first_row = columns.typed().map(|c| grid.value(c, 1).map(|v| (c, v))).collect::<Option<Vec<(Col, f64)>>>();
     let final_e_total_correct = match (first_row, grid.eta.value) {
         (Some(first), Some(eta)) if final_e_total_shown.is_some() => {
-            let inputs = Inputs(first.try_into().expect("twelve inputs"));
-            Some(Value::of(last_row(&inputs, eta, iterations, Formulas::correct()).0.get(Col::ETotal)))
+            let mut inputs = Inputs::new(columns);
+            for (c, v) in first {
+                inputs.set(c, v);
+            }
+            Some(Value::of(last_row(&inputs, eta, iterations, columns.formulas()).0.get(Col::ETotal)))
         }
         _ => None,
     };
     TableReport {
+        network: columns.network.to_string(),
         sheet: grid.sheet.name.clone(),
         at: table.top_left().a1(),
         iterations,
@@ -315,8 +328,9 @@ fn check_table(mut grid: Grid, options: &Options) -> TableReport {
 
 /// Checks one cell, in sheet order: the cells it reads have been judged before it.
 fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_formulas: bool, rel_tol: f64) {
+    let columns = grid.table.columns;
     let pos = grid.table.pos(col, iteration).expect("the table has this column and row");
-    if iteration == 1 && col.is_input() {
+    if iteration == 1 && columns.is_input(col) {
         if grid.value(col, 1).is_none() {
             let what = describe(grid.sheet.value(pos));
             let d = Diagnosis {
@@ -334,9 +348,8 @@ fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_
     };
     // A number typed where the table's formulas are; targets and inputs typed in every row are
     // as good as carried down by formula.
-    let constant = matches!(col, Col::T1 | Col::T2 | Col::I1 | Col::I2);
-    let typed_over = has_formulas && !constant && !grid.has_formula(col, iteration);
-    let definition = col.definition();
+    let typed_over = has_formulas && !columns.is_constant(col) && !grid.has_formula(col, iteration);
+    let definition = columns.definition(col);
     match grid.compare(definition, col, iteration, found, rel_tol, false) {
         Some((expected, true)) if CellError::of(found).is_some() && grid.formula_differs(col, iteration) => {
             pass.checked += 1;
@@ -365,22 +378,24 @@ fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_
 /// A row deleted from a table of typed values leaves every weight of the next row two updates
 /// on from the row above it: name that once, as a missing iteration, not as eight mistakes.
 fn missing_iteration(grid: &Grid, pass: &mut Pass, iteration: usize) {
-    let wrong_weights = || pass.wrong.iter().filter(|w| w.iteration == iteration && WEIGHTS.contains(&w.col));
-    let (Some(eta), true) = (grid.eta.value, iteration >= 2 && wrong_weights().count() == WEIGHTS.len()) else {
+    let columns = grid.table.columns;
+    let updated: Vec<Col> = columns.trained().map(|(p, _)| p).collect();
+    let wrong_weights = || pass.wrong.iter().filter(|w| w.iteration == iteration && updated.contains(&w.col));
+    let (Some(eta), true) = (grid.eta.value, iteration >= 2 && wrong_weights().count() == updated.len()) else {
         return;
     };
-    let above: Option<Vec<f64>> = ALL.iter().map(|&c| grid.value(c, iteration - 1).filter(|x| x.is_finite())).collect();
+    let above: Option<Vec<f64>> =
+        columns.all().iter().map(|&c| grid.value(c, iteration - 1).filter(|x| x.is_finite())).collect();
     let Some(above) = above else { return };
-    let mut row = Row([0.0; COLS]);
-    row.0.copy_from_slice(&above);
-    let two_on = row.next(eta, Formulas::correct()).next(eta, Formulas::correct());
+    let formulas = columns.formulas();
+    let two_on = Row::of(columns, above).next(eta, formulas).next(eta, formulas);
     let matches = wrong_weights().all(|w| {
         let tolerance = 2.0 * precision::half_unit(w.found, precision::digits(w.found).0) + 1e-12 * w.found.abs();
         (w.found - two_on.get(w.col)).abs() <= tolerance
     });
     if matches {
         let rows = (grid.table.rows[iteration - 2] + 1, grid.table.rows[iteration - 1] + 1);
-        for &col in &WEIGHTS {
+        for &col in &updated {
             let d = Diagnosis {
                 mistakes: vec!["missing-iteration"],
                 explanation: format!(
@@ -393,8 +408,8 @@ fn missing_iteration(grid: &Grid, pass: &mut Pass, iteration: usize) {
     }
 }
 
-fn expected_value(w: Wrong) -> Value {
-    if w.iteration == 1 && w.col.is_input() { Value::Text("a number".into()) } else { Value::of(w.expected) }
+fn expected_value(columns: &Columns, w: Wrong) -> Value {
+    if w.iteration == 1 && columns.is_input(w.col) { Value::Text("a number".into()) } else { Value::of(w.expected) }
 }
 
 fn found_value(grid: &Grid, w: Wrong) -> Value {
@@ -430,13 +445,13 @@ fn group(grid: &Grid, cells: &[(Wrong, Diagnosis)]) -> Vec<WrongColumn> {
                 column: col.header(),
                 first_wrong_cell: positions[0].a1(),
                 iteration: first.iteration,
-                expected: expected_value(*first),
+                expected: expected_value(grid.table.columns, *first),
                 found: found_value(grid, *first),
                 wrong_cells: members.len(),
                 cells: ranges(&positions).join(", "),
                 diagnosis: diagnosis.clone(),
                 formula_found,
-                formula_correct: col.definition().print(&|r, out: &mut String| write_name(r, out)),
+                formula_correct: grid.table.columns.definition(col).print(&|r, out: &mut String| write_name(r, out)),
             }
         })
         .collect()

@@ -3,11 +3,11 @@
 //! definition maps into the same terms, so a wrong cell's two trees can be compared.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
-use crate::columns::{ALL, Col, Ref};
+use crate::columns::{Col, Columns, Ref};
 use crate::expr::{Expr, Func, Op};
 use crate::mistakes::{Variant, variants};
+use crate::network::Cache;
 use crate::workbook::{Addr, Pos, Table};
 
 /// A cell a formula reads, seen from the table.
@@ -78,20 +78,22 @@ pub struct Known {
     pub correct_canonical: Expr<Cell>,
 }
 
-pub fn known(col: Col) -> &'static Known {
-    static KNOWN: OnceLock<Vec<Known>> = OnceLock::new();
-    let all = KNOWN.get_or_init(|| {
+pub fn known(columns: &'static Columns, col: Col) -> &'static Known {
+    static KNOWN: Cache<Vec<Known>> = Cache::new(Vec::new());
+    let all = columns.network.cached(&KNOWN, || {
         let cells = |e: &Expr<Ref>| e.map_leaves(&|r| Expr::Ref(Cell::of(r)));
-        ALL.iter()
+        columns
+            .all()
+            .iter()
             .map(|&c| {
-                let variants = variants(c);
+                let variants = variants(columns, c);
                 let forms = variants.iter().map(|v| canonical(&cells(&v.expr))).collect();
-                let correct = cells(c.definition());
+                let correct = cells(columns.definition(c));
                 Known { variants, canonical: forms, correct_canonical: canonical(&correct), correct }
             })
             .collect()
     });
-    &all[col.index()]
+    &all[columns.index(col)]
 }
 
 /// Where a row offset points, in words: "this row", "the row above", "3 rows up".
@@ -149,7 +151,7 @@ fn flatten(e: &Expr<Cell>, op: Op, out: &mut Vec<Expr<Cell>>) {
 fn key(e: &Expr<Cell>) -> String {
     e.print(&|c, out: &mut String| {
         let _ = match c {
-            Cell::Table { col, offset, .. } => write!(out, "[{}{offset}]", col.index()),
+            Cell::Table { col, offset, .. } => write!(out, "[{}{offset}]", col.name()),
             Cell::Eta => write!(out, "[η]"),
             Cell::Outside(a) => write!(out, "[{}!{}]", a.sheet, a.pos.a1()),
         };
@@ -195,7 +197,7 @@ mod tests {
     use crate::columns::{self, Col::*};
 
     fn tree(text: &str) -> Expr<Cell> {
-        columns::parse(text).unwrap().map_leaves(&|r| Expr::Ref(Cell::of(r)))
+        columns::parse(Columns::class(), text).unwrap().map_leaves(&|r| Expr::Ref(Cell::of(r)))
     }
 
     #[test]
@@ -220,9 +222,15 @@ mod tests {
         );
         assert!(single_swap(&tree("a_h1*a_o1"), &tree("a_h2*a_o2")).is_none(), "two different swaps");
         assert!(single_swap(&tree("0.5*(t1-a_o1)"), &tree("0.5*(t1-a_o1)^2")).is_none(), "not an operand");
-        let table = Table { header_row: 0, cols: [(W1, 3)].into_iter().collect(), step_col: None, rows: vec![1, 2, 3] };
+        let table = Table {
+            columns: Columns::class(),
+            header_row: 0,
+            cols: [(W(1), 3)].into_iter().collect(),
+            step_col: None,
+            rows: vec![1, 2, 3],
+        };
         let two_up = Addr { sheet: 0, pos: Pos { row: 1, col: 3 }, fixed_row: false };
-        assert_eq!(Cell::locate(two_up, 0, &table, None, 3), Cell::Table { col: W1, offset: -2, fixed: false });
+        assert_eq!(Cell::locate(two_up, 0, &table, None, 3), Cell::Table { col: W(1), offset: -2, fixed: false });
         assert_eq!(rows_away(-2), "2 rows up");
     }
 }

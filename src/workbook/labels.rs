@@ -5,14 +5,19 @@
 use calamine::Data;
 
 use super::{Pos, Sheet, Table, parse_formula};
-use crate::columns::{Col, INPUTS, WEIGHTS};
+use crate::columns::Col;
 
 /// What a label names.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Label {
+    /// A typed column: t1, i2, w7, b1, ...
     Input(Col),
     Iterations,
     LearningRate,
+    /// The network's shape, `2-3-2`.
+    Network,
+    /// `none`, `fixed` or `trained`.
+    Biases,
 }
 
 /// A label as compared: lower case, without spaces and punctuation people put around it.
@@ -26,8 +31,13 @@ pub fn normalised(text: &str) -> String {
 
 pub fn label(text: &str) -> Option<Label> {
     let s = normalised(text);
-    if let Some(c) = INPUTS.iter().find(|c| c.name() == s) {
-        return Some(Label::Input(*c));
+    if let Some(c) = Col::from_name(&s).filter(|c| c.is_typed()) {
+        return Some(Label::Input(c));
+    }
+    match s.as_str() {
+        "network" | "shape" => return Some(Label::Network),
+        "bias" | "biases" => return Some(Label::Biases),
+        _ => {}
     }
     let count = s.strip_prefix("numberof").or_else(|| s.strip_prefix("noof")).unwrap_or(&s);
     if matches!(count, "iterations" | "iteration" | "iters" | "epochs" | "steps") || s == "iterationcount" {
@@ -66,7 +76,7 @@ pub fn value_of(sheet: &Sheet, pos: Pos) -> Option<(Pos, Step)> {
 /// The cell a class-layout table's weight updates read η from: what the second data row's w1
 /// formula (`=E33-$G$31*X33`) reads on its own sheet besides the table's own cells.
 pub fn eta_reference(sheet: &Sheet, table: &Table) -> Option<Pos> {
-    let w1 = table.pos(WEIGHTS[0], 2)?;
+    let w1 = table.pos(Col::W(1), 2)?;
     let tree = parse_formula(sheet.formulas.get(&w1)?, 0, &|_| None).ok()?;
     let mut leaves = Vec::new();
     tree.leaves(&mut leaves);
@@ -99,8 +109,8 @@ mod tests {
     #[test]
     fn labels_in_the_spellings_people_use() {
         for (text, want) in [
-            ("w1", Label::Input(Col::W1)),
-            ("  T2 ", Label::Input(Col::T2)),
+            ("w1", Label::Input(Col::W(1))),
+            ("  T2 ", Label::Input(Col::T(2))),
             ("η", Label::LearningRate),
             ("η =", Label::LearningRate),
             ("ͷ", Label::LearningRate),
@@ -116,7 +126,11 @@ mod tests {
         ] {
             assert_eq!(label(text), Some(want), "{text}");
         }
-        for text in ["h1", "w9", "E_total", "note", "learning", "a_h1", "ηη x"] {
+        assert_eq!(label("w12"), Some(Label::Input(Col::W(12))), "a weight of a larger network");
+        assert_eq!(label("b1"), Some(Label::Input(Col::B(1))));
+        assert_eq!(label("Network:"), Some(Label::Network));
+        assert_eq!(label("biases"), Some(Label::Biases));
+        for text in ["h1", "w129", "b3", "E_total", "note", "learning", "a_h1", "ηη x"] {
             assert_eq!(label(text), None, "{text}");
         }
     }

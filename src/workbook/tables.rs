@@ -1,18 +1,20 @@
 //! Finding tables in the class layout: a header row naming t1 t2 i1 i2 w1..w8 (and the other
-//! columns, in any spelling), and rows of iterations below it.
+//! columns, in any spelling; or those of another network), and rows of iterations below it.
 
 use std::collections::HashMap;
 
 use calamine::Data;
 
 use super::{Pos, Sheet, number};
-use crate::columns::{Col, INPUTS};
+use crate::columns::{Col, Columns, network_named};
 
 /// A table in the class layout: a header row naming the input columns (and any others), and
 /// the data rows below it. The first row is the typed inputs; the table goes on while every
 /// input cell of a row holds a number or a spreadsheet error (a run that diverged).
 #[derive(Clone, Debug)]
 pub struct Table {
+    /// The worksheet the header row names: its network is read from the headers.
+    pub columns: &'static Columns,
     pub header_row: u32,
     /// Where each column of the class layout sits, for the columns the header names.
     pub cols: HashMap<Col, u32>,
@@ -72,15 +74,18 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
             segments.last_mut().expect("one segment at least").insert(col, c);
         }
         let mut left_edge = 0;
-        for cols in segments {
+        for mut cols in segments {
             let (first, last) = (cols.values().min().copied(), cols.values().max().copied());
             let (Some(first), Some(last)) = (first, last) else { continue };
-            if INPUTS.iter().all(|c| cols.contains_key(c)) {
+            if let Some(columns) = network_named(&cols.keys().copied().collect::<Vec<_>>()).map(Columns::of)
+                && columns.typed().all(|c| cols.contains_key(&c))
+            {
+                cols.retain(|c, _| columns.contains(*c));
                 let step_col = steps
                     .get(&header_row)
                     .and_then(|cs| cs.iter().copied().filter(|&c| c < first && c >= left_edge).max());
-                let rows = data_rows(sheet, header_row, &cols);
-                tables.push(Table { header_row, cols, step_col, rows });
+                let rows = data_rows(sheet, header_row, columns, &cols);
+                tables.push(Table { columns, header_row, cols, step_col, rows });
             }
             left_edge = last + 1;
         }
@@ -92,8 +97,8 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
 /// table when every input cell holds something and one at least a number (text there is a
 /// finding of `check`, not the end of the table). Later rows hold numbers, or the errors of a
 /// run that diverged.
-fn data_rows(sheet: &Sheet, header_row: u32, cols: &HashMap<Col, u32>) -> Vec<u32> {
-    let cells = |r: u32| INPUTS.iter().map(move |c| sheet.value(Pos { row: r, col: cols[c] }));
+fn data_rows(sheet: &Sheet, header_row: u32, columns: &Columns, cols: &HashMap<Col, u32>) -> Vec<u32> {
+    let cells = |r: u32| columns.typed().map(move |c| sheet.value(Pos { row: r, col: cols[&c] }));
     let first = header_row + 1;
     if !(cells(first).all(|d| d.is_some()) && cells(first).any(|d| d.and_then(number).is_some())) {
         return Vec::new();
@@ -121,8 +126,8 @@ mod tests {
 
     fn header_and_row(left: u32, row0: &[Data]) -> Vec<(u32, u32, Data)> {
         let mut cells = Vec::new();
-        for (k, col) in INPUTS.iter().enumerate() {
-            cells.push((0, left + k as u32, Data::String(col.name().into())));
+        for (k, col) in Columns::class().typed().enumerate() {
+            cells.push((0, left + k as u32, Data::String(col.name())));
             cells.push((1, left + k as u32, row0[k % row0.len()].clone()));
         }
         cells
@@ -135,9 +140,9 @@ mod tests {
         cells.extend(header_and_row(13, &[Data::Float(0.25)]));
         let tables = find_tables(&sheet(&cells));
         assert_eq!(tables.len(), 2);
-        assert_eq!(tables[0].cols[&Col::T1], 0);
+        assert_eq!(tables[0].cols[&Col::T(1)], 0);
         assert_eq!(tables[0].step_col, None);
-        assert_eq!(tables[1].cols[&Col::T1], 13);
+        assert_eq!(tables[1].cols[&Col::T(1)], 13);
         assert_eq!(tables[1].step_col, Some(12));
         assert!(tables.iter().all(|t| t.rows == [1]));
     }

@@ -66,17 +66,19 @@ pub fn ulps(a: f64, b: f64) -> u64 {
     key(a).abs_diff(key(b))
 }
 
-/// E1, E2 and E_total with `x^2` computed as `x.powf(2.0)` (libm's pow, which spreadsheet
-/// engines other than Excel use), from a row's own values; None for other columns. pow can miss
-/// the correctly rounded x*x that Excel gives by one ulp, and these are the only cells it reaches.
+/// The output errors and E_total with `x^2` computed as `x.powf(2.0)` (libm's pow, which
+/// spreadsheet engines other than Excel use), from a row's own values; None for other columns.
+/// pow can miss the correctly rounded x*x that Excel gives by one ulp, and these are the only
+/// cells it reaches.
 pub fn squared_with_pow(row: &backprop_sheet::engine::Row, col: backprop_sheet::columns::Col) -> Option<f64> {
-    use backprop_sheet::columns::Col;
-    let e1 = 0.5 * (row.get(Col::T1) - row.get(Col::AO1)).powf(2.0);
-    let e2 = 0.5 * (row.get(Col::T2) - row.get(Col::AO2)).powf(2.0);
+    use backprop_sheet::columns::{Col, Ref};
+    let columns = row.columns();
     match col {
-        Col::E1 => Some(e1),
-        Col::E2 => Some(e2),
-        Col::ETotal => Some(e1 + e2),
+        Col::E(_) | Col::ETotal => Some(eval_with_pow(columns.definition(col), &|r| match r {
+            Ref::Cur(c @ Col::E(_)) => squared_with_pow(row, c).expect("an output error"),
+            Ref::Cur(c) => row.get(c),
+            Ref::Prev(_) | Ref::Eta => f64::NAN,
+        })),
         _ => None,
     }
 }
@@ -176,5 +178,34 @@ pub fn eval_with_pow<L: backprop_sheet::expr::Leaf>(
         }
         Expr::Bin(op, a, b) => eval(Expr::Bin(*op, Box::new(num(a)), Box::new(num(b)))),
         Expr::Call(f, args) => eval(Expr::Call(*f, args.iter().map(num).collect())),
+    }
+}
+
+/// Runs `check --json` on `file`; returns the exit code and the report.
+pub fn check_json(file: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = bin().arg("check").arg(file).arg("--json").args(extra).output().unwrap();
+    let code = out.status.code().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{stderr}", String::from_utf8_lossy(&out.stdout)));
+    (code, report)
+}
+
+/// `a+(b+c)` as `(a+b)+c`, and `a+(b-c)` as `(a+b)-c`, everywhere in a tree: how IronCalc
+/// 0.9 evaluates a sum whose last term is a parenthesised sum (Excel keeps the parentheses).
+pub fn regrouped<L: backprop_sheet::expr::Leaf>(e: &backprop_sheet::expr::Expr<L>) -> backprop_sheet::expr::Expr<L> {
+    use backprop_sheet::expr::{Expr, Op};
+    match e {
+        Expr::Bin(Op::Add, a, b) => match regrouped(b) {
+            Expr::Bin(op @ (Op::Add | Op::Sub), b1, b2) => {
+                regrouped(&Expr::Bin(op, Box::new(Expr::Bin(Op::Add, Box::new(regrouped(a)), b1)), b2))
+            }
+            b => Expr::Bin(Op::Add, Box::new(regrouped(a)), Box::new(b)),
+        },
+        Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(regrouped(a)), Box::new(regrouped(b))),
+        Expr::Neg(x) => Expr::Neg(Box::new(regrouped(x))),
+        Expr::Call(f, args) => Expr::Call(*f, args.iter().map(regrouped).collect()),
+        leaf => leaf.clone(),
     }
 }
