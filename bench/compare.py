@@ -4,8 +4,9 @@
     python3 bench/compare.py [ITERATIONS ...] [--runs N]
 
 For each size (default: 100 and 10000 iterations, six learning rates) both write the same
-workbook; each is run N times (default 5) and the median wall time and the largest peak RSS are
-printed, with the ratio peer / backprop-sheet. Needs `pip install xlsxwriter` and a release
+workbook; each is run N times (default 5), interleaved, and the median wall time and the largest
+peak RSS are printed, with the ratio peer / backprop-sheet. backprop-sheet runs twice: on every
+core (its default) and on one (`--jobs 1`). Needs `pip install xlsxwriter` and a release
 build (`cargo build --release`), which this script runs first.
 """
 import os
@@ -29,9 +30,14 @@ def run(cmd):
         return wall, int(rss.read().strip().splitlines()[-1])
 
 
-def measure(cmd, runs):
-    results = [run(cmd) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+def measure(cmds, runs):
+    """Each command run `runs` times, the commands taking turns so that a busy spell of the
+    machine falls on all of them: per command, the median wall time and the largest peak RSS."""
+    results = [[] for _ in cmds]
+    for _ in range(runs):
+        for k, cmd in enumerate(cmds):
+            results[k].append(run(cmd))
+    return [(statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for rs in results]
 
 
 def main(argv):
@@ -46,13 +52,14 @@ def main(argv):
         out = os.path.join(tmp, "out.xlsx")
         print("%-12s %-15s %10s %10s" % ("size", "program", "median s", "peak MB"))
         for n in sizes:
-            ours = measure([BIN, "generate", "-q", "--force", "--out", out, "--iterations", str(n)], runs)
-            peer = measure([sys.executable, os.path.join(ROOT, "bench", "peer.py"), out, str(n)], runs)
+            ours = [BIN, "generate", "-q", "--force", "--out", out, "--iterations", str(n)]
+            peer = [sys.executable, os.path.join(ROOT, "bench", "peer.py"), out, str(n)]
+            every, one, other = measure([ours, ours + ["--jobs", "1"], peer], runs)
             size = "6 x %d" % n
-            print("%-12s %-15s %10.3f %10.1f" % (size, "backprop-sheet", ours[0], ours[1] / 1024))
-            print("%-12s %-15s %10.3f %10.1f" % (size, "peer.py", peer[0], peer[1] / 1024))
-            print("%-12s %-15s %9.1fx" % (size, "ratio", peer[0] / ours[0]))
-
+            print("%-12s %-15s %10.3f %10.1f" % (size, "backprop-sheet", every[0], every[1] / 1024))
+            print("%-12s %-15s %10.3f %10.1f" % (size, "  --jobs 1", one[0], one[1] / 1024))
+            print("%-12s %-15s %10.3f %10.1f" % (size, "peer.py", other[0], other[1] / 1024))
+            print("%-12s %-15s %9.1fx (one core: %.1fx)" % (size, "ratio", other[0] / every[0], other[0] / one[0]))
 
 if __name__ == "__main__":
     main(sys.argv[1:])

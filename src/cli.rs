@@ -47,7 +47,10 @@ fn written<T>(result: Result<Result<T, report::WriteError>, String>) -> Result<T
         Ok(Ok(value)) => Ok(value),
         Ok(Err(report::WriteError::Interrupted)) => Err(WriteFailure::Interrupted),
         Ok(Err(report::WriteError::Xlsx(e))) => Err(WriteFailure::Failed(report::explain(&e))),
-        Err(panic) => Err(WriteFailure::Failed(report::explain_panic(&panic))),
+        Ok(Err(report::WriteError::Io(e))) => Err(WriteFailure::Failed(report::explain_io(&e))),
+        Ok(Err(report::WriteError::Panic(panic))) | Err(panic) => {
+            Err(WriteFailure::Failed(report::explain_panic(&panic)))
+        }
     }
 }
 
@@ -150,6 +153,10 @@ struct Generate {
     /// the spreadsheet checks its own derivatives. ε is a cell of each sheet (B2).
     #[arg(long)]
     gradient_check: bool,
+    /// Learning-rate sheets computed and written at once (default: every core). The workbook is
+    /// the same whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     /// Replace the output file if it exists.
     #[arg(long)]
     force: bool,
@@ -191,6 +198,11 @@ struct CheckArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// How many threads `--jobs` means when it is not given: one per core.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn number(text: &str) -> Result<f64, String> {
@@ -341,6 +353,8 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
             values_only: args.values_only,
             mistake: args.mistake,
             gradient_check: args.gradient_check.then_some(crate::gradient_check::DEFAULT_EPSILON),
+            workers: args.jobs.map_or_else(cores, usize::from),
+            deflate_level: None,
         };
         written(crate::panics::contained(|| {
             report::write(&params, options, spill, std::io::BufWriter::new(f), |rows| {
@@ -401,7 +415,7 @@ fn check_class(args: &CheckArgs) -> Result<ExitCode, Error> {
         output::check_destination(summary, args.force, &inputs)?;
     }
     let files = crate::class::workbooks(&args.paths)?;
-    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+    let jobs = args.jobs.map_or_else(cores, usize::from);
     let options = crate::check::Options { eta: args.eta, rel_tol: args.rel_tol };
     let width = files.iter().map(|f| f.display().to_string().chars().count()).max().unwrap_or(0);
     let mut rows: Vec<crate::summary::Row> = Vec::with_capacity(files.len());

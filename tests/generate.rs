@@ -359,3 +359,37 @@ fn a_template_for_any_network_is_written_and_read_back() {
     let out = bin().args(["generate", "--set", "w9=1"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("the 2-2-2 network has no such input"));
 }
+
+/// The parts of a package, by name: what the workbook is, whatever wrote it.
+fn package_parts(path: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut part = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            part.read_to_end(&mut bytes).unwrap();
+            (part.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// Sheets written in parallel make the workbook one worker makes: every part the same, byte for
+/// byte, but the time of writing in the document properties.
+#[test]
+fn one_worker_and_several_write_the_same_workbook() {
+    for args in [
+        &["--iterations", "300"][..],
+        &["--gradient-check", "--network", "2-3-2", "--train-bias", "--mistake", "t1-for-t2"],
+    ] {
+        let (_d1, one) = generate(&[args, &["--jobs", "1"]].concat());
+        let (_d2, many) = generate(&[args, &["--jobs", "4"]].concat());
+        let (mut a, mut b) = (package_parts(&one), package_parts(&many));
+        assert!(a.remove("docProps/core.xml").is_some() && b.remove("docProps/core.xml").is_some());
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{args:?}");
+        for (name, bytes) in &a {
+            assert!(bytes == &b[name], "{args:?}: {name} differs");
+        }
+        assert!(a.keys().filter(|n| n.starts_with("xl/worksheets/sheet")).count() == 7, "{args:?}");
+    }
+}

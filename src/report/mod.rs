@@ -6,11 +6,16 @@ use std::io::{Seek, Write};
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartLine, ChartType, Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
     XlsxError,
-    utility::{column_number_to_name, quote_sheet_name, row_col_to_cell, row_col_to_cell_absolute},
+    utility::{quote_sheet_name, row_col_to_cell, row_col_to_cell_absolute},
 };
 
-use crate::columns::{Col, Columns, Formulas, Ref};
-use crate::engine::{Params, Row, rows};
+mod package;
+mod rows;
+
+use rows::FormulaText;
+
+use crate::columns::{Col, Columns, Formulas};
+use crate::engine::{Params, Row};
 use crate::expr::{self, Expr};
 use crate::gradient_check::{self, GradientCheck};
 use crate::layout::{
@@ -18,9 +23,9 @@ use crate::layout::{
 };
 use crate::mistakes::Mistake;
 
-/// Past this many rows in all, the package may pass 4 GB (about 880 compressed bytes a row) and
-/// needs ZIP64; below it, a plain zip stays readable by the widest range of programs.
-const ZIP64_ROWS: usize = 2_000_000;
+/// The deflate level of the package, sheets and all (zlib-rs, the zip crate's own backend):
+/// measured against level 1 and 6 and against C zlib, see the README's performance section.
+pub const ZIP_LEVEL: u8 = 2;
 
 /// Okabe–Ito colours: distinct for readers with colour-blindness, and in print.
 const PALETTE: [u32; 8] = [0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0x000000, 0xF0E442];
@@ -38,6 +43,20 @@ pub struct RateSummary {
     /// With the gradient check: the largest relative difference between a derived gradient and
     /// its finite difference over the whole sheet.
     pub fd_max: Option<f64>,
+}
+
+impl RateSummary {
+    /// Before the first row: nothing known yet.
+    fn new(eta: f64, checked: bool) -> RateSummary {
+        RateSummary {
+            eta,
+            first_error: f64::NAN,
+            final_error: f64::NAN,
+            diverged_at: None,
+            curve: Vec::new(),
+            fd_max: checked.then_some(0.0),
+        }
+    }
 }
 
 /// The iterations the charts plot: every one up to [`CURVE_POINTS`], else evenly spaced ones and
@@ -86,14 +105,29 @@ pub enum WriteError {
     Interrupted,
     #[error(transparent)]
     Xlsx(#[from] XlsxError),
+    /// Writing a sheet's archive or the package failed: the system's reason.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The xlsx writer panicked in a worker writing one sheet: its message, for
+    /// [`explain_panic`].
+    #[error("{0}")]
+    Panic(String),
 }
 
 /// What a writer failure means to the user, in words: the system's reason for a failed write,
 /// never the xlsx library's own text about its API.
 pub fn explain(e: &XlsxError) -> String {
     match e {
-        XlsxError::IoError(io) => io.to_string(),
+        XlsxError::IoError(io) => explain_io(io),
         _ => "the xlsx writer could not make this workbook; please report it with the command you ran".into(),
+    }
+}
+
+/// A failed write of a sheet's scratch archive or of the package, in words.
+pub fn explain_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => "no space left on the device for the scratch files beside the output".into(),
+        _ => e.to_string(),
     }
 }
 
@@ -106,79 +140,6 @@ pub fn explain_panic(message: &str) -> String {
         "a scratch file beside the output could not be written".into()
     } else {
         "the xlsx writer stopped; please report it with the command you ran".into()
-    }
-}
-
-/// A formula of one column with its row numbers left open, so that the text of each cell is a
-/// few copies instead of a tree walk. Built by printing the column's [`Expr`].
-struct FormulaText {
-    parts: Vec<(String, Option<RowOf>)>,
-}
-
-#[derive(Clone, Copy)]
-enum RowOf {
-    This,
-    Previous,
-}
-
-impl FormulaText {
-    /// A column of the table: its cells read their own row, the row above, and η.
-    fn new(columns: &Columns, expr: &Expr<Ref>) -> FormulaText {
-        let eta = row_col_to_cell_absolute(ETA_ROW, ETA_COL);
-        FormulaText::of(expr, |r| match r {
-            Ref::Cur(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
-            Ref::Prev(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::Previous)),
-            Ref::Eta => (eta.clone(), None),
-        })
-    }
-
-    /// A column of the gradient check: its cells read their own row and ε.
-    fn check(columns: &Columns, expr: &Expr<gradient_check::Leaf>) -> FormulaText {
-        let eps = row_col_to_cell_absolute(EPS_ROW, ETA_COL);
-        FormulaText::of(expr, |l| match l {
-            gradient_check::Leaf::Col(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
-            gradient_check::Leaf::Fd(k) => (column_number_to_name(check_col(columns, k)), Some(RowOf::This)),
-            gradient_check::Leaf::Eps => (eps.clone(), None),
-        })
-    }
-
-    /// `expr` printed with each leaf as `cell` names it: a column's letters and the row it reads
-    /// (filled in per cell), or an absolute reference.
-    fn of<L: crate::expr::Leaf>(expr: &Expr<L>, cell: impl Fn(L) -> (String, Option<RowOf>)) -> FormulaText {
-        const THIS: char = '\u{1}';
-        const PREV: char = '\u{2}';
-        let text = expr.print(&|l, out: &mut String| {
-            let (name, row) = cell(l);
-            out.push_str(&name);
-            match row {
-                Some(RowOf::This) => out.push(THIS),
-                Some(RowOf::Previous) => out.push(PREV),
-                None => {}
-            }
-        });
-        let mut parts = Vec::new();
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find([THIS, PREV]) {
-            let row = if rest[at..].starts_with(THIS) { RowOf::This } else { RowOf::Previous };
-            parts.push((rest[..at].to_string(), Some(row)));
-            rest = &rest[at + 1..];
-        }
-        parts.push((rest.to_string(), None));
-        FormulaText { parts }
-    }
-
-    /// The formula for the cell in 1-based spreadsheet row `row`.
-    fn render(&self, row: u32, out: &mut String) {
-        out.clear();
-        out.push('=');
-        for (text, r) in &self.parts {
-            out.push_str(text);
-            match r {
-                Some(RowOf::This) => out.push_str(itoa::Buffer::new().format(row)),
-                Some(RowOf::Previous) => out.push_str(itoa::Buffer::new().format(row - 1)),
-                None => {}
-            }
-        }
     }
 }
 
@@ -232,25 +193,30 @@ pub struct Options {
     /// Add the finite-difference check of every gradient, with this step ε (see
     /// [`gradient_check`]).
     pub gradient_check: Option<f64>,
+    /// Learning-rate sheets written at once, each by its own thread (0 counts as 1). The
+    /// workbook is the same whatever the number.
+    pub workers: usize,
+    /// The deflate level, when not [`ZIP_LEVEL`]: for the benchmark that chose it.
+    pub deflate_level: Option<u8>,
 }
 
-/// Writes the whole workbook to `out` and returns each learning rate's outcome. Rows stream from
-/// the engine to the sheet one at a time: memory does not grow with the iteration count. The
-/// sheets spill to scratch files in `spill` (the output's folder, so that the space checked is
-/// the space used); `progress` hears of every row written and says whether to go on.
+/// Writes the whole workbook to `out` and returns each learning rate's outcome. Each
+/// learning-rate sheet is computed and written by a worker, `options.workers` at a time, rows
+/// streaming from the engine into a compressed archive of the sheet's own in `spill` (the
+/// output's folder, so that the space checked is the space used): memory does not grow with
+/// the iteration count, and the workbook is the same whatever the number of workers.
+/// `progress` hears of every row, from whichever worker wrote it, and says whether to go on.
 pub fn write<W: Write + Seek + Send>(
     params: &Params,
     options: Options,
     spill: &std::path::Path,
     out: W,
-    mut progress: impl FnMut(usize) -> bool,
+    progress: impl Fn(usize) -> bool + Sync,
 ) -> Result<Vec<RateSummary>, WriteError> {
     let mut workbook = Workbook::new();
     workbook.set_tempdir(spill)?;
-    // Deflate was nearly half of the run at the default level 6; level 1 is several times faster
-    // for a file about a third larger, and a workbook of this size opens no slower.
-    workbook.set_zip_compression_level(1);
-    workbook.use_zip_large_file(params.iterations * params.learning_rates.len() > ZIP64_ROWS);
+    let level = options.deflate_level.unwrap_or(ZIP_LEVEL);
+    workbook.set_zip_compression_level(level);
     let formats = Formats::new();
     let columns = params.inputs.columns();
     let formulas = options.mistake.map_or_else(|| columns.formulas().clone(), |m| m.formulas(columns));
@@ -260,26 +226,83 @@ pub fn write<W: Write + Seek + Send>(
     workbook.add_worksheet().set_name("Summary")?;
 
     let curve = Curve::new(params.iterations);
-    let mut summaries = Vec::with_capacity(params.learning_rates.len());
-    for (index, &eta) in params.learning_rates.iter().enumerate() {
+    let job = |index: usize| SheetJob {
+        params,
+        curve: &curve,
+        index,
+        eta: params.learning_rates[index],
+        values_only: options.values_only,
+        formulas: &formulas,
+        texts: &texts,
+        check: options.gradient_check.map(|eps| (eps, check_texts.as_slice())),
+    };
+    // Each sheet's head (η, the header, the first row) and its chart, by rust_xlsxwriter; saved
+    // once to learn what the workers write around.
+    for index in 0..params.learning_rates.len() {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
-        let sheet_job = SheetJob {
-            params,
-            curve: &curve,
-            index,
-            eta,
-            values_only: options.values_only,
-            formulas: &formulas,
-            texts: &texts,
-            check: options.gradient_check.map(|eps| (eps, check_texts.as_slice())),
-        };
-        summaries.push(write_rate_sheet(sheet, &sheet_job, &formats, &mut progress)?);
+        write_sheet_head(sheet, &job(index), &formats)?;
     }
+    let parts = package::sheet_parts(&workbook.save_to_buffer()?, params.learning_rates.len())?;
+    let (summaries, archives) = write_in_parallel(&parts, options.workers, level, &job, spill, &progress)?;
     let summary = workbook.worksheet_from_index(0)?;
     write_summary(summary, params, &curve, &formulas, options.mistake, &summaries, &formats)?;
     write_curves(summary, columns, &curve, &summaries, &formats)?;
-    workbook.save_to_writer(out)?;
+    package::assemble(&workbook.save_to_buffer()?, &parts, archives, out)?;
     Ok(summaries)
+}
+
+/// Writes each learning rate's sheet, `workers` at a time, each worker taking the next sheet
+/// when it is done with one. The first failure stops the others (at their next row) and is the
+/// one reported.
+fn write_in_parallel<'a>(
+    parts: &[package::SheetPart],
+    workers: usize,
+    level: u8,
+    job: &(impl Fn(usize) -> SheetJob<'a> + Sync),
+    spill: &std::path::Path,
+    progress: &(impl Fn(usize) -> bool + Sync),
+) -> Result<(Vec<RateSummary>, Vec<std::fs::File>), WriteError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    type Written = Result<(RateSummary, std::fs::File), WriteError>;
+    let results: Mutex<Vec<Option<Written>>> = Mutex::new((0..parts.len()).map(|_| None).collect());
+    let stop = AtomicBool::new(false);
+    let go_on = |rows| !stop.load(Ordering::Relaxed) && progress(rows);
+    let work = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= parts.len() || stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let result =
+                crate::panics::contained(|| rows::write_sheet(&parts[index], &job(index), spill, level, &go_on))
+                    .unwrap_or_else(|message| Err(WriteError::Panic(message)));
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[index] = Some(result);
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers.clamp(1, parts.len().max(1)) {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let mut results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // A sheet stopped because another failed says `Interrupted`: the other's failure is the one.
+    let failed = |r: &Option<Written>| matches!(r, Some(Err(e)) if !matches!(e, WriteError::Interrupted));
+    if let Some(k) = results.iter().position(failed)
+        && let Some(Err(e)) = results.swap_remove(k)
+    {
+        return Err(e);
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(WriteError::Interrupted)))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|w| w.into_iter().unzip())
 }
 
 /// One learning rate's sheet: what to compute and the formula texts to write.
@@ -296,12 +319,10 @@ struct SheetJob<'a> {
     check: Option<(f64, &'a [FormulaText])>,
 }
 
-fn write_rate_sheet(
-    sheet: &mut Worksheet,
-    job: &SheetJob,
-    formats: &Formats,
-    progress: &mut impl FnMut(usize) -> bool,
-) -> Result<RateSummary, WriteError> {
+/// A learning-rate sheet as rust_xlsxwriter writes it: η (and ε), the header, the column
+/// formats, the first row (the typed inputs in yellow) and the chart. The rows after the first
+/// are the worker's ([`rows::write_sheet`]).
+fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), WriteError> {
     let (params, eta, values_only) = (job.params, job.eta, job.values_only);
     let name = sheet_name(eta);
     sheet.set_name(&name)?;
@@ -348,56 +369,31 @@ fn write_rate_sheet(
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
 
-    let mut summary = RateSummary {
-        eta,
-        first_error: f64::NAN,
-        final_error: f64::NAN,
-        diverged_at: None,
-        curve: Vec::new(),
-        fd_max: job.check.map(|_| 0.0),
-    };
+    // The first row: typed inputs in yellow, the other cells formulas.
+    let row = Row::first(&params.inputs, job.formulas);
+    let r = sheet_row(1);
     let mut text = String::new();
-    let mut iterations = 0;
-    for (k, row) in rows(&params.inputs, eta, params.iterations, job.formulas).enumerate() {
-        let iteration = k + 1;
-        let r = sheet_row(iteration);
-        sheet.write_number(r, 0, iteration as f64)?;
-        for (k, &col) in columns.all().iter().enumerate() {
-            let value = row.values[k];
-            let at = FIRST_COL + k as u16;
-            if iteration == 1 && col.is_typed() {
-                write_value(sheet, r, at, value, Some(&formats.input))?;
-            } else if values_only {
-                write_value(sheet, r, at, value, None)?;
+    sheet.write_number(r, 0, 1.0)?;
+    for (k, &col) in columns.all().iter().enumerate() {
+        let (value, at) = (row.values[k], FIRST_COL + k as u16);
+        if col.is_typed() {
+            write_value(sheet, r, at, value, Some(&formats.input))?;
+        } else if values_only {
+            write_value(sheet, r, at, value, None)?;
+        } else {
+            job.texts[k].render(r + 1, &mut text);
+            sheet.write_formula(r, at, rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value)))?;
+        }
+    }
+    if let Some((eps, texts)) = job.check {
+        for (k, &value) in gradient_check.values(&|c| row.get(c), eps).iter().enumerate() {
+            if values_only {
+                write_value(sheet, r, check_col(columns, k), value, None)?;
             } else {
-                job.texts[k].render(r + 1, &mut text);
+                texts[k].render(r + 1, &mut text);
                 let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
-                sheet.write_formula(r, at, formula)?;
+                sheet.write_formula(r, check_col(columns, k), formula)?;
             }
-        }
-        if let Some((eps, texts)) = job.check {
-            let values = gradient_check.values(&|c| row.get(c), eps);
-            for (k, &value) in values.iter().enumerate() {
-                if values_only {
-                    write_value(sheet, r, check_col(columns, k), value, None)?;
-                } else {
-                    texts[k].render(r + 1, &mut text);
-                    let formula = rust_xlsxwriter::Formula::new(&text).set_result(expr::shortest(value));
-                    sheet.write_formula(r, check_col(columns, k), formula)?;
-                }
-            }
-            let largest = values[gradient_check.max_column()];
-            // The largest difference; an error in any row is the sheet's answer.
-            summary.fd_max = summary.fd_max.map(|m| match (expr::is_error(m), expr::is_error(largest)) {
-                (true, _) => m,
-                (false, true) => largest,
-                (false, false) => m.max(largest),
-            });
-        }
-        record(&mut summary, job.curve, iteration, &row);
-        iterations = iteration;
-        if !progress(1) {
-            return Err(WriteError::Interrupted);
         }
     }
 
@@ -409,7 +405,7 @@ fn write_rate_sheet(
         .set_values(job.curve.range(CURVE_LEFT + 1 + job.index as u16))
         .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
     chart.title().set_name(&format!("E_total by iteration, η = {}", rate_text(eta)));
-    chart.x_axis().set_name("iteration").set_min(0).set_max(iterations.max(2) as f64);
+    chart.x_axis().set_name("iteration").set_min(0).set_max(params.iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
@@ -417,7 +413,7 @@ fn write_rate_sheet(
     let beside = if job.check.is_some() { gradient_check.len() } else { 0 };
     let chart_col = check_col(columns, beside) + 1;
     sheet.insert_chart(HEADER_ROW, chart_col, &chart)?;
-    Ok(summary)
+    Ok(())
 }
 
 /// A plain value; an error as its text, since a cell cannot hold an error without a formula.
@@ -437,7 +433,7 @@ fn write_value(
     Ok(())
 }
 
-fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row) {
+fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row, fd_largest: Option<f64>) {
     if iteration == 1 {
         summary.first_error = row.get(Col::ETotal);
     }
@@ -447,6 +443,14 @@ fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row)
     }
     if summary.diverged_at.is_none() && row.values.iter().any(|v| expr::is_error(*v)) {
         summary.diverged_at = Some(iteration);
+    }
+    // The largest difference; an error in any row is the sheet's answer.
+    if let Some(largest) = fd_largest {
+        summary.fd_max = summary.fd_max.map(|m| match (expr::is_error(m), expr::is_error(largest)) {
+            (true, _) => m,
+            (false, true) => largest,
+            (false, false) => m.max(largest),
+        });
     }
 }
 
