@@ -420,7 +420,26 @@ pub fn network_named(cols: &[Col]) -> Option<Network> {
 pub struct Formulas {
     columns: &'static Columns,
     exprs: Vec<Expr<Ref>>,
-    order: Vec<Col>,
+    /// The same formulas with each reference as a position in a row, in an order in which each
+    /// comes after the cells of its row it reads: what the engine evaluates, without looking a
+    /// column up per cell.
+    steps: Vec<Step>,
+}
+
+/// A reference of [`Formulas::steps`]: a position in this row or the previous one, or η.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Slot {
+    Cur(usize),
+    Prev(usize),
+    Eta,
+}
+
+/// One cell of a row to compute: its position, whether the first row holds it typed, its formula.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub at: usize,
+    pub typed: bool,
+    pub expr: Expr<Slot>,
 }
 
 impl Formulas {
@@ -443,7 +462,26 @@ impl Formulas {
             done[ready] = true;
             order.push(columns.all()[ready]);
         }
-        Some(Formulas { columns, exprs, order })
+        let steps = order
+            .iter()
+            .map(|&c| Step {
+                at: columns.index(c),
+                typed: c.is_typed(),
+                expr: exprs[columns.index(c)].map_leaves(&|r| {
+                    Expr::Ref(match r {
+                        Ref::Cur(d) => Slot::Cur(columns.index(d)),
+                        Ref::Prev(d) => Slot::Prev(columns.index(d)),
+                        Ref::Eta => Slot::Eta,
+                    })
+                }),
+            })
+            .collect();
+        Some(Formulas { columns, exprs, steps })
+    }
+
+    /// The row's cells in an order in which each comes after the cells of its row it reads.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
     }
 
     pub fn columns(&self) -> &'static Columns {
@@ -452,11 +490,6 @@ impl Formulas {
 
     pub fn get(&self, col: Col) -> &Expr<Ref> {
         &self.exprs[self.columns.index(col)]
-    }
-
-    /// The columns in an order in which each comes after every cell of its own row it reads.
-    pub fn order(&self) -> &[Col] {
-        &self.order
     }
 
     /// The derivation as a reader sees it, one line a computed column (`h1 = w1*i1+w2*i2`):
@@ -559,7 +592,8 @@ mod tests {
     #[test]
     fn every_worksheet_computes_left_to_right() {
         for columns in shapes() {
-            assert_eq!(columns.formulas().order(), columns.all(), "{}", columns.network);
+            let order: Vec<usize> = columns.formulas().steps().iter().map(|s| s.at).collect();
+            assert_eq!(order, (0..columns.len()).collect::<Vec<_>>(), "{}", columns.network);
             for &col in columns.all() {
                 let mut leaves = Vec::new();
                 columns.definition(col).leaves(&mut leaves);

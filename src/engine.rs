@@ -1,7 +1,7 @@
 //! The engine: the worksheet's rows, one iteration of gradient descent each, computed from the
 //! column definitions exactly as a spreadsheet evaluates them.
 
-use crate::columns::{Col, Columns, Formulas, Ref};
+use crate::columns::{Col, Columns, Formulas, Slot};
 
 /// The values typed into the first row (targets, inputs, weights, biases) of one network.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,14 +88,13 @@ impl Row {
     fn compute(inputs: Option<&Inputs>, prev: Option<&Row>, eta: f64, formulas: &Formulas) -> Row {
         let columns = formulas.columns();
         let mut values = vec![0.0; columns.len()];
-        for &col in formulas.order() {
-            let k = columns.index(col);
-            values[k] = match inputs {
-                Some(inputs) if columns.is_input(col) => inputs.values[k],
-                _ => formulas.get(col).eval(&|r| match r {
-                    Ref::Cur(c) => values[columns.index(c)],
-                    Ref::Prev(c) => prev.map_or(crate::expr::ERROR, |p| p.values[columns.index(c)]),
-                    Ref::Eta => eta,
+        for step in formulas.steps() {
+            values[step.at] = match inputs {
+                Some(inputs) if step.typed => inputs.values[step.at],
+                _ => step.expr.eval(&|s| match s {
+                    Slot::Cur(k) => values[k],
+                    Slot::Prev(k) => prev.map_or(crate::expr::ERROR, |p| p.values[k]),
+                    Slot::Eta => eta,
                 }),
             };
         }
