@@ -336,7 +336,7 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
     let columns = params.inputs.columns();
     if let Some(m) = args.mistake.filter(|m| m.cols(columns).is_empty()) {
         return Err(Error::Usage(format!(
-            "the mistake `{}` does not apply to the {} network ({}): choose another",
+            "the mistake `{}` does not apply to the network {} ({}): choose another",
             m.key, columns.network, m.what
         )));
     }

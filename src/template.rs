@@ -348,7 +348,7 @@ pub fn resolve(
         return Err(content(
             book,
             format!(
-                "--set {}: the {network} network has no such input; its inputs are {}",
+                "--set {}: the network {network} has no such input; its inputs are {}",
                 col.name(),
                 input_names(columns)
             ),
@@ -381,7 +381,7 @@ pub fn resolve(
         return Err(content(
             book,
             format!(
-                "{} missing for the {network} network: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE",
+                "{} missing for the network {network}: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE",
                 missing.join(", "),
                 missing[0]
             ),

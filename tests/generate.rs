@@ -355,9 +355,9 @@ fn a_template_for_any_network_is_written_and_read_back() {
     // A mistake the network has no room for is refused before anything is written.
     let out = bin().args(["generate", "--network", "3-2-1", "--mistake", "t1-for-t2"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not apply to the 3-2-1 network"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not apply to the network 3-2-1"));
     let out = bin().args(["generate", "--set", "w9=1"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("the 2-2-2 network has no such input"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the network 2-2-2 has no such input"));
 }
 
 /// The parts of a package, by name: what the workbook is, whatever wrote it.
