@@ -17,6 +17,9 @@ render backprop summary Summary
 render backprop lr-sheet-chart "LR 0.5" AH1:AR24
 render backprop lr-sheet-table "LR 0.5" A1:M30
 render checked gradient-check "LR 0.5" Y1:AO12
+target/release/backprop-sheet generate -q --network 2-3-2 --train-bias --learning-rates 0.5 --iterations 12 \
+  --out "$tmp/network.xlsx"
+render network network-2-3-2 "LR 0.5" A1:P14
 
 # A class: generated workbooks (one correct, the others each with a known mistake) and the
 # LibreOffice-made fixtures; the summary's two sheets, and a marked copy with its note shown.

@@ -136,8 +136,10 @@ impl Place {
     }
 }
 
-/// How large a sheet part may grow before its entry needs ZIP64: a generous bound per cell.
+/// A sheet's entry is written with ZIP64 when its XML could pass half the 4 GB a plain entry
+/// holds, counting a generous [`CELL_BYTES`] a cell (the class's cells average under 90).
 const ZIP64_BYTES: u64 = 1 << 31;
+const CELL_BYTES: u64 = 160;
 
 /// Writes one learning-rate sheet whole into a one-entry archive in `spill`: `part`'s head (the
 /// η row, the header and the first row rust_xlsxwriter wrote), every later row, and its tail.
@@ -157,7 +159,7 @@ pub(super) fn write_sheet(
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(i64::from(level)))
-        .large_file(params.iterations as u64 * cells_per_row * 160 > ZIP64_BYTES);
+        .large_file(params.iterations as u64 * cells_per_row * CELL_BYTES > ZIP64_BYTES);
     let mut zip = ZipWriter::new(tempfile::tempfile_in(spill)?);
     zip.start_file(part.name.as_str(), options).map_err(super::package::io)?;
     zip.write_all(with_last_row(&part.head, sheet_row(params.iterations) + 1).as_bytes())?;
