@@ -58,7 +58,7 @@ fn written<T>(result: Result<Result<T, report::WriteError>, String>) -> Result<T
 #[command(
     name = "backprop-sheet",
     version,
-    about = "The 2-2-2 backpropagation worksheet, computed exactly as a spreadsheet does, written as an Excel workbook, and checked cell by cell."
+    about = "The 2-2-2 backpropagation worksheet (or any small network's), computed exactly as a spreadsheet does, written as an Excel workbook, and checked cell by cell."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -1,9 +1,11 @@
-//! backprop-sheet: the 2-2-2 backpropagation assignment worksheet, computed exactly as a
-//! spreadsheet computes it, written as an Excel workbook, and checked cell by cell.
+//! backprop-sheet: the 2-2-2 backpropagation assignment worksheet (and any small network like it),
+//! computed exactly as a spreadsheet computes it, written as an Excel workbook, and checked cell
+//! by cell.
 //!
 //! The data takes one path: a template is read into [`engine::Params`], the engine turns them
-//! into rows from the column definitions in [`columns`], and the report writes the rows as a
-//! workbook; `check` reads a filled-in workbook and compares it with the same definitions.
+//! into rows from the column definitions in [`columns`] (generated from the [`network`]), and the
+//! report writes the rows as a workbook; `check` reads a filled-in workbook and compares it with
+//! the same definitions.
 
 pub mod check;
 pub mod class;

@@ -169,7 +169,7 @@ pub fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, c
     if report.tables.is_empty() {
         return Err(crate::workbook::InputError::Content {
             file: path.to_path_buf(),
-            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns) above rows of numbers".into(),
+            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers".into(),
         });
     }
     Ok(report)

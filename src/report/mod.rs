@@ -38,7 +38,7 @@ pub struct RateSummary {
     pub final_error: f64,
     /// The first iteration (1-based) whose row holds a spreadsheet error (`#NUM!`).
     pub diverged_at: Option<usize>,
-    /// E_total at each of the [`Curve`]'s iterations: what the charts plot.
+    /// E_total at each iteration the charts plot (every one up to 1,000, evenly spaced ones past that).
     pub curve: Vec<f64>,
     /// With the gradient check: the largest relative difference between a derived gradient and
     /// its finite difference over the whole sheet.
