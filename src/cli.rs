@@ -340,6 +340,23 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
             m.key, columns.network, m.what
         )));
     }
+    let options = report::Options {
+        values_only: args.values_only,
+        mistake: args.mistake,
+        gradient_check: args.gradient_check.then_some(crate::gradient_check::DEFAULT_EPSILON),
+        workers: args.jobs.map_or_else(cores, usize::from),
+        deflate_level: None,
+    };
+    let longest = report::longest_formula(&params, &options);
+    if longest > crate::layout::MAX_FORMULA_CHARS {
+        let what = if args.gradient_check { "the gradient check of the network" } else { "the network" };
+        return Err(Error::Usage(format!(
+            "{what} {} needs formulas of {longest} characters, and Excel holds at most {} in a cell: choose a smaller network{}",
+            columns.network,
+            crate::layout::MAX_FORMULA_CHARS,
+            if args.gradient_check { ", or leave out --gradient-check" } else { "" }
+        )));
+    }
     for warning in &found.warnings {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "backprop-sheet: warning: {}", terminal::printable(warning));
@@ -349,13 +366,6 @@ fn generate(args: Generate) -> Result<ExitCode, Error> {
     let bar = progress_bar((params.iterations * params.learning_rates.len()) as u64, args.quiet);
     let spill = args.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let summaries = output::write_atomically(&args.out, args.force, |f| {
-        let options = report::Options {
-            values_only: args.values_only,
-            mistake: args.mistake,
-            gradient_check: args.gradient_check.then_some(crate::gradient_check::DEFAULT_EPSILON),
-            workers: args.jobs.map_or_else(cores, usize::from),
-            deflate_level: None,
-        };
         written(crate::panics::contained(|| {
             report::write(&params, options, spill, std::io::BufWriter::new(f), |rows| {
                 if let Some(bar) = &bar {

@@ -19,6 +19,10 @@ pub const FIRST_COL: u16 = 1;
 /// The most iterations that fit in one sheet below the rows above the table.
 pub const MAX_ITERATIONS: usize = EXCEL_MAX_ROWS - HEADER_ROW as usize - 1;
 
+/// The longest formula Excel holds in a cell, in characters: the gradient check of the largest
+/// networks passes it.
+pub const MAX_FORMULA_CHARS: usize = 8192;
+
 /// The most learning rates a workbook holds: the Summary's chart draws one series for each, and
 /// an Excel chart holds at most 255 series.
 pub const MAX_RATES: usize = 255;

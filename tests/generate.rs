@@ -393,3 +393,29 @@ fn one_worker_and_several_write_the_same_workbook() {
         assert!(a.keys().filter(|n| n.starts_with("xl/worksheets/sheet")).count() == 7, "{args:?}");
     }
 }
+
+/// Excel holds at most 8,192 characters in a cell's formula: the gradient check of the largest
+/// networks would pass that, and is refused before anything is written; the network itself fits.
+#[test]
+fn formulas_too_long_for_excel_are_refused_and_the_largest_network_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.xlsx");
+    let refused = bin()
+        .args(["generate", "--network", "8-8-8", "--train-bias", "--gradient-check", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("the gradient check of the network 8-8-8 with trained biases needs formulas of"),
+        "{message}"
+    );
+    assert!(message.contains("Excel holds at most 8192"), "{message}");
+    assert!(!out.exists(), "nothing written");
+    let (_d, out) = generate(&["--network", "8-8-8", "--train-bias", "--learning-rates", "1", "--iterations", "3"]);
+    let parts = package_parts(&out);
+    let sheet = String::from_utf8(parts["xl/worksheets/sheet2.xml"].clone()).unwrap();
+    let longest = sheet.split("<f>").skip(1).map(|f| f.split("</f>").next().unwrap().chars().count()).max().unwrap();
+    assert!(longest > 1000 && longest <= 8192, "{longest}");
+}

@@ -122,7 +122,7 @@ pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set:
         }
     }
     let agrees = |v: &&Variant| grid.agrees(&v.expr, w.col, w.iteration, w.found, rel_tol);
-    let best = || variants.iter().filter(agrees).max_by_key(|v| rank(grid.table.columns, v, wrong_set));
+    let best = || variants.iter().filter(agrees).max_by_key(|v| rank(columns, v, wrong_set));
     if let Some(v) = column_best.filter(agrees).or_else(best) {
         return Diagnosis::of(v);
     }
@@ -162,7 +162,7 @@ fn from_formula(grid: &Grid, w: Wrong, tree: &Expr<Cell>, wrong_set: &[Col]) -> 
     let columns = grid.table.columns;
     let own = known(columns, w.col);
     let same = own.variants.iter().zip(&own.canonical).filter(|(_, c)| **c == written);
-    if let Some((v, _)) = same.max_by_key(|(v, _)| rank(grid.table.columns, v, wrong_set)) {
+    if let Some((v, _)) = same.max_by_key(|(v, _)| rank(columns, v, wrong_set)) {
         return Some(Diagnosis::of(v));
     }
     if let Some((was, belongs)) = single_swap(tree, &own.correct) {

@@ -251,6 +251,27 @@ pub fn write<W: Write + Seek + Send>(
     Ok(summaries)
 }
 
+/// The longest formula the workbook would hold, in characters: the last row's, whose references
+/// are longest. Excel refuses a cell formula longer than [`crate::layout::MAX_FORMULA_CHARS`].
+pub fn longest_formula(params: &Params, options: &Options) -> usize {
+    let columns = params.inputs.columns();
+    let formulas = options.mistake.map_or_else(|| columns.formulas().clone(), |m| m.formulas(columns));
+    let mut texts: Vec<FormulaText> =
+        columns.all().iter().map(|&c| FormulaText::new(columns, formulas.get(c))).collect();
+    if options.gradient_check.is_some() {
+        texts.extend(GradientCheck::of(columns).formulas().iter().map(|f| FormulaText::check(columns, f)));
+    }
+    let mut text = String::new();
+    texts
+        .iter()
+        .map(|t| {
+            t.render(sheet_row(params.iterations) + 1, &mut text);
+            text.chars().count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Writes each learning rate's sheet, `workers` at a time, each worker taking the next sheet
 /// when it is done with one. The first failure stops the others (at their next row) and is the
 /// one reported.
