@@ -85,12 +85,8 @@ impl GradientCheck {
     }
 
     /// How many columns the check adds.
-    pub fn len(&self) -> usize {
+    pub fn width(&self) -> usize {
         self.formulas.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.formulas.is_empty()
     }
 
     /// The index of the largest relative difference, the last column.
@@ -190,9 +186,9 @@ mod tests {
     fn every_network_gets_a_finite_difference_per_trained_parameter() {
         let trained = Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::Trained });
         let check = GradientCheck::of(trained);
-        assert_eq!(check.len(), 8 + 2 + 1);
+        assert_eq!(check.width(), 8 + 2 + 1);
         assert_eq!(check.header(9), "∂E/∂b2 (FD)");
         let fixed = Columns::of(Network::default().with_bias(Bias::Fixed));
-        assert_eq!(GradientCheck::of(fixed).len(), 9, "fixed biases have no gradient to check");
+        assert_eq!(GradientCheck::of(fixed).width(), 9, "fixed biases have no gradient to check");
     }
 }

@@ -113,8 +113,8 @@ fn recalculate_gradient_check(args: &[&str]) -> usize {
             let ours = check.values(&|c| row.get(c), DEFAULT_EPSILON);
             // What IronCalc computes: x^2 by pow, and (found here) `a+(b+c)` as `(a+b)+c`, which
             // only the finite difference of an output bias, last in its sum, meets.
-            let mut with_pow = vec![0.0; check.len()];
-            let mut ironcalc_s = vec![0.0; check.len()];
+            let mut with_pow = vec![0.0; check.width()];
+            let mut ironcalc_s = vec![0.0; check.width()];
             for (j, f) in formulas.iter().enumerate() {
                 with_pow[j] = eval_with_pow(f, &|l| match l {
                     Leaf::Col(c) => row.get(c),
@@ -127,7 +127,7 @@ fn recalculate_gradient_check(args: &[&str]) -> usize {
                     Leaf::Fd(m) => ironcalc_s[m],
                 });
             }
-            for j in 0..check.len() {
+            for j in 0..check.width() {
                 let col = 1 + i32::from(backprop_sheet::layout::check_col(columns, j));
                 let got = model.get_cell_value_by_index(1 + k as u32, 4 + i as i32, col).unwrap();
                 let CellValue::Number(x) = got else { panic!("sheet {} row {} column {col}: {got:?}", k + 1, 4 + i) };

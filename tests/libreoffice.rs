@@ -139,7 +139,7 @@ fn check_columns(
     use backprop_sheet::gradient_check::{DEFAULT_EPSILON, GradientCheck, Leaf};
     let check = GradientCheck::of(row.columns());
     let ours = check.values(&|c| row.get(c), DEFAULT_EPSILON);
-    let mut with_pow = vec![0.0; check.len()];
+    let mut with_pow = vec![0.0; check.width()];
     for (j, f) in check.formulas().iter().enumerate() {
         with_pow[j] = eval_with_pow(f, &|l| match l {
             Leaf::Col(c) => row.get(c),

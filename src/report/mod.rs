@@ -45,20 +45,6 @@ pub struct RateSummary {
     pub fd_max: Option<f64>,
 }
 
-impl RateSummary {
-    /// Before the first row: nothing known yet.
-    fn new(eta: f64, checked: bool) -> RateSummary {
-        RateSummary {
-            eta,
-            first_error: f64::NAN,
-            final_error: f64::NAN,
-            diverged_at: None,
-            curve: Vec::new(),
-            fd_max: checked.then_some(0.0),
-        }
-    }
-}
-
 /// The iterations the charts plot: every one up to [`CURVE_POINTS`], else evenly spaced ones and
 /// the last. The charts read them from a table on the Summary sheet rather than from whole
 /// columns: a chart of a million points helps no one, and a spreadsheet library caches each
@@ -373,7 +359,7 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
         sheet.write_string_with_format(HEADER_ROW, table_col(columns, col), col.header(), &formats.header)?;
     }
     if job.check.is_some() {
-        for k in 0..gradient_check.len() {
+        for k in 0..gradient_check.width() {
             let at = check_col(columns, k);
             sheet.write_string_with_format(HEADER_ROW, at, gradient_check.header(k), &formats.header)?;
             sheet.set_column_width(at, 13)?;
@@ -431,7 +417,7 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
     // Beside the table (and the gradient check), where it hides no cell; the η row says where.
-    let beside = if job.check.is_some() { gradient_check.len() } else { 0 };
+    let beside = if job.check.is_some() { gradient_check.width() } else { 0 };
     let chart_col = check_col(columns, beside) + 1;
     sheet.insert_chart(HEADER_ROW, chart_col, &chart)?;
     Ok(())
@@ -452,27 +438,6 @@ fn write_value(
         (None, None) => sheet.write_number(row, col, value)?,
     };
     Ok(())
-}
-
-fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row, fd_largest: Option<f64>) {
-    if iteration == 1 {
-        summary.first_error = row.get(Col::ETotal);
-    }
-    summary.final_error = row.get(Col::ETotal);
-    if curve.includes(iteration) {
-        summary.curve.push(row.get(Col::ETotal));
-    }
-    if summary.diverged_at.is_none() && row.values.iter().any(|v| expr::is_error(*v)) {
-        summary.diverged_at = Some(iteration);
-    }
-    // The largest difference; an error in any row is the sheet's answer.
-    if let Some(largest) = fd_largest {
-        summary.fd_max = summary.fd_max.map(|m| match (expr::is_error(m), expr::is_error(largest)) {
-            (true, _) => m,
-            (false, true) => largest,
-            (false, false) => m.max(largest),
-        });
-    }
 }
 
 /// Names in the Summary's results formulas.

@@ -11,9 +11,9 @@ use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
 use super::package::{SheetPart, with_last_row};
-use super::{RateSummary, SheetJob, WriteError, record};
-use crate::columns::{Columns, Ref};
-use crate::engine::rows;
+use super::{Curve, RateSummary, SheetJob, WriteError};
+use crate::columns::{Col, Columns, Ref};
+use crate::engine::{Row, rows};
 use crate::expr::{self, Expr};
 use crate::gradient_check::{self, GradientCheck};
 use crate::layout::{EPS_ROW, ETA_COL, ETA_ROW, check_col, sheet_row, table_col};
@@ -154,7 +154,7 @@ pub(super) fn write_sheet(
     let params = job.params;
     let columns = params.inputs.columns();
     let check = GradientCheck::of(columns);
-    let checked = if job.check.is_some() { check.len() } else { 0 };
+    let checked = if job.check.is_some() { check.width() } else { 0 };
     let cells_per_row = (columns.len() + checked + 1) as u64;
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -207,4 +207,41 @@ pub(super) fn write_sheet(
     zip.write_all(part.tail.as_bytes())?;
     let file = zip.finish().map_err(super::package::io)?;
     Ok((summary, file))
+}
+
+impl RateSummary {
+    /// Before the first row: nothing known yet.
+    fn new(eta: f64, checked: bool) -> RateSummary {
+        RateSummary {
+            eta,
+            first_error: f64::NAN,
+            final_error: f64::NAN,
+            diverged_at: None,
+            curve: Vec::new(),
+            fd_max: checked.then_some(0.0),
+        }
+    }
+}
+
+/// Adds a row to the sheet's outcome: E_total first and last, the charts' points, the first
+/// error, and the largest finite-difference gap (`fd_largest`, with the gradient check).
+fn record(summary: &mut RateSummary, curve: &Curve, iteration: usize, row: &Row, fd_largest: Option<f64>) {
+    if iteration == 1 {
+        summary.first_error = row.get(Col::ETotal);
+    }
+    summary.final_error = row.get(Col::ETotal);
+    if curve.includes(iteration) {
+        summary.curve.push(row.get(Col::ETotal));
+    }
+    if summary.diverged_at.is_none() && row.values.iter().any(|v| expr::is_error(*v)) {
+        summary.diverged_at = Some(iteration);
+    }
+    // The largest difference; an error in any row is the sheet's answer.
+    if let Some(largest) = fd_largest {
+        summary.fd_max = summary.fd_max.map(|m| match (expr::is_error(m), expr::is_error(largest)) {
+            (true, _) => m,
+            (false, true) => largest,
+            (false, false) => m.max(largest),
+        });
+    }
 }
