@@ -305,4 +305,5 @@ fn libreoffice_recalculates_another_network_with_trained_biases() {
     print("2-3-2 with trained biases and the gradient check, 1 x 40", &t);
     let (columns, checks) = (2 + 2 + 6 + 1 + 6 + 6 + 1 + 4 + 2 + 1 + 12 + 2, 12 + 2 + 1);
     assert_eq!(t.cells, 40 * columns - 18 + 40 * checks, "every cell but the 18 typed");
+    assert_eq!(t.identical, t.cells, "all bit-identical, as the README says");
 }
