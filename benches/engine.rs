@@ -4,8 +4,8 @@
 
 use backprop_sheet::columns::Col;
 use backprop_sheet::engine::rows;
-use backprop_sheet::report::{self, Options, ZIP_LEVEL};
 use backprop_sheet::template::{self, Overrides};
+use backprop_sheet::write::{self as report, Options, ZIP_LEVEL};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 

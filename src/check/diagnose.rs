@@ -7,57 +7,34 @@ use serde::Serialize;
 
 use super::grid::Grid;
 use super::precision::{digits, round_to};
+use super::verdict::{Key, SheetKey};
 use super::written::{Cell, canonical, known, rows_away, single_swap};
-use crate::columns::{Col, Columns};
-use crate::expr::{CellError, Expr};
-use crate::mistakes::Variant;
-use crate::workbook::Pos;
-
-/// The diagnoses read from the sheet itself rather than from the catalogue of mistakes, and what
-/// each means (the README quotes this table).
-pub const SHEET_KEYS: &[(&str, &str)] = &[
-    (
-        "relative-eta",
-        "an update whose η reference slid off the η cell when filled down without `$` (names the cell it reads instead: the header, an empty cell, a cell of the table)",
-    ),
-    ("number-for-eta", "a number typed in the formula where the η cell belongs"),
-    ("wrong-reference", "one operand where another belongs (`h2 where h1 belongs`)"),
-    ("wrong-row", "the right column read from another row (`reads w5 of 2 rows up (N6)`)"),
-    ("number-for-reference", "a number typed in the formula where a cell belongs"),
-    ("other-column-formula", "another column's formula copied into this one"),
-    ("deleted-reference", "the formula reads `#REF!`: a row or column it used was deleted"),
-    ("error-in-formula", "an error value other than `#REF!` written into the formula"),
-    ("missing-iteration", "in a table of values, a row's weights two updates on from the row above: a row was deleted"),
-    ("typed-value", "a number typed where a formula belongs, with what it should have rounded to"),
-    ("not-a-number", "text or an error where a typed input belongs"),
-    ("unreadable-formula", "a formula this reader cannot parse, with the reason"),
-    ("unknown", "no known mistake and no single swapped operand explains it: both formulas are shown"),
-];
-
-/// What a diagnosis key means: a known mistake's sentence, or one of [`SHEET_KEYS`].
-pub fn meaning(key: &str) -> &'static str {
-    crate::mistakes::Mistake::by_key(key)
-        .map(|m| m.what)
-        .or_else(|| SHEET_KEYS.iter().find(|(k, _)| *k == key).map(|(_, what)| *what))
-        .unwrap_or("")
-}
+use crate::model::columns::{Col, Columns};
+use crate::model::expr::{CellError, Expr};
+use crate::model::mistakes::Variant;
+use crate::reader::Pos;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnosis {
-    /// Mistake keys (one, or two found together), or one of the keys read from the sheet itself
-    /// (`typed-value`, `relative-eta`, `wrong-reference`, ...), or `unknown`.
-    pub mistakes: Vec<&'static str>,
+    /// Mistakes of the catalogue (one, or two found together), or one of the keys read from the
+    /// sheet itself (`typed-value`, `relative-eta`, `wrong-reference`, ...), or `unknown`.
+    pub mistakes: Vec<Key>,
     pub explanation: String,
 }
 
 impl Diagnosis {
-    fn new(key: &'static str, explanation: String) -> Diagnosis {
-        Diagnosis { mistakes: vec![key], explanation }
+    pub fn new(key: SheetKey, explanation: String) -> Diagnosis {
+        Diagnosis { mistakes: vec![Key::Sheet(key)], explanation }
+    }
+
+    /// The keys as the report prints them: `a_h1-for-a_h2`, `product-for-difference + t1-for-t2`.
+    pub fn keys(&self) -> String {
+        self.mistakes.iter().map(|k| k.key()).collect::<Vec<_>>().join(" + ")
     }
 
     fn of(v: &Variant) -> Diagnosis {
         Diagnosis {
-            mistakes: v.mistakes.iter().map(|m| m.key).collect(),
+            mistakes: v.mistakes.iter().map(|&m| Key::Mistake(m)).collect(),
             explanation: v.mistakes.iter().map(|m| m.what).collect::<Vec<_>>().join("; and "),
         }
     }
@@ -65,7 +42,7 @@ impl Diagnosis {
 
 /// One wrong cell, as the checker found it.
 #[derive(Clone, Copy, Debug)]
-pub struct Wrong {
+pub(super) struct Wrong {
     pub col: Col,
     pub iteration: usize,
     pub found: f64,
@@ -75,7 +52,7 @@ pub struct Wrong {
 /// The known mistake that best explains a column's wrong cells by value: the variant that
 /// reproduces most of them, preferring one whose every column is wrong in this table, then a
 /// single mistake over a pair, then the mistake that explains more columns at once.
-pub fn best_by_value<'v>(
+pub(super) fn best_by_value<'v>(
     grid: &Grid,
     wrong: &[Wrong],
     wrong_set: &[Col],
@@ -104,14 +81,20 @@ fn rank(columns: &'static Columns, v: &Variant, wrong_set: &[Col]) -> (bool, usi
 
 /// Why one cell is wrong. `column_best` is the variant that explains the column by value;
 /// `wrong_set`, the columns wrong anywhere in the table.
-pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set: &[Col], rel_tol: f64) -> Diagnosis {
+pub(super) fn diagnose(
+    grid: &Grid,
+    w: Wrong,
+    column_best: Option<&Variant>,
+    wrong_set: &[Col],
+    rel_tol: f64,
+) -> Diagnosis {
     let columns = grid.table.columns;
     let variants = &known(columns, w.col).variants;
     if let Some(written) = grid.written(w.col, w.iteration) {
         let tree = match written {
             Err(e) => {
                 return Diagnosis::new(
-                    "unreadable-formula",
+                    SheetKey::UnreadableFormula,
                     format!("the formula cannot be read here ({}); compare it with the correct one", e.what),
                 );
             }
@@ -130,7 +113,7 @@ pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set:
         // A number typed where a formula's result belongs: say what it should have rounded to.
         let n = digits(w.found).0.min(15);
         return Diagnosis::new(
-            "typed-value",
+            SheetKey::TypedValue,
             format!(
                 "{} is typed, not computed; to the same {n} significant digits the value is {}",
                 w.found,
@@ -139,7 +122,7 @@ pub fn diagnose(grid: &Grid, w: Wrong, column_best: Option<&Variant>, wrong_set:
         );
     }
     Diagnosis::new(
-        "unknown",
+        SheetKey::Unknown,
         format!("no known mistake reproduces {}: compare the formula with the correct one", w.col.header()),
     )
 }
@@ -152,10 +135,10 @@ fn from_formula(grid: &Grid, w: Wrong, tree: &Expr<Cell>, wrong_set: &[Col]) -> 
         errors_in(tree, &mut errors);
         return Some(match errors.first() {
             Some(CellError::Ref) | None => Diagnosis::new(
-                "deleted-reference",
+                SheetKey::DeletedReference,
                 "the formula reads #REF!: a row or column it used was deleted. Fill the formula down again from the row above".into(),
             ),
-            Some(e) => Diagnosis::new("error-in-formula", format!("the formula holds the error {}", e.text())),
+            Some(e) => Diagnosis::new(SheetKey::ErrorInFormula, format!("the formula holds the error {}", e.text())),
         });
     }
     let written = canonical(tree);
@@ -171,7 +154,7 @@ fn from_formula(grid: &Grid, w: Wrong, tree: &Expr<Cell>, wrong_set: &[Col]) -> 
     let other =
         columns.all().iter().copied().find(|&c| c != w.col && known(columns, c).correct_canonical == written)?;
     Some(Diagnosis::new(
-        "other-column-formula",
+        SheetKey::OtherColumnFormula,
         format!("{}'s formula where {}'s belongs: copied from the wrong column", other.header(), w.col.header()),
     ))
 }
@@ -205,7 +188,7 @@ fn swap(grid: &Grid, iteration: usize, was: &Expr<Cell>, belongs: &Expr<Cell>) -
         (Expr::Ref(c), Expr::Ref(Cell::Eta)) if c.slides() => {
             let fixed = grid.eta.cell.map_or(String::new(), Pos::a1_absolute);
             Diagnosis::new(
-                "relative-eta",
+                SheetKey::RelativeEta,
                 format!(
                     "η written as {eta} without `$`: here it reads {}, {}; filled down, the reference slid off the η cell. Write it as {fixed}",
                     grid.address(*c, iteration),
@@ -214,17 +197,17 @@ fn swap(grid: &Grid, iteration: usize, was: &Expr<Cell>, belongs: &Expr<Cell>) -
             )
         }
         (Expr::Num(_), Expr::Ref(Cell::Eta)) => Diagnosis::new(
-            "number-for-eta",
+            SheetKey::NumberForEta,
             format!("{} typed where the η cell {eta} belongs: the sheet no longer follows η", name(was)),
         ),
         (Expr::Num(_), _) => {
-            Diagnosis::new("number-for-reference", format!("{} typed where {} belongs", name(was), name(belongs)))
+            Diagnosis::new(SheetKey::NumberForReference, format!("{} typed where {} belongs", name(was), name(belongs)))
         }
         (Expr::Ref(c @ Cell::Table { col: a, offset: o, .. }), Expr::Ref(Cell::Table { col: b, offset: p, .. }))
             if a == b =>
         {
             Diagnosis::new(
-                "wrong-row",
+                SheetKey::WrongRow,
                 format!(
                     "reads {} of {} ({}) where {}'s belongs",
                     a.header(),
@@ -234,6 +217,6 @@ fn swap(grid: &Grid, iteration: usize, was: &Expr<Cell>, belongs: &Expr<Cell>) -
                 ),
             )
         }
-        _ => Diagnosis::new("wrong-reference", format!("{} where {} belongs", name(was), name(belongs))),
+        _ => Diagnosis::new(SheetKey::WrongReference, format!("{} where {} belongs", name(was), name(belongs))),
     }
 }

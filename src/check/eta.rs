@@ -2,12 +2,12 @@
 //! the weight updates read, or the sheet's name.
 
 use super::Options;
-use crate::workbook::labels::eta_reference;
-use crate::workbook::{Pos, Sheet, Table};
+use crate::reader::labels::eta_reference;
+use crate::reader::{Pos, Sheet, Table};
 
 /// A table's η, the cell that holds it (when one does), and how it was found, for the report.
 #[derive(Clone, Debug)]
-pub struct Eta {
+pub(super) struct Eta {
     pub value: Option<f64>,
     pub cell: Option<Pos>,
     pub source: String,
@@ -15,7 +15,7 @@ pub struct Eta {
 
 /// η for a table: from `--eta`, a labelled cell above the table (`labels`: the sheet's (label,
 /// value) cells), the cell the weight updates read, or the sheet's name (`LR_0.5`, `L.R. 0.5`).
-pub fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options: &Options) -> Eta {
+pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options: &Options) -> Eta {
     if let Some(eta) = options.eta {
         return Eta { value: Some(eta), cell: None, source: "--eta".into() };
     }

@@ -8,11 +8,11 @@ use calamine::Data;
 use super::eta::Eta;
 use super::precision::{digits, half_unit};
 use super::written::{Cell, canonical, known, rows_away};
-use crate::columns::{Col, Ref, write_name};
-use crate::expr::{self, CellError, Expr, ParseError};
-use crate::workbook::{Pos, Sheet, Table, Workbook, number, operand_value, parse_formula};
+use crate::model::columns::{Col, Ref, write_name};
+use crate::model::expr::{self, CellError, Expr, ParseError};
+use crate::reader::{Pos, Sheet, Table, Workbook, number, operand_value, parse_formula};
 
-pub struct Grid<'a> {
+pub(super) struct Grid<'a> {
     pub book: &'a Workbook,
     pub sheet_index: u32,
     pub sheet: &'a Sheet,
@@ -35,7 +35,7 @@ struct Operand {
 }
 
 impl<'a> Grid<'a> {
-    pub fn new(book: &'a Workbook, sheet_index: u32, table: &'a Table, eta: Eta) -> Grid<'a> {
+    pub(super) fn new(book: &'a Workbook, sheet_index: u32, table: &'a Table, eta: Eta) -> Grid<'a> {
         let sheet = &book.sheets[sheet_index as usize];
         // The most digits any formula result has; 17 is the most there is, so stop there.
         let formula_digits = table
@@ -51,24 +51,24 @@ impl<'a> Grid<'a> {
     }
 
     /// A cell's number or spreadsheet error; None when it is empty, holds text, or is missing.
-    pub fn value(&self, col: Col, iteration: usize) -> Option<f64> {
+    pub(super) fn value(&self, col: Col, iteration: usize) -> Option<f64> {
         match self.sheet.value(self.table.pos(col, iteration)?)? {
             d @ Data::Error(_) => Some(operand_value(Some(d))),
             d => number(d),
         }
     }
 
-    pub fn formula(&self, col: Col, iteration: usize) -> Option<&'a str> {
+    pub(super) fn formula(&self, col: Col, iteration: usize) -> Option<&'a str> {
         let sheet: &'a Sheet = self.sheet;
         self.table.pos(col, iteration).and_then(|p| sheet.formulas.get(&p)).map(String::as_str)
     }
 
-    pub fn has_formula(&self, col: Col, iteration: usize) -> bool {
+    pub(super) fn has_formula(&self, col: Col, iteration: usize) -> bool {
         self.formula(col, iteration).is_some()
     }
 
     /// Remembers that a cell is wrong and what it should hold.
-    pub fn correct(&mut self, col: Col, iteration: usize, expected: f64) {
+    pub(super) fn correct(&mut self, col: Col, iteration: usize, expected: f64) {
         self.corrected.insert((col, iteration), expected);
     }
 
@@ -120,7 +120,7 @@ impl<'a> Grid<'a> {
 
     /// What `expr` gives for the cell of column `col` at `iteration`, and whether `found`, the
     /// value the sheet holds there, is that at the precision it was stored with.
-    pub fn compare(
+    pub(super) fn compare(
         &self,
         expr: &Expr<Ref>,
         col: Col,
@@ -139,12 +139,12 @@ impl<'a> Grid<'a> {
     }
 
     /// Whether `found` is what `expr` gives (see [`Grid::compare`]).
-    pub fn agrees(&self, expr: &Expr<Ref>, col: Col, iteration: usize, found: f64, rel_tol: f64) -> bool {
+    pub(super) fn agrees(&self, expr: &Expr<Ref>, col: Col, iteration: usize, found: f64, rel_tol: f64) -> bool {
         self.compare(expr, col, iteration, found, rel_tol, false).is_some_and(|(_, right)| right)
     }
 
     /// The formula of a cell as a tree over the table; None when the cell holds no formula.
-    pub fn written(&self, col: Col, iteration: usize) -> Option<Result<Expr<Cell>, ParseError>> {
+    pub(super) fn written(&self, col: Col, iteration: usize) -> Option<Result<Expr<Cell>, ParseError>> {
         let text = self.formula(col, iteration)?;
         let book = self.book;
         let tree = parse_formula(text, self.sheet_index, &|name| book.sheet_index(name));
@@ -155,7 +155,7 @@ impl<'a> Grid<'a> {
 
     /// Whether a cell's formula is other than its column's definition, in any order. That decides
     /// a cell whose value cannot: one that shows the error of a cell it reads.
-    pub fn formula_differs(&self, col: Col, iteration: usize) -> bool {
+    pub(super) fn formula_differs(&self, col: Col, iteration: usize) -> bool {
         match self.written(col, iteration) {
             Some(Ok(tree)) => canonical(&tree) != known(self.table.columns, col).correct_canonical,
             Some(Err(_)) => true,
@@ -165,7 +165,7 @@ impl<'a> Grid<'a> {
 
     /// A tree over the table written in column names, as the report shows formulas: `a_h1`,
     /// `prev(w1)`, `η`, `w4[2 rows up]`, `I65[outside the table]`.
-    pub fn in_names(&self, tree: &Expr<Cell>) -> String {
+    pub(super) fn in_names(&self, tree: &Expr<Cell>) -> String {
         tree.print(&|c, out: &mut String| match c {
             Cell::Table { col, offset: 0, .. } => write_name(Ref::Cur(col), out),
             Cell::Table { col, offset: -1, .. } => write_name(Ref::Prev(col), out),
@@ -177,7 +177,7 @@ impl<'a> Grid<'a> {
 
     /// The correct formula of a cell in this sheet's own references, as a student would type it
     /// there (`=E33-$G$31*X33`); η as the η cell, absolute, or its value when no cell holds it.
-    pub fn correct_formula(&self, col: Col, iteration: usize) -> String {
+    pub(super) fn correct_formula(&self, col: Col, iteration: usize) -> String {
         let text = self.table.columns.definition(col).print(&|r, out: &mut String| {
             let at = |c: Col, it: usize| self.table.pos(c, it).map_or("?".into(), Pos::a1);
             out.push_str(&match r {
@@ -193,7 +193,7 @@ impl<'a> Grid<'a> {
     }
 
     /// The address a cell reference names, from the row of `iteration`.
-    pub fn address(&self, c: Cell, iteration: usize) -> String {
+    pub(super) fn address(&self, c: Cell, iteration: usize) -> String {
         match c {
             Cell::Table { col, offset, .. } => {
                 let it = iteration as i64 + offset;
@@ -210,7 +210,7 @@ impl<'a> Grid<'a> {
 
     /// What a referenced cell is, in words: "t2 of iteration 3", "the header", "an empty cell",
     /// "the number 0.2", "the text `w1`".
-    pub fn describe(&self, c: Cell, iteration: usize) -> String {
+    pub(super) fn describe(&self, c: Cell, iteration: usize) -> String {
         match c {
             Cell::Table { col, offset, .. } => format!("{} of iteration {}", col.header(), iteration as i64 + offset),
             Cell::Eta => "the η cell".into(),

@@ -2,13 +2,13 @@
 //! to it, and a formula's result keeps the digits its program writes (17 for Excel, 15 for
 //! LibreOffice, 10 for some).
 
-use crate::expr::{CellError, significant};
+use crate::model::expr::{CellError, significant};
 
 /// Significant digits of the shortest text that reads back as `x`, and its decimal exponent. A
 /// value one ulp from a decimal of at most 12 digits is that decimal: a program that wrote
 /// 0.199753 as 0.19975300000000001 did not mean 17 digits. (Within 15 digits, one double in
 /// three is that close to some decimal by chance; within 12, one in thousands.)
-pub fn digits(x: f64) -> (u32, i32) {
+pub(super) fn digits(x: f64) -> (u32, i32) {
     let own = significant(x);
     if !x.is_finite() || own.0 < 16 {
         return own;
@@ -18,7 +18,7 @@ pub fn digits(x: f64) -> (u32, i32) {
 
 /// Half a unit in the last of `significant` digits of `x`: 0.24252 typed with 5 digits is
 /// anything from 0.242515 to 0.242525. With 16 or 17 digits a value is at full precision: 0.
-pub fn half_unit(x: f64, significant: u32) -> f64 {
+pub(super) fn half_unit(x: f64, significant: u32) -> f64 {
     if !x.is_finite() || x == 0.0 || significant >= 16 {
         return 0.0;
     }
@@ -26,7 +26,7 @@ pub fn half_unit(x: f64, significant: u32) -> f64 {
 }
 
 /// `x` written with `n` significant digits.
-pub fn round_to(x: f64, n: u32) -> String {
+pub(super) fn round_to(x: f64, n: u32) -> String {
     if let Some(e) = CellError::of(x) {
         return e.text().into();
     }

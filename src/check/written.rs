@@ -4,15 +4,15 @@
 
 use std::fmt::Write as _;
 
-use crate::columns::{Col, Columns, Ref};
-use crate::expr::{Expr, Func, Op};
-use crate::mistakes::{Variant, variants};
-use crate::network::Cache;
-use crate::workbook::{Addr, Pos, Table};
+use crate::model::cache::PerNetwork;
+use crate::model::columns::{Col, Columns, Ref};
+use crate::model::expr::{Expr, Func, Op};
+use crate::model::mistakes::{Variant, variants};
+use crate::reader::{Addr, Pos, Table};
 
 /// A cell a formula reads, seen from the table.
 #[derive(Clone, Copy, Debug)]
-pub enum Cell {
+pub(super) enum Cell {
     /// A cell of the table: its column and its row counted from the formula's own (0 this row,
     /// -1 the row above); `fixed` when the row was written absolute (`$33`).
     Table { col: Col, offset: i64, fixed: bool },
@@ -37,7 +37,7 @@ impl PartialEq for Cell {
 
 impl Cell {
     /// A reference of the worksheet's own definitions.
-    pub fn of(r: Ref) -> Cell {
+    pub(super) fn of(r: Ref) -> Cell {
         match r {
             Ref::Cur(col) => Cell::Table { col, offset: 0, fixed: false },
             Ref::Prev(col) => Cell::Table { col, offset: -1, fixed: false },
@@ -46,7 +46,7 @@ impl Cell {
     }
 
     /// What `addr` is to the formula in the table's row of `iteration` on sheet `sheet`.
-    pub fn locate(addr: Addr, sheet: u32, table: &Table, eta_cell: Option<Pos>, iteration: usize) -> Cell {
+    pub(super) fn locate(addr: Addr, sheet: u32, table: &Table, eta_cell: Option<Pos>, iteration: usize) -> Cell {
         if addr.sheet == sheet {
             if Some(addr.pos) == eta_cell {
                 return Cell::Eta;
@@ -59,7 +59,7 @@ impl Cell {
     }
 
     /// Whether filling the formula down moves this reference.
-    pub fn slides(self) -> bool {
+    pub(super) fn slides(self) -> bool {
         match self {
             Cell::Table { fixed, .. } => !fixed,
             Cell::Outside(a) => !a.fixed_row,
@@ -70,7 +70,7 @@ impl Cell {
 
 /// What is known of a column, built once for the process: its known mistakes, each variant's
 /// tree and its canonical form as the written trees are compared with, and the definition's.
-pub struct Known {
+pub(super) struct Known {
     pub variants: Vec<Variant>,
     /// The canonical form of each variant, in the order of `variants`.
     pub canonical: Vec<Expr<Cell>>,
@@ -78,9 +78,9 @@ pub struct Known {
     pub correct_canonical: Expr<Cell>,
 }
 
-pub fn known(columns: &'static Columns, col: Col) -> &'static Known {
-    static KNOWN: Cache<Vec<Known>> = Cache::new(Vec::new());
-    let all = columns.network.cached(&KNOWN, || {
+pub(super) fn known(columns: &'static Columns, col: Col) -> &'static Known {
+    static KNOWN: PerNetwork<Vec<Known>> = PerNetwork::new();
+    let all = KNOWN.get(columns.network, || {
         let cells = |e: &Expr<Ref>| e.map_leaves(&|r| Expr::Ref(Cell::of(r)));
         columns
             .all()
@@ -97,7 +97,7 @@ pub fn known(columns: &'static Columns, col: Col) -> &'static Known {
 }
 
 /// Where a row offset points, in words: "this row", "the row above", "3 rows up".
-pub fn rows_away(offset: i64) -> String {
+pub(super) fn rows_away(offset: i64) -> String {
     match offset {
         0 => "this row".into(),
         -1 => "the row above".into(),
@@ -111,7 +111,7 @@ pub fn rows_away(offset: i64) -> String {
 /// equal: chains of `+` and of `*` are flattened and their operands sorted, `POWER(a,b)` is
 /// `a^b`, and constants are folded (`1/2` is 0.5). Only for comparing; a spreadsheet evaluates
 /// what was written.
-pub fn canonical(e: &Expr<Cell>) -> Expr<Cell> {
+pub(super) fn canonical(e: &Expr<Cell>) -> Expr<Cell> {
     let mut leaves = Vec::new();
     e.leaves(&mut leaves);
     if leaves.is_empty() && !e.has_error_literal() {
@@ -160,7 +160,7 @@ fn key(e: &Expr<Cell>) -> String {
 
 /// Where the written tree departs from the correct one: the pairs (written, correct) of the
 /// smallest subtrees that differ, walking both trees in step.
-pub fn differences(written: &Expr<Cell>, correct: &Expr<Cell>, out: &mut Vec<(Expr<Cell>, Expr<Cell>)>) {
+pub(super) fn differences(written: &Expr<Cell>, correct: &Expr<Cell>, out: &mut Vec<(Expr<Cell>, Expr<Cell>)>) {
     if written == correct {
         return;
     }
@@ -180,7 +180,7 @@ pub fn differences(written: &Expr<Cell>, correct: &Expr<Cell>, out: &mut Vec<(Ex
 /// The one change that turns the correct tree into the written one, when there is exactly one
 /// (repeated as often as the operand occurs) and it swaps a single operand: a reference or a
 /// number for another. Tried as written, then in canonical order.
-pub fn single_swap(written: &Expr<Cell>, correct: &Expr<Cell>) -> Option<(Expr<Cell>, Expr<Cell>)> {
+pub(super) fn single_swap(written: &Expr<Cell>, correct: &Expr<Cell>) -> Option<(Expr<Cell>, Expr<Cell>)> {
     let one = |w: &Expr<Cell>, c: &Expr<Cell>| {
         let mut diffs = Vec::new();
         differences(w, c, &mut diffs);
@@ -194,7 +194,7 @@ pub fn single_swap(written: &Expr<Cell>, correct: &Expr<Cell>) -> Option<(Expr<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::columns::{self, Col::*};
+    use crate::model::columns::{self, Col::*};
 
     fn tree(text: &str) -> Expr<Cell> {
         columns::parse(Columns::class(), text).unwrap().map_leaves(&|r| Expr::Ref(Cell::of(r)))

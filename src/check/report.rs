@@ -1,0 +1,155 @@
+//! What a check found, as the terminal, `--json`, the class summary and the marked copies read
+//! it: per table its verdict, every wrong cell, the wrong cells grouped by column and diagnosis,
+//! and what could not be checked.
+
+use serde::Serialize;
+
+use super::diagnose::Diagnosis;
+use super::verdict::{Key, Verdict};
+use crate::model::expr::CellError;
+use crate::reader::Pos;
+
+/// A cell's content as reported: a number, a spreadsheet error, or text.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Number(f64),
+    Error(String),
+    Text(String),
+}
+
+impl Value {
+    pub fn of(x: f64) -> Value {
+        match CellError::of(x) {
+            Some(e) => Value::Error(e.text().into()),
+            None => Value::Number(x),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Number(x) => write!(f, "{x}"),
+            Value::Error(e) | Value::Text(e) => f.write_str(e),
+        }
+    }
+}
+
+/// One wrong cell.
+#[derive(Clone, Debug, Serialize)]
+pub struct WrongCell {
+    pub cell: String,
+    pub column: String,
+    pub iteration: usize,
+    pub expected: Value,
+    pub found: Value,
+    pub diagnosis: Diagnosis,
+    /// The correct formula in this sheet's own references: what belongs in the cell.
+    pub correct_formula: String,
+}
+
+/// The wrong cells of one column that share one diagnosis: a column with two different slips
+/// appears once for each.
+#[derive(Clone, Debug, Serialize)]
+pub struct WrongColumn {
+    pub column: String,
+    pub first_wrong_cell: String,
+    pub iteration: usize,
+    pub expected: Value,
+    pub found: Value,
+    pub wrong_cells: usize,
+    /// The wrong cells, runs of rows as ranges: `Z33:Z100`, `G35, G40:G60`.
+    pub cells: String,
+    pub diagnosis: Diagnosis,
+    /// The first wrong cell's formula, with its references written as column names.
+    pub formula_found: Option<String>,
+    pub formula_correct: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TableReport {
+    pub sheet: String,
+    /// The top-left cell of the header row.
+    pub at: String,
+    /// The network its headers name (`2-2-2`, `2-3-2 with trained biases`).
+    pub network: String,
+    pub iterations: usize,
+    pub eta: Option<f64>,
+    pub eta_source: String,
+    /// Named `status` in JSON, as scripts have read it since before there were five verdicts.
+    #[serde(rename = "status")]
+    pub verdict: Verdict,
+    pub checked_cells: usize,
+    pub wrong_cells: usize,
+    pub wrong_columns: Vec<WrongColumn>,
+    /// Every wrong cell, in sheet order.
+    pub cells: Vec<WrongCell>,
+    /// Cells that hold a typed number where the table's formulas are, right by value, as ranges.
+    pub typed_over: Vec<String>,
+    /// Columns of the class layout the table lacks, or could not be checked, and why.
+    pub not_checked: Vec<String>,
+    pub final_e_total_shown: Option<Value>,
+    /// What the table would reach from its first row with correct arithmetic.
+    pub final_e_total_correct: Option<Value>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub file: String,
+    /// Every table's verdict taken together.
+    pub verdict: Verdict,
+    /// Why the values checked were computed here from the formulas, when they were.
+    pub values_computed: Option<String>,
+    pub tables: Vec<TableReport>,
+}
+
+impl Report {
+    pub fn new(file: String, values_computed: Option<String>, tables: Vec<TableReport>) -> Report {
+        let verdict = Verdict::of_all(tables.iter().map(|t| t.verdict));
+        Report { file, verdict, values_computed, tables }
+    }
+
+    /// The mistakes named anywhere in the workbook, each once, in the order first met.
+    pub fn mistakes(&self) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for w in self.tables.iter().flat_map(|t| &t.wrong_columns) {
+            for k in &w.diagnosis.mistakes {
+                if !keys.contains(k) {
+                    keys.push(*k);
+                }
+            }
+        }
+        keys
+    }
+
+    pub fn wrong_cells(&self) -> usize {
+        self.tables.iter().map(|t| t.wrong_cells).sum()
+    }
+}
+
+/// Cells as ranges: runs of rows in one column become `Z33:Z100`.
+pub(crate) fn ranges(cells: &[Pos]) -> Vec<String> {
+    let mut sorted = cells.to_vec();
+    sorted.sort_by_key(|p| (p.col, p.row));
+    let mut out: Vec<(Pos, Pos)> = Vec::new();
+    for p in sorted {
+        match out.last_mut() {
+            Some((_, end)) if end.col == p.col && end.row + 1 == p.row => *end = p,
+            _ => out.push((p, p)),
+        }
+    }
+    out.into_iter().map(|(a, b)| if a == b { a.a1() } else { format!("{}:{}", a.a1(), b.a1()) }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_rows_become_ranges() {
+        let at = |a1: &str| crate::reader::parse_a1(a1).unwrap();
+        let cells = [at("G40"), at("G35"), at("G41"), at("G42"), at("H3")];
+        assert_eq!(ranges(&cells), ["G35", "G40:G42", "H3"]);
+    }
+}

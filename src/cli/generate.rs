@@ -1,0 +1,298 @@
+//! `generate`: the flags and the template resolved once into a [`GenerateRun`], then the
+//! workbook written and its outcome printed.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::terminal::{self, plural};
+use super::values::{number, rate};
+use crate::error::{Error, Failure};
+use crate::generate::layout::{self, MAX_FORMULA_CHARS};
+use crate::generate::template::{self, Found, Overrides};
+use crate::generate::writer::{self, RateSummary};
+use crate::model::columns::Col;
+use crate::model::engine::Params;
+use crate::model::gradient_check;
+use crate::model::mistakes::{CATALOGUE, Mistake};
+use crate::model::network::{Bias, Network};
+use crate::sys::output::{self, Destination};
+
+/// The network, for `generate` and `template`; `check` reads it from the headers.
+#[derive(Args, Debug, Default)]
+pub(super) struct NetworkArgs {
+    /// The network's shape, inputs-hidden-outputs, each 1 to 8 (default: the template's, or the
+    /// class's 2-2-2).
+    #[arg(long, value_name = "I-H-O", value_parser = Network::parse_shape)]
+    pub network: Option<Network>,
+    /// Add Matt Mazur's biases: b1 shared by the hidden layer, b2 by the output layer, typed in
+    /// the first row and carried down unchanged (--set b1=0.35 --set b2=0.6).
+    #[arg(long)]
+    bias: bool,
+    /// Add the biases and train them like the weights, with their own gradient columns.
+    #[arg(long, conflicts_with = "bias")]
+    train_bias: bool,
+}
+
+impl NetworkArgs {
+    pub(super) fn bias(&self) -> Option<Bias> {
+        match (self.bias, self.train_bias) {
+            (_, true) => Some(Bias::Trained),
+            (true, false) => Some(Bias::Fixed),
+            (false, false) => None,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub(super) struct GenerateArgs {
+    /// Read the initial values from this workbook (labelled cells, or the class layout).
+    /// Without it, the built-in template is used.
+    #[arg(long)]
+    template: Option<PathBuf>,
+    /// The workbook to write.
+    #[arg(long, default_value = "backprop.xlsx")]
+    out: PathBuf,
+    /// Rows (iterations) per learning rate.
+    #[arg(long, value_parser = parse_iterations)]
+    iterations: Option<usize>,
+    /// Learning rates, one sheet each, e.g. 0.1,0.2,0.5.
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_parser = rate, allow_negative_numbers = true)]
+    learning_rates: Option<Vec<f64>>,
+    #[command(flatten)]
+    network: NetworkArgs,
+    /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
+    /// Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(Col, f64)>,
+    /// Write plain numbers instead of formulas.
+    #[arg(long)]
+    values_only: bool,
+    /// Write a known mistake into the formulas, on purpose: to show students what it does, or to
+    /// try `check`. KEY is one of the mistakes `check` names.
+    #[arg(long, value_name = "KEY", value_parser = mistake_keys())]
+    mistake: Option<&'static Mistake>,
+    /// Add, right of each sheet's table, the central finite difference (E(w+ε)-E(w-ε))/2ε of every
+    /// weight as live formulas, and the largest relative difference from the derived gradients:
+    /// the spreadsheet checks its own derivatives. ε is a cell of each sheet (B2).
+    #[arg(long)]
+    gradient_check: bool,
+    /// Learning-rate sheets computed and written at once (default: every core). The workbook is
+    /// the same whatever the number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_iterations(text: &str) -> Result<usize, String> {
+    let n = number(text)?;
+    match layout::iterations_problem(n) {
+        Some(problem) => Err(problem),
+        None => Ok(n as usize),
+    }
+}
+
+/// The catalogue's keys as the values `--mistake` takes, each with what it means: `--help` lists
+/// them, and clap refuses any other.
+fn mistake_keys() -> impl clap::builder::TypedValueParser<Value = &'static Mistake> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let keys = CATALOGUE.iter().map(|m| PossibleValue::new(m.key).help(m.what));
+    PossibleValuesParser::new(keys).map(|key| Mistake::by_key(&key).expect("a key of the catalogue"))
+}
+
+/// `NAME=VALUE` for any network's typed cell; whether the run's network has it is checked once
+/// the network is known.
+fn parse_set(text: &str) -> Result<(Col, f64), String> {
+    const NAMES: &str = "t1 t2 i1 i2 w1..w8 in the class's network, b1 b2 with biases";
+    let (name, value) =
+        text.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, e.g. t1=0.5 (names: {NAMES})"))?;
+    let col = Col::from_name(&name.trim().to_lowercase())
+        .filter(|c| c.is_typed())
+        .ok_or_else(|| format!("`{name}` is not an input; use one of {NAMES}"))?;
+    let value = number(value)?;
+    if !value.is_finite() {
+        return Err("the value must be a finite number".into());
+    }
+    Ok((col, value))
+}
+
+/// Everything a `generate` run is, settled before anything is written: the parameters (the
+/// template merged with the flags), where each came from, how to write, and where.
+pub(super) struct GenerateRun {
+    pub params: Params,
+    template: Option<PathBuf>,
+    /// What the template said, cell by cell, and what the flags overrode.
+    found: Found,
+    overrides: Overrides,
+    writer: writer::Options,
+    out: Destination,
+    quiet: bool,
+}
+
+impl GenerateRun {
+    /// Merges the flags with the template and checks that the run can be written, before any
+    /// output is opened.
+    pub(super) fn resolve(args: &GenerateArgs) -> Result<GenerateRun, Error> {
+        let overrides = overrides(args)?;
+        let (params, found) = template::load(args.template.as_deref(), &overrides)?;
+        let columns = params.inputs.columns();
+        if let Some(m) = args.mistake.filter(|m| m.cols(columns).is_empty()) {
+            return Err(Error::Usage(format!(
+                "the mistake `{}` does not apply to the network {} ({}): choose another",
+                m.key, columns.network, m.what
+            )));
+        }
+        let writer = writer::Options {
+            values_only: args.values_only,
+            mistake: args.mistake,
+            gradient_check: args.gradient_check.then_some(gradient_check::DEFAULT_EPSILON),
+            workers: super::jobs(args.jobs),
+            deflate_level: None,
+        };
+        let longest = writer::longest_formula(&params, &writer);
+        if longest > MAX_FORMULA_CHARS {
+            let what = if args.gradient_check { "the gradient check of the network" } else { "the network" };
+            return Err(Error::Usage(format!(
+                "{what} {} needs formulas of {longest} characters, and Excel holds at most {MAX_FORMULA_CHARS} in a cell: choose a smaller network{}",
+                columns.network,
+                if args.gradient_check { ", or leave out --gradient-check" } else { "" }
+            )));
+        }
+        let out = Destination { path: args.out.clone(), force: args.force, flag: "--out", what: "the workbook" };
+        let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
+        output::check_destination(&out, &protect)?;
+        Ok(GenerateRun { params, template: args.template.clone(), found, overrides, writer, out, quiet: args.quiet })
+    }
+
+    /// Writes the workbook and says what it holds.
+    pub(super) fn act(self) -> Result<ExitCode, Error> {
+        for warning in &self.found.warnings {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "backprop-sheet: warning: {}", terminal::printable(warning));
+        }
+        let params = &self.params;
+        let bar = terminal::progress_bar((params.iterations * params.learning_rates.len()) as u64, self.quiet);
+        let spill = self.out.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let summaries = output::write_atomically(&self.out, |f| {
+            let write = || {
+                writer::write(params, self.writer, spill, std::io::BufWriter::new(f), |rows| {
+                    if let Some(bar) = &bar {
+                        bar.inc(rows as u64);
+                    }
+                    !output::cancelled()
+                })
+            };
+            Failure::flatten(crate::sys::panics::contained(write))
+        })?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if !self.quiet {
+            terminal::emit(&self.summary(&summaries))?;
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// What `generate` prints: where the inputs came from, each rate's first and final error,
+    /// the file.
+    fn summary(&self, summaries: &[RateSummary]) -> String {
+        let network = self.params.inputs.columns().network;
+        let iterations = self.params.iterations;
+        let mut text = String::new();
+        let class = Network::default();
+        let _ = match &self.template {
+            Some(t) => writeln!(text, "Initial values from {}", t.display()),
+            None if network.with_bias(Bias::None) == class => {
+                writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME)
+            }
+            None => writeln!(
+                text,
+                "Initial values: the {} network's defaults (see `backprop-sheet template --help`)",
+                network.with_bias(Bias::None)
+            ),
+        };
+        if network != class {
+            let _ = writeln!(text, "Network: {network}");
+        }
+        if let (Some(t), Some((rates, at)), None) =
+            (&self.template, &self.found.learning_rates, &self.overrides.learning_rates)
+        {
+            let rates: Vec<String> = rates.iter().map(|r| layout::rate_text(*r)).collect();
+            let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
+        }
+        let _ = writeln!(text);
+        let checked = summaries.iter().any(|s| s.fd_max.is_some());
+        let _ = writeln!(
+            text,
+            "{:>8}  {:>22}  {:>22}{}",
+            "η",
+            "E_total, iteration 1",
+            format!("E_total, iteration {iterations}"),
+            if checked { "  largest FD rel diff" } else { "" }
+        );
+        for s in summaries {
+            let note = match s.diverged_at {
+                Some(i) => format!("diverged at iteration {i}: #NUM! from there on"),
+                None => String::new(),
+            };
+            let fd = s.fd_max.map_or(String::new(), |x| match crate::model::expr::CellError::of(x) {
+                Some(e) => format!("  {:>19}", e.text()),
+                None => format!("  {x:>19.3e}"),
+            });
+            let line = format!(
+                "{:>8}  {:>22}  {:>22}{fd}  {note}",
+                layout::rate_text(s.eta),
+                fixed(s.first_error),
+                fixed(s.final_error)
+            );
+            let _ = writeln!(text, "{}", line.trim_end());
+        }
+        let _ = writeln!(text);
+        let _ = writeln!(
+            text,
+            "Wrote {} (Summary + {} {} of {iterations} {})",
+            self.out.path.display(),
+            summaries.len(),
+            plural(summaries.len(), "sheet", "sheets"),
+            plural(iterations, "iteration", "iterations")
+        );
+        text
+    }
+}
+
+/// The flags that override the template, checked as a whole: each was checked as it was parsed.
+fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
+    if let Some(problem) = args.learning_rates.as_deref().and_then(layout::rates_problem) {
+        return Err(Error::Usage(problem));
+    }
+    for (k, (col, value)) in args.set.iter().enumerate() {
+        if let Some((_, first)) = args.set[..k].iter().find(|(c, _)| c == col) {
+            return Err(Error::Usage(format!(
+                "--set {} is given twice ({first} and {value}): give each name once",
+                col.name()
+            )));
+        }
+    }
+    Ok(Overrides {
+        shape: args.network.network,
+        bias: args.network.bias(),
+        learning_rates: args.learning_rates.clone(),
+        iterations: args.iterations,
+        set: args.set.clone(),
+    })
+}
+
+/// A value with 12 decimals, or the error it is.
+fn fixed(x: f64) -> String {
+    match crate::model::expr::CellError::of(x) {
+        Some(e) => e.text().to_string(),
+        None => format!("{x:.12}"),
+    }
+}

@@ -1,0 +1,6 @@
+//! `generate`'s pipeline: the template read (or written), the sheet's geometry, and the writer
+//! that turns the engine's rows into the workbook.
+
+pub(crate) mod layout;
+pub(crate) mod template;
+pub(crate) mod writer;

@@ -1,0 +1,468 @@
+//! The template: the initial values of a run, read from any workbook that labels them, and the
+//! project's own template, which holds the assignment's defaults (and is their only home).
+
+use std::collections::BTreeMap;
+use std::io::{Seek, Write};
+use std::path::Path;
+
+use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook as XlsxWorkbook, XlsxError};
+
+use crate::error::Error;
+use crate::generate::layout::{iterations_problem, rates_problem};
+use crate::model::columns::{Col, Columns};
+use crate::model::engine::{Inputs, Params};
+use crate::model::network::{Bias, Network};
+use crate::reader::labels::{Label, eta_reference, label, labelled, normalised, value_of};
+use crate::reader::{Pos, Sheet, Workbook, describe, find_tables, number};
+
+/// The project's template, as `backprop-sheet template` writes it; a plain `generate` reads it.
+pub(crate) const EMBEDDED: &[u8] = include_bytes!("../../templates/backprop-template.xlsx");
+pub(crate) const EMBEDDED_NAME: &str = "built-in template (templates/backprop-template.xlsx)";
+
+/// The run's length and learning rates a template starts with: the assignment's.
+const ITERATIONS: f64 = 100.0;
+const LEARNING_RATES: [f64; 6] = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0];
+
+/// A template's rows: a label, its value(s), and a line for the student beside them. The
+/// network's own values are its documented defaults ([`Columns::default_value`]).
+enum Value {
+    Numbers(Vec<f64>),
+    Text(String),
+}
+
+fn rows(network: Network) -> Vec<(String, Value, String)> {
+    let columns = Columns::of(network);
+    let mut rows = vec![
+        (
+            "network".to_string(),
+            Value::Text(format!("{}-{}-{}", network.inputs, network.hidden, network.outputs)),
+            "inputs-hidden-outputs; a new shape needs the labels of its inputs (`template --network` writes them)"
+                .to_string(),
+        ),
+        (
+            "biases".to_string(),
+            Value::Text(network.bias.text().to_string()),
+            "none; fixed (Mazur's b1 and b2, carried unchanged); or trained like the weights".to_string(),
+        ),
+    ];
+    let order = |c: &Col| match c {
+        Col::I(_) => 0,
+        Col::T(_) => 1,
+        Col::W(_) => 2,
+        _ => 3,
+    };
+    let mut typed: Vec<Col> = columns.typed().collect();
+    typed.sort_by_key(order);
+    for col in typed {
+        let value = columns.default_value(col).expect("every typed column has a default");
+        rows.push((col.name(), Value::Numbers(vec![value]), columns.describe(col)));
+    }
+    rows.push((
+        "iterations".into(),
+        Value::Numbers(vec![ITERATIONS]),
+        "rows per learning rate: iteration 1 is the typed first row".into(),
+    ));
+    rows.push((
+        "learning rates".into(),
+        Value::Numbers(LEARNING_RATES.to_vec()),
+        "η, one sheet and one loss curve each; add or remove cells".into(),
+    ));
+    rows
+}
+
+/// Writes a template for `network`: one `Inputs` sheet, a label and value(s) per row, a note in
+/// column I so that the learning-rate row has room for its values.
+pub(crate) fn write<W: Write + Seek + Send>(network: Network, out: W) -> Result<(), XlsxError> {
+    let mut book = XlsxWorkbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Inputs")?;
+    let bold = Format::new().set_bold();
+    let head = bold.clone().set_border_bottom(FormatBorder::Medium);
+    let input = Format::new().set_background_color(Color::RGB(0xFFF2CC)).set_border(FormatBorder::Thin);
+    sheet.write_string_with_format(0, 0, "backprop-sheet template: the first row of the worksheet", &bold)?;
+    sheet.write_string(1, 0, "Change the yellow cells, save, and run: backprop-sheet generate --template THIS_FILE")?;
+    sheet.write_string_with_format(3, 0, "name", &head)?;
+    sheet.write_string_with_format(3, 1, "value", &head)?;
+    sheet.write_string_with_format(3, 8, "note", &head)?;
+    for (k, (label, value, note)) in rows(network).iter().enumerate() {
+        let row = 4 + k as u32;
+        sheet.write_string_with_format(row, 0, label, &bold)?;
+        match value {
+            Value::Numbers(values) => {
+                for (j, v) in values.iter().enumerate() {
+                    sheet.write_number_with_format(row, 1 + j as u16, *v, &input)?;
+                }
+            }
+            Value::Text(text) => {
+                sheet.write_string_with_format(row, 1, text, &input)?;
+            }
+        }
+        sheet.write_string(row, 8, note)?;
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(8, 60)?;
+    book.save_to_writer(out)
+}
+
+/// Where a value came from, for messages and for the terminal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    pub sheet: String,
+    pub cell: String,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sheet '{}', cell {}", self.sheet, self.cell)
+    }
+}
+
+/// What a template says; each value with the cell it was read from.
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    /// The shape the template states, in a `network` cell or by its table's headers.
+    pub shape: Option<(Network, Source)>,
+    /// The biases it states in a `biases` cell.
+    pub bias: Option<(Bias, Source)>,
+    pub inputs: BTreeMap<Col, (f64, Source)>,
+    pub learning_rates: Option<(Vec<f64>, Source)>,
+    pub iterations: Option<(f64, Source)>,
+    /// Labels beside a number that look meant for this reader but are not one it knows: said,
+    /// never silently ignored.
+    pub warnings: Vec<String>,
+}
+
+/// Overrides from the command line, applied on top of the template.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--network`: the shape (its bias is not used).
+    pub shape: Option<Network>,
+    /// `--bias` or `--train-bias`.
+    pub bias: Option<Bias>,
+    pub learning_rates: Option<Vec<f64>>,
+    pub iterations: Option<usize>,
+    pub set: Vec<(Col, f64)>,
+}
+
+/// Reads a template's values: a workbook in the class layout (the first data row of its first
+/// table), or labelled cells anywhere.
+pub fn read(book: &Workbook) -> Result<Found, Error> {
+    let mut found = Found::default();
+    for sheet in &book.sheets {
+        if let Some(table) = find_tables(sheet).into_iter().find(|t| !t.rows.is_empty()) {
+            let network = table.columns.network;
+            found.shape = Some((network, source(sheet, table.top_left())));
+            found.bias = Some((network.bias, source(sheet, table.top_left())));
+            for col in table.columns.typed() {
+                let pos = table.pos(col, 1).expect("a table has every input column and a first row");
+                let value = finite(book, sheet, pos, &col.name())?;
+                found.inputs.insert(col, (value, source(sheet, pos)));
+            }
+            read_labels(book, sheet, false, &mut found)?;
+            if found.learning_rates.is_none() {
+                found.learning_rates =
+                    eta_reference(sheet, &table).and_then(|p| sheet.number(p).map(|v| (vec![v], source(sheet, p))));
+            }
+            return Ok(found);
+        }
+    }
+    for sheet in &book.sheets {
+        read_labels(book, sheet, true, &mut found)?;
+    }
+    Ok(found)
+}
+
+/// Keeps the first value seen for a name, and refuses a second one that disagrees.
+fn keep<T: PartialEq + std::fmt::Debug>(
+    book: &Workbook,
+    slot: &mut Option<(T, Source)>,
+    new: (T, Source),
+    what: &str,
+    show: impl Fn(&T) -> String,
+) -> Result<(), Error> {
+    match slot {
+        Some((old, at)) if *old != new.0 => Err(content(
+            book,
+            format!(
+                "{what} is given twice with different values: {} at {at} and {} at {}. Delete one of them",
+                show(old),
+                show(&new.0),
+                new.1
+            ),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            *slot = Some(new);
+            Ok(())
+        }
+    }
+}
+
+fn list(values: &[f64]) -> String {
+    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn content(book: &Workbook, what: String) -> Error {
+    Error::Content { file: book.file.clone(), what }
+}
+
+fn source(sheet: &Sheet, pos: Pos) -> Source {
+    Source { sheet: sheet.name.clone(), cell: pos.a1() }
+}
+
+fn text(sheet: &Sheet, at: Pos) -> Option<&str> {
+    match sheet.value(at)? {
+        calamine::Data::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn finite(book: &Workbook, sheet: &Sheet, pos: Pos, what: &str) -> Result<f64, Error> {
+    match sheet.number(pos) {
+        Some(v) if v.is_finite() => Ok(v),
+        _ => Err(content(
+            book,
+            format!(
+                "sheet '{}', cell {}: {what} should be a number but the cell holds {}. Type a number there",
+                sheet.name,
+                pos.a1(),
+                describe(sheet.value(pos))
+            ),
+        )),
+    }
+}
+
+/// Adds every labelled value of one sheet to `found` (inputs only when `inputs` is set).
+fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) -> Result<(), Error> {
+    for (pos, text) in sheet.texts() {
+        let s = normalised(text);
+        let near = ["iter", "epoch", "learn", "rate"].iter().any(|w| s.contains(w));
+        if near && label(text).is_none() && value_of(sheet, pos).is_some_and(|(at, _)| sheet.number(at).is_some()) {
+            found.warnings.push(format!(
+                "{}: the label `{}` is not one this reader knows, so the number beside it was not used; write `iterations` or `learning rates`",
+                source(sheet, pos),
+                text.chars().take(40).collect::<String>()
+            ));
+        }
+    }
+    for (what, _, at, step) in labelled(sheet) {
+        match what {
+            Label::Input(_) if !inputs => {}
+            Label::Input(col) => {
+                let value = finite(book, sheet, at, &col.name())?;
+                let mut slot = found.inputs.get(&col).cloned();
+                keep(book, &mut slot, (value, source(sheet, at)), &col.name(), |v| v.to_string())?;
+                found.inputs.extend(slot.map(|v| (col, v)));
+            }
+            Label::Network if !inputs => {}
+            Label::Network => {
+                let shape = text(sheet, at).and_then(|t| Network::parse_shape(t).ok()).ok_or_else(|| {
+                    content(
+                        book,
+                        format!(
+                            "{}: the network should read like 2-3-2 (inputs-hidden-outputs, each 1 to 8), not {}",
+                            source(sheet, at),
+                            describe(sheet.value(at))
+                        ),
+                    )
+                })?;
+                keep(book, &mut found.shape, (shape, source(sheet, at)), "the network", |n| n.to_string())?;
+            }
+            Label::Biases if !inputs => {}
+            Label::Biases => {
+                let bias = text(sheet, at).and_then(Bias::from_text).ok_or_else(|| {
+                    content(
+                        book,
+                        format!(
+                            "{}: the biases should be none, fixed or trained, not {}",
+                            source(sheet, at),
+                            describe(sheet.value(at))
+                        ),
+                    )
+                })?;
+                keep(book, &mut found.bias, (bias, source(sheet, at)), "the biases", |b| b.text().to_string())?;
+            }
+            Label::Iterations => {
+                let value = finite(book, sheet, at, "iterations")?;
+                keep(book, &mut found.iterations, (value, source(sheet, at)), "iterations", |v| v.to_string())?;
+            }
+            Label::LearningRate => {
+                let mut rates = vec![finite(book, sheet, at, "the learning rate")?];
+                let mut p = step(at);
+                while sheet.value(p).is_some_and(|d| number(d).is_some()) {
+                    rates.push(finite(book, sheet, p, "the learning rate")?);
+                    p = step(p);
+                }
+                keep(book, &mut found.learning_rates, (rates, source(sheet, at)), "the learning rates", |v| list(v))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The network a template is for: its `network` and `biases` cells, or else what its labels
+/// name (inputs and targets counted, hidden units from the weights, biases if b1 or b2 is
+/// there). None when it names no inputs at all.
+fn template_network(found: &Found) -> Option<Network> {
+    let named: Vec<Col> = found.inputs.keys().copied().collect();
+    let shape = found.shape.as_ref().map(|(n, _)| *n).or_else(|| crate::model::columns::network_named(&named))?;
+    let bias = match &found.bias {
+        Some((b, _)) => *b,
+        None if named.iter().any(|c| matches!(c, Col::B(_))) => Bias::Fixed,
+        None => Bias::None,
+    };
+    Some(shape.with_bias(bias))
+}
+
+/// Turns what the template says, with the command line's overrides (already valid), into a
+/// run's parameters, or says what in the template is missing or wrong. `defaults` (the built-in
+/// template) fills what the template leaves out, except inputs; with no template of the user's
+/// (`builtin`), the network's documented values fill the inputs too.
+pub(crate) fn resolve(
+    book: &Workbook,
+    found: &Found,
+    defaults: Option<&Found>,
+    builtin: bool,
+    over: &Overrides,
+) -> Result<Params, Error> {
+    let stated = template_network(found);
+    let network = run_network(book, stated, builtin, over)?;
+    let columns = Columns::of(network);
+    if let Some((col, _)) = over.set.iter().find(|(c, _)| !columns.is_input(*c)) {
+        return Err(content(
+            book,
+            format!(
+                "--set {}: the network {network} has no such input; its inputs are {}",
+                col.name(),
+                input_names(columns)
+            ),
+        ));
+    }
+    // The built-in template's values are the 2-2-2 network's: another network starts from its
+    // own documented values.
+    let read = !builtin || stated == Some(network);
+    let mut inputs = Inputs::new(columns);
+    let mut missing = Vec::new();
+    for col in columns.typed() {
+        match over.set.iter().rev().find(|(c, _)| *c == col) {
+            Some((_, v)) => inputs.set(col, *v),
+            None => match (found.inputs.get(&col).filter(|_| read), builtin) {
+                (Some((v, _)), _) => inputs.set(col, *v),
+                (None, true) => inputs.set(col, columns.default_value(col).expect("every typed column has a default")),
+                (None, false) => missing.push(col.name()),
+            },
+        }
+    }
+    if stated.is_none() && found.learning_rates.is_none() && found.iterations.is_none() && !builtin {
+        return Err(content(
+            book,
+            "no inputs found: label cells i1, i2, t1, t2, w1..w8 with the number beside them, or use the class layout \
+             (a header row t1 t2 i1 i2 w1 ... over the first row of values). `backprop-sheet template --out FILE` writes an example"
+                .into(),
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(content(
+            book,
+            format!(
+                "{} missing for the network {network}: add a cell labelled {} with its value to the right, or pass --set NAME=VALUE",
+                missing.join(", "),
+                missing[0]
+            ),
+        ));
+    }
+    // The command line's values were validated as they were parsed; what the template says is
+    // checked here, with the cell it came from.
+    let learning_rates = learning_rates(book, found, defaults, over)?;
+    let iterations = iterations(book, found, defaults, over)?;
+    Ok(Params { inputs, learning_rates, iterations })
+}
+
+/// The network of the run: the template's, reshaped or given biases by the flags, which may not
+/// change its shape (its weights would mean other connections); without a template of the
+/// user's, the flags' alone.
+fn run_network(book: &Workbook, stated: Option<Network>, builtin: bool, over: &Overrides) -> Result<Network, Error> {
+    Ok(match (builtin, stated) {
+        (false, Some(stated)) => {
+            let shape = over.shape.map_or(stated, |s| s.with_bias(stated.bias));
+            if shape.with_bias(Bias::None) != stated.with_bias(Bias::None) {
+                return Err(content(
+                    book,
+                    format!(
+                        "the template is for a {} network, not {}: its weights would mean other connections. Write a template for it with `backprop-sheet template --network {}`",
+                        stated.with_bias(Bias::None),
+                        shape.with_bias(Bias::None),
+                        shape.with_bias(Bias::None)
+                    ),
+                ));
+            }
+            shape.with_bias(over.bias.unwrap_or(stated.bias))
+        }
+        _ => over.shape.unwrap_or_default().with_bias(over.bias.unwrap_or_default()),
+    })
+}
+
+/// The learning rates: the flag's (validated as parsed), else the template's or the built-in
+/// one's, checked here with the cell they came from.
+fn learning_rates(
+    book: &Workbook,
+    found: &Found,
+    defaults: Option<&Found>,
+    over: &Overrides,
+) -> Result<Vec<f64>, Error> {
+    Ok(match &over.learning_rates {
+        Some(r) => r.clone(),
+        None => {
+            let (rates, at) =
+                found.learning_rates.as_ref().or(defaults.and_then(|d| d.learning_rates.as_ref())).ok_or_else(
+                    || content(book, "no learning rates: add a `learning rates` row or pass --learning-rates".into()),
+                )?;
+            if let Some(problem) = rates_problem(rates) {
+                let at = if rates.len() > 1 { format!("in the learning rates from {at} on") } else { at.to_string() };
+                return Err(content(book, format!("{at}: {problem}")));
+            }
+            rates.clone()
+        }
+    })
+}
+
+/// The iteration count, from the flag, the template or the built-in one, checked likewise.
+fn iterations(book: &Workbook, found: &Found, defaults: Option<&Found>, over: &Overrides) -> Result<usize, Error> {
+    Ok(match over.iterations {
+        Some(n) => n,
+        None => {
+            let (n, at) =
+                found.iterations.as_ref().or(defaults.and_then(|d| d.iterations.as_ref())).ok_or_else(|| {
+                    content(book, "no iteration count: add an `iterations` cell or pass --iterations".into())
+                })?;
+            if let Some(problem) = iterations_problem(*n) {
+                return Err(content(book, format!("{at}: {problem}")));
+            }
+            *n as usize
+        }
+    })
+}
+
+/// The inputs of a network, as `--set` names them.
+fn input_names(columns: &Columns) -> String {
+    columns.typed().map(Col::name).collect::<Vec<_>>().join(" ")
+}
+
+/// The run's parameters from a template file, or from the built-in template when `path` is
+/// None, with what the template said (and where) for the terminal.
+pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), Error> {
+    let builtin = Workbook::from_bytes(Path::new(EMBEDDED_NAME), EMBEDDED)?;
+    let defaults = read(&builtin)?;
+    let (book, found) = match path {
+        None => (builtin, defaults.clone()),
+        Some(p) => {
+            let mut book = Workbook::open(p)?;
+            // Inputs typed as formulas (`=0.1+0.05`) by a program that saved no results.
+            book.compute_unsaved();
+            let found = read(&book)?;
+            (book, found)
+        }
+    };
+    let params = resolve(&book, &found, Some(&defaults), path.is_none(), over)?;
+    Ok((params, found))
+}

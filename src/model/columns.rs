@@ -1,0 +1,721 @@
+//! The worksheet: its columns, generated from the network in the class layout's order, and the
+//! one definition of each.
+//!
+//! [`Columns::of`] writes every formula of the worksheet down once, as text in column names.
+//! Everything else (the values the engine computes, the formulas the report writes, the
+//! derivation shown on the Summary sheet, the expected values `check` compares with) is derived
+//! from that text. For the class's 2-2-2 network the text is the assignment's, to the character.
+
+use std::sync::OnceLock;
+
+use crate::model::cache::PerNetwork;
+use crate::model::expr::{self, Expr};
+use crate::model::network::{Bias, Network};
+
+/// A column of the worksheet, by its name: what it is does not depend on the network, where it
+/// sits does (see [`Columns::index`]). Units are numbered from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Col {
+    /// Target of output k.
+    T(u8),
+    /// Input i.
+    I(u8),
+    /// Weight n (see [`Network::link`]).
+    W(u8),
+    /// Bias of layer 1 (hidden) or 2 (output).
+    B(u8),
+    /// Hidden unit j's weighted sum, and its activation.
+    H(u8),
+    AH(u8),
+    /// Output k's weighted sum, and its activation.
+    O(u8),
+    AO(u8),
+    /// Output k's error.
+    E(u8),
+    ETotal,
+    /// ∂E_total/∂w_n and ∂E_total/∂b_l.
+    Dw(u8),
+    Db(u8),
+}
+
+use Col::*;
+
+/// The largest number a column name carries: a weight of the 8-8-8 network.
+const MAX_NUMBER: u8 = 128;
+
+impl Col {
+    /// The name used in formulas written in column names (`a_h1`, `dw3`).
+    pub fn name(self) -> String {
+        match self {
+            T(n) => format!("t{n}"),
+            I(n) => format!("i{n}"),
+            W(n) => format!("w{n}"),
+            B(n) => format!("b{n}"),
+            H(n) => format!("h{n}"),
+            AH(n) => format!("a_h{n}"),
+            O(n) => format!("o{n}"),
+            AO(n) => format!("a_o{n}"),
+            E(n) => format!("E{n}"),
+            ETotal => "E_total".into(),
+            Dw(n) => format!("dw{n}"),
+            Db(n) => format!("db{n}"),
+        }
+    }
+
+    /// The header as the class layout spells it.
+    pub fn header(self) -> String {
+        match self {
+            Dw(n) => format!("∂E/∂w{n}"),
+            Db(n) => format!("∂E/∂b{n}"),
+            _ => self.name(),
+        }
+    }
+
+    /// A column's name read back; any network's, so a header row can tell its network.
+    pub fn from_name(name: &str) -> Option<Col> {
+        if name == "E_total" {
+            return Some(ETotal);
+        }
+        let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+        let n: u8 = digits.parse().ok().filter(|n| (1..=MAX_NUMBER).contains(n) && n.to_string() == digits)?;
+        let col = match &name[..name.len() - digits.len()] {
+            "t" => T(n),
+            "i" => I(n),
+            "w" => W(n),
+            "b" => B(n),
+            "h" => H(n),
+            "a_h" => AH(n),
+            "o" => O(n),
+            "a_o" => AO(n),
+            "E" => E(n),
+            "dw" => Dw(n),
+            "db" => Db(n),
+            _ => return None,
+        };
+        let max = match col {
+            W(_) | Dw(_) => MAX_NUMBER,
+            B(_) | Db(_) => 2,
+            _ => crate::model::network::MAX_UNITS,
+        };
+        (n <= max).then_some(col)
+    }
+
+    /// Recognises a header cell in any of the spellings found in real workbooks: `a_h1`,
+    /// `out_h1`, `act_h1`; `E_tot`, `E_total`, `Etotal`; `∂E/∂w1`, `∂E_total/∂w1`, `∂E∂W1`,
+    /// `δE_tot/δw1`, `Etotaldw1`, `dE/dw1`. Case, spaces and underscores do not matter.
+    pub fn from_header(text: &str) -> Option<Col> {
+        let s: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '/' | ':' | '='))
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'δ' { '∂' } else { c })
+            .collect();
+        if matches!(s.as_str(), "etot" | "etotal") {
+            return Some(ETotal);
+        }
+        let digits = s.trim_start_matches(|c: char| !c.is_ascii_digit());
+        let stem = &s[..s.len() - digits.len()];
+        let plain = |stem: &str| match stem {
+            "t" => Some("t"),
+            "i" => Some("i"),
+            "w" => Some("w"),
+            "b" => Some("b"),
+            "h" => Some("h"),
+            "o" => Some("o"),
+            "e" => Some("E"),
+            "outh" | "acth" | "ah" => Some("a_h"),
+            "outo" | "acto" | "ao" => Some("a_o"),
+            _ => None,
+        };
+        if let Some(name) = plain(stem) {
+            return Col::from_name(&format!("{name}{digits}"));
+        }
+        let (prefix, param) = stem.split_at(stem.len().checked_sub(1).filter(|&k| stem.is_char_boundary(k))?);
+        let prefix = prefix.strip_prefix(['∂', 'd']).unwrap_or(prefix);
+        let prefix = prefix.strip_suffix(['∂', 'd']).unwrap_or(prefix);
+        if !matches!(prefix, "e" | "etot" | "etotal") {
+            return None;
+        }
+        match param {
+            "w" => Col::from_name(&format!("dw{digits}")),
+            "b" => Col::from_name(&format!("db{digits}")),
+            _ => None,
+        }
+    }
+
+    /// Whether this column is typed into the first row (targets, inputs, weights, biases).
+    pub fn is_typed(self) -> bool {
+        matches!(self, T(_) | I(_) | W(_) | B(_))
+    }
+}
+
+impl std::fmt::Display for Col {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.header())
+    }
+}
+
+/// What a name in a column's formula refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ref {
+    /// This row's cell of a column.
+    Cur(Col),
+    /// The previous row's cell of a column.
+    Prev(Col),
+    /// The learning rate cell.
+    Eta,
+}
+
+/// The worksheet of one network: its columns left to right, each with its definition.
+#[derive(Debug)]
+pub struct Columns {
+    pub network: Network,
+    all: Vec<Col>,
+    /// Each column's index, at [`slot`]; `u16::MAX` for names the network lacks.
+    slots: Vec<u16>,
+    texts: Vec<String>,
+    formulas: OnceLock<Formulas>,
+}
+
+/// One worksheet per network exists, so two are the same when their networks are.
+impl PartialEq for Columns {
+    fn eq(&self, other: &Columns) -> bool {
+        self.network == other.network
+    }
+}
+
+/// Where a column's index is kept: one place per (kind, number).
+fn slot(col: Col) -> usize {
+    let (kind, n) = match col {
+        T(n) => (0, n),
+        I(n) => (1, n),
+        W(n) => (2, n),
+        B(n) => (3, n),
+        H(n) => (4, n),
+        AH(n) => (5, n),
+        O(n) => (6, n),
+        AO(n) => (7, n),
+        E(n) => (8, n),
+        ETotal => (9, 0),
+        Dw(n) => (10, n),
+        Db(n) => (11, n),
+    };
+    kind * (MAX_NUMBER as usize + 1) + n as usize
+}
+
+const SLOTS: usize = 12 * (MAX_NUMBER as usize + 1);
+
+impl Columns {
+    /// The worksheet of a network, built once per process and kept.
+    pub fn of(network: Network) -> &'static Columns {
+        static BUILT: PerNetwork<Columns> = PerNetwork::new();
+        BUILT.get(network, || Columns::build(network))
+    }
+
+    /// The class's worksheet: 2-2-2 without biases, 31 columns.
+    pub fn class() -> &'static Columns {
+        Columns::of(Network::default())
+    }
+
+    fn build(network: Network) -> Columns {
+        let Network { inputs, hidden, outputs, bias } = network;
+        let units = |n: u8, col: fn(u8) -> Col| (1..=n).map(col).collect::<Vec<_>>();
+        let mut all = Vec::new();
+        all.extend(units(outputs, T));
+        all.extend(units(inputs, I));
+        all.extend(units(network.hidden_weights(), W));
+        if bias != Bias::None {
+            all.push(B(1));
+        }
+        for j in 1..=hidden {
+            all.extend([H(j), AH(j)]);
+        }
+        all.extend((network.hidden_weights() + 1..=network.weights()).map(W));
+        if bias != Bias::None {
+            all.push(B(2));
+        }
+        for k in 1..=outputs {
+            all.extend([O(k), AO(k)]);
+        }
+        all.extend(units(outputs, E));
+        all.push(ETotal);
+        all.extend(units(network.weights(), Dw));
+        if bias == Bias::Trained {
+            all.extend([Db(1), Db(2)]);
+        }
+        let mut slots = vec![u16::MAX; SLOTS];
+        for (k, &c) in all.iter().enumerate() {
+            slots[slot(c)] = k as u16;
+        }
+        let texts = all.iter().map(|&c| definition_text(network, c)).collect();
+        Columns { network, all, slots, texts, formulas: OnceLock::new() }
+    }
+
+    /// The columns, left to right.
+    pub fn all(&self) -> &[Col] {
+        &self.all
+    }
+
+    /// How many columns; never none (every network has targets, inputs, weights).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn contains(&self, col: Col) -> bool {
+        self.slots[slot(col)] != u16::MAX
+    }
+
+    /// Where a column sits, counted from 0. Only for the network's own columns.
+    pub fn index(&self, col: Col) -> usize {
+        let k = self.slots[slot(col)];
+        assert!(k != u16::MAX, "{col:?} is not a column of the {} network", self.network);
+        k as usize
+    }
+
+    /// The columns typed into the first row: targets, inputs, weights, biases.
+    pub fn typed(&self) -> impl Iterator<Item = Col> + '_ {
+        self.all.iter().copied().filter(|c| c.is_typed())
+    }
+
+    /// Whether the column is typed into the first row.
+    pub fn is_input(&self, col: Col) -> bool {
+        col.is_typed() && self.contains(col)
+    }
+
+    /// Whether the column holds the same value in every row: targets, inputs, fixed biases.
+    pub fn is_constant(&self, col: Col) -> bool {
+        matches!(col, T(_) | I(_)) || matches!(col, B(_)) && self.network.bias == Bias::Fixed
+    }
+
+    /// What gradient descent trains, each with its gradient's column, in the order of the
+    /// gradient columns: the weights, then the biases when they are trained.
+    pub fn trained(&self) -> impl Iterator<Item = (Col, Col)> + '_ {
+        self.all.iter().filter_map(|&g| match g {
+            Dw(n) => Some((W(n), g)),
+            Db(n) => Some((B(n), g)),
+            _ => None,
+        })
+    }
+
+    pub fn is_gradient(col: Col) -> bool {
+        matches!(col, Dw(_) | Db(_))
+    }
+
+    /// A column's definition as written, in column names.
+    pub fn text(&self, col: Col) -> &str {
+        &self.texts[self.index(col)]
+    }
+
+    /// The worksheet's formulas, parsed once from the definitions.
+    pub fn formulas(&'static self) -> &'static Formulas {
+        self.formulas.get_or_init(|| {
+            let exprs = self
+                .all
+                .iter()
+                .map(|&c| {
+                    parse(self, self.text(c)).unwrap_or_else(|e| panic!("the generated definition is malformed: {e}"))
+                })
+                .collect();
+            Formulas::new(self, exprs).expect("the worksheet's formulas have no cycle")
+        })
+    }
+
+    /// The expression of a column for rows after the first.
+    pub fn definition(&'static self, col: Col) -> &'static Expr<Ref> {
+        self.formulas().get(col)
+    }
+
+    /// The value a template starts from when nothing else is given. The class's values, carried
+    /// on for larger networks: targets alternate 0.01 and 0.99, input k is 0.05*k, the hidden
+    /// layer's weights count up from 0.15 and the output layer's from 0.40, in steps of 0.05,
+    /// wrapping after 0.95 (17 values: no two hidden units of up to 8 inputs start alike);
+    /// biases are Mazur's 0.35 and 0.60.
+    pub fn default_value(&self, col: Col) -> Option<f64> {
+        let network = self.network;
+        // Computed in hundredths so that each value is the double nearest its decimal.
+        Some(match col {
+            T(k) => [0.01, 0.99][usize::from(k + 1) % 2],
+            I(i) => f64::from(5 * u32::from(i)) / 100.0,
+            W(n) => {
+                let step = match network.link(n).layer {
+                    1 => u32::from(n) - 1,
+                    _ => 5 + u32::from(n - network.hidden_weights()) - 1,
+                };
+                f64::from(15 + 5 * (step % 17)) / 100.0
+            }
+            B(1) => 0.35,
+            B(_) => 0.6,
+            _ => return None,
+        })
+    }
+
+    /// What a typed column is, for the template's notes.
+    pub fn describe(&self, col: Col) -> String {
+        let n = self.network;
+        match col {
+            T(k) => format!("target of output o{k}"),
+            I(i) if n.hidden == 1 => format!("input {i}, fed to the hidden unit"),
+            I(i) => format!("input {i}, fed to every hidden unit"),
+            W(w) => {
+                let l = n.link(w);
+                let (from, to) = if l.layer == 1 { ("i", "h") } else { ("h", "o") };
+                format!("weight {from}{} -> {to}{}", l.from, l.to)
+            }
+            B(1) => "bias of the hidden layer (Mazur's b1)".into(),
+            B(_) => "bias of the output layer (Mazur's b2)".into(),
+            other => other.header(),
+        }
+    }
+}
+
+/// The definition of one column of a network, in column names, for every row after the first
+/// (in the first, typed columns hold values and the others these same formulas). `prev(x)` is
+/// the previous row's x. w6 is updated from ∂E/∂w6; the course text's `w8 = w6 - η*∂E/∂w6` is a
+/// typo.
+fn definition_text(network: Network, col: Col) -> String {
+    let Network { inputs, hidden, outputs, bias } = network;
+    let join = |parts: Vec<String>| parts.join("+");
+    // An output's delta, ∂E/∂o_k: what every gradient is made of.
+    let delta = |k: u8| format!("(a_o{k}-t{k})*a_o{k}*(1-a_o{k})");
+    // What reaches hidden unit j from the outputs, before its own sigmoid's slope.
+    let back = |j: u8| join((1..=outputs).map(|k| format!("{}*w{}", delta(k), network.output_weight(j, k))).collect());
+    let hidden_delta = |j: u8| format!("({})*a_h{j}*(1-a_h{j})", back(j));
+    match col {
+        T(_) | I(_) => format!("prev({})", col.name()),
+        B(_) if bias == Bias::Fixed => format!("prev({})", col.name()),
+        W(n) => format!("prev(w{n})-η*prev(dw{n})"),
+        B(n) => format!("prev(b{n})-η*prev(db{n})"),
+        H(j) => {
+            let mut sum: Vec<String> = (1..=inputs).map(|i| format!("w{}*i{i}", network.hidden_weight(i, j))).collect();
+            sum.extend((bias != Bias::None).then(|| "b1".to_string()));
+            join(sum)
+        }
+        O(k) => {
+            let mut sum: Vec<String> =
+                (1..=hidden).map(|j| format!("w{}*a_h{j}", network.output_weight(j, k))).collect();
+            sum.extend((bias != Bias::None).then(|| "b2".to_string()));
+            join(sum)
+        }
+        AH(j) => format!("1/(1+EXP(-h{j}))"),
+        AO(k) => format!("1/(1+EXP(-o{k}))"),
+        E(k) => format!("0.5*(t{k}-a_o{k})^2"),
+        ETotal => join((1..=outputs).map(|k| format!("E{k}")).collect()),
+        Dw(n) => {
+            let l = network.link(n);
+            match l.layer {
+                1 => format!("{}*i{}", hidden_delta(l.to), l.from),
+                _ => format!("{}*a_h{}", delta(l.to), l.from),
+            }
+        }
+        Db(1) => join((1..=hidden).map(hidden_delta).collect()),
+        Db(_) => join((1..=outputs).map(delta).collect()),
+    }
+}
+
+/// The network whose columns these are: inputs and outputs counted from i and t, hidden units
+/// from h or a_h (else from the weights), biases from b1 and b2, trained when a bias has a
+/// gradient. None when the weights do not make a network of those layers.
+pub fn network_named(cols: &[Col]) -> Option<Network> {
+    let count = |f: fn(Col) -> Option<u8>| cols.iter().filter_map(|&c| f(c)).max().unwrap_or(0);
+    let inputs = count(|c| if let I(n) = c { Some(n) } else { None });
+    let outputs = count(|c| if let T(n) = c { Some(n) } else { None });
+    let weights = count(|c| if let W(n) = c { Some(n) } else { None });
+    let units = count(|c| if let H(n) | AH(n) = c { Some(n) } else { None });
+    let bias = match (cols.iter().any(|c| matches!(c, B(_))), cols.iter().any(|c| matches!(c, Db(_)))) {
+        (false, _) => Bias::None,
+        (true, false) => Bias::Fixed,
+        (true, true) => Bias::Trained,
+    };
+    // The hidden units named, or as many as the weights make (a stray `h3` over a note must not
+    // hide a 2-2-2 table).
+    [units, weights / (inputs + outputs).max(1)].into_iter().find_map(|hidden| {
+        let fits = [inputs, hidden, outputs].iter().all(|n| (1..=crate::model::network::MAX_UNITS).contains(n));
+        let wired =
+            u16::from(inputs) * u16::from(hidden) + u16::from(hidden) * u16::from(outputs) == u16::from(weights);
+        (fits && wired).then_some(Network { inputs, hidden, outputs, bias })
+    })
+}
+
+/// The formula of every column: the worksheet's own, or a variant with a mistake written in,
+/// with an order in which a row's cells can be computed (each after the cells it reads).
+#[derive(Clone, Debug)]
+pub struct Formulas {
+    columns: &'static Columns,
+    exprs: Vec<Expr<Ref>>,
+    /// The same formulas with each reference as a position in a row, in an order in which each
+    /// comes after the cells of its row it reads: what the engine evaluates, without looking a
+    /// column up per cell.
+    steps: Vec<Step>,
+}
+
+/// A reference of [`Formulas::steps`]: a position in this row or the previous one, or η.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Slot {
+    Cur(usize),
+    Prev(usize),
+    Eta,
+}
+
+/// One cell of a row to compute: its position, whether the first row holds it typed, its formula.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub at: usize,
+    pub typed: bool,
+    pub expr: Expr<Slot>,
+}
+
+impl Formulas {
+    /// Formulas indexed by column; None if some cells of a row read each other in a circle.
+    pub fn new(columns: &'static Columns, exprs: Vec<Expr<Ref>>) -> Option<Formulas> {
+        let reads: Vec<Vec<Col>> = exprs
+            .iter()
+            .map(|e| {
+                let mut leaves = Vec::new();
+                e.leaves(&mut leaves);
+                leaves.into_iter().filter_map(|r| if let Ref::Cur(d) = r { Some(d) } else { None }).collect()
+            })
+            .collect();
+        let mut done = vec![false; columns.len()];
+        let mut order: Vec<Col> = Vec::with_capacity(columns.len());
+        while order.len() < columns.len() {
+            let ready = columns.all().iter().position(|&c| {
+                !done[columns.index(c)] && reads[columns.index(c)].iter().all(|&d| done[columns.index(d)])
+            })?;
+            done[ready] = true;
+            order.push(columns.all()[ready]);
+        }
+        let steps = order
+            .iter()
+            .map(|&c| Step {
+                at: columns.index(c),
+                typed: c.is_typed(),
+                expr: exprs[columns.index(c)].map_leaves(&|r| {
+                    Expr::Ref(match r {
+                        Ref::Cur(d) => Slot::Cur(columns.index(d)),
+                        Ref::Prev(d) => Slot::Prev(columns.index(d)),
+                        Ref::Eta => Slot::Eta,
+                    })
+                }),
+            })
+            .collect();
+        Some(Formulas { columns, exprs, steps })
+    }
+
+    /// The row's cells in an order in which each comes after the cells of its row it reads.
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    pub fn columns(&self) -> &'static Columns {
+        self.columns
+    }
+
+    pub fn get(&self, col: Col) -> &Expr<Ref> {
+        &self.exprs[self.columns.index(col)]
+    }
+
+    /// The derivation as a reader sees it, one line a computed column (`h1 = w1*i1+w2*i2`):
+    /// what the Summary sheet shows and the README quotes.
+    pub fn derivation(&self) -> Vec<String> {
+        let columns = self.columns;
+        columns
+            .all()
+            .iter()
+            .filter(|&&c| !columns.is_constant(c))
+            .map(|&c| format!("{} = {}", c.header(), self.get(c).print(&|r, out: &mut String| write_name(r, out))))
+            .collect()
+    }
+}
+
+/// Parses a formula written in column names, with `prev(x)` and `η`; names must be columns of
+/// the network.
+pub fn parse(columns: &Columns, text: &str) -> Result<Expr<Ref>, expr::ParseError> {
+    let col = |w: &str| Col::from_name(w).filter(|&c| columns.contains(c));
+    let name = |w: &str| match w {
+        "η" | "eta" => Ok(Expr::Ref(Ref::Eta)),
+        _ => col(w).map(|c| Expr::Ref(Ref::Cur(c))).ok_or_else(|| format!("unknown name `{w}`")),
+    };
+    let call = |f: &str, arg: &str| (f == "prev").then(|| col(arg)).flatten().map(Ref::Prev);
+    expr::parse(text, &name, &call)
+}
+
+/// Writes a reference the way a reader of the derivation wants to see it: headers for this
+/// row's columns, `prev(...)` for the previous row's, `η` for the learning rate.
+pub fn write_name(r: Ref, out: &mut String) {
+    match r {
+        Ref::Cur(c) => out.push_str(&c.header()),
+        Ref::Prev(c) => {
+            out.push_str("prev(");
+            out.push_str(&c.header());
+            out.push(')');
+        }
+        Ref::Eta => out.push('η'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The class's worksheet as the assignment states it, written out by hand: the generated
+    /// 2-2-2 sheet must be this, column for column and character for character.
+    const CLASS: [(&str, &str); 31] = [
+        ("t1", "prev(t1)"),
+        ("t2", "prev(t2)"),
+        ("i1", "prev(i1)"),
+        ("i2", "prev(i2)"),
+        ("w1", "prev(w1)-η*prev(dw1)"),
+        ("w2", "prev(w2)-η*prev(dw2)"),
+        ("w3", "prev(w3)-η*prev(dw3)"),
+        ("w4", "prev(w4)-η*prev(dw4)"),
+        ("h1", "w1*i1+w2*i2"),
+        ("a_h1", "1/(1+EXP(-h1))"),
+        ("h2", "w3*i1+w4*i2"),
+        ("a_h2", "1/(1+EXP(-h2))"),
+        ("w5", "prev(w5)-η*prev(dw5)"),
+        ("w6", "prev(w6)-η*prev(dw6)"),
+        ("w7", "prev(w7)-η*prev(dw7)"),
+        ("w8", "prev(w8)-η*prev(dw8)"),
+        ("o1", "w5*a_h1+w6*a_h2"),
+        ("a_o1", "1/(1+EXP(-o1))"),
+        ("o2", "w7*a_h1+w8*a_h2"),
+        ("a_o2", "1/(1+EXP(-o2))"),
+        ("E1", "0.5*(t1-a_o1)^2"),
+        ("E2", "0.5*(t2-a_o2)^2"),
+        ("E_total", "E1+E2"),
+        ("dw1", "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*a_h1*(1-a_h1)*i1"),
+        ("dw2", "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*a_h1*(1-a_h1)*i2"),
+        ("dw3", "((a_o1-t1)*a_o1*(1-a_o1)*w6+(a_o2-t2)*a_o2*(1-a_o2)*w8)*a_h2*(1-a_h2)*i1"),
+        ("dw4", "((a_o1-t1)*a_o1*(1-a_o1)*w6+(a_o2-t2)*a_o2*(1-a_o2)*w8)*a_h2*(1-a_h2)*i2"),
+        ("dw5", "(a_o1-t1)*a_o1*(1-a_o1)*a_h1"),
+        ("dw6", "(a_o1-t1)*a_o1*(1-a_o1)*a_h2"),
+        ("dw7", "(a_o2-t2)*a_o2*(1-a_o2)*a_h1"),
+        ("dw8", "(a_o2-t2)*a_o2*(1-a_o2)*a_h2"),
+    ];
+
+    fn shapes() -> Vec<&'static Columns> {
+        let mut out = Vec::new();
+        for (i, h, o) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (1, 1, 1), (8, 8, 8)] {
+            for bias in [Bias::None, Bias::Fixed, Bias::Trained] {
+                out.push(Columns::of(Network { inputs: i, hidden: h, outputs: o, bias }));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_class_sheet_is_the_assignment_s_to_the_character() {
+        let class = Columns::class();
+        let generated: Vec<(String, &str)> = class.all().iter().map(|&c| (c.name(), class.text(c))).collect();
+        let want: Vec<(String, &str)> = CLASS.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+        assert_eq!(generated, want);
+    }
+
+    #[test]
+    fn every_worksheet_computes_left_to_right() {
+        for columns in shapes() {
+            let order: Vec<usize> = columns.formulas().steps().iter().map(|s| s.at).collect();
+            assert_eq!(order, (0..columns.len()).collect::<Vec<_>>(), "{}", columns.network);
+            for &col in columns.all() {
+                let mut leaves = Vec::new();
+                columns.definition(col).leaves(&mut leaves);
+                for leaf in leaves {
+                    if let Ref::Cur(dep) = leaf {
+                        assert!(columns.index(dep) < columns.index(col), "{col:?} reads {dep:?}, computed after it");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_and_names_follow_the_network() {
+        let c = Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::Trained });
+        let names: Vec<String> = c.all().iter().map(|c| c.header()).collect();
+        assert_eq!(
+            names.join(" "),
+            "t1 i1 i2 i3 w1 w2 w3 w4 w5 w6 b1 h1 a_h1 h2 a_h2 w7 w8 b2 o1 a_o1 E1 E_total \
+             ∂E/∂w1 ∂E/∂w2 ∂E/∂w3 ∂E/∂w4 ∂E/∂w5 ∂E/∂w6 ∂E/∂w7 ∂E/∂w8 ∂E/∂b1 ∂E/∂b2"
+        );
+        assert_eq!(c.text(H(2)), "w4*i1+w5*i2+w6*i3+b1");
+        assert_eq!(c.text(Db(2)), "(a_o1-t1)*a_o1*(1-a_o1)");
+        assert_eq!(
+            c.text(Db(1)),
+            "((a_o1-t1)*a_o1*(1-a_o1)*w7)*a_h1*(1-a_h1)+((a_o1-t1)*a_o1*(1-a_o1)*w8)*a_h2*(1-a_h2)"
+        );
+        assert_eq!(Columns::of(Network::default().with_bias(Bias::Fixed)).text(B(1)), "prev(b1)");
+        assert_eq!(Columns::of(Network { inputs: 8, hidden: 8, outputs: 8, bias: Bias::Trained }).len(), 317);
+    }
+
+    #[test]
+    fn a_circle_of_references_is_refused() {
+        let class = Columns::class();
+        let mut exprs: Vec<Expr<Ref>> = class.all().iter().map(|&c| class.definition(c).clone()).collect();
+        exprs[class.index(H(1))] = parse(class, "a_h1+w1").unwrap();
+        assert!(Formulas::new(class, exprs).is_none());
+    }
+
+    #[test]
+    fn names_of_other_networks_are_refused() {
+        assert!(parse(Columns::class(), "w9*i1").is_err());
+        assert!(parse(Columns::class(), "b1").is_err());
+        assert!(parse(Columns::of(Network::default().with_bias(Bias::Fixed)), "b1+w8").is_ok());
+    }
+
+    #[test]
+    fn every_name_reads_back() {
+        for columns in shapes() {
+            for &c in columns.all() {
+                assert_eq!(Col::from_name(&c.name()), Some(c));
+                assert_eq!(Col::from_header(&c.header()), Some(c));
+            }
+        }
+        for bad in ["w0", "w01", "w129", "b3", "h9", "x1", "E", "dw", "a_h"] {
+            assert_eq!(Col::from_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn headers_in_every_known_spelling() {
+        let cases = [
+            ("a_h1", AH(1)),
+            ("out_h1", AH(1)),
+            ("act_h1", AH(1)),
+            ("out_o2", AO(2)),
+            ("E_tot", ETotal),
+            ("E_total", ETotal),
+            ("Etotal", ETotal),
+            ("∂E/∂w1", Dw(1)),
+            ("∂E_total/∂w1", Dw(1)),
+            ("∂E∂W1", Dw(1)),
+            ("δE_tot/δw3", Dw(3)),
+            ("Etotaldw1", Dw(1)),
+            ("dE/dw8", Dw(8)),
+            ("dE/dw12", Dw(12)),
+            ("∂E/∂b1", Db(1)),
+            (" W5 ", W(5)),
+            ("t2", T(2)),
+            ("E1", E(1)),
+            ("h3", H(3)),
+        ];
+        for (text, col) in cases {
+            assert_eq!(Col::from_header(text), Some(col), "{text}");
+        }
+        for text in ["", "Step", "η =", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2", "h9", "b3"] {
+            assert_eq!(Col::from_header(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_defaults_are_the_class_s_values() {
+        let n = Columns::class();
+        let w: Vec<f64> = (1..=8).map(|k| n.default_value(W(k)).unwrap()).collect();
+        assert_eq!(w, [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]);
+        assert_eq!(n.default_value(T(2)), Some(0.99));
+        assert_eq!(n.default_value(I(2)), Some(0.1));
+        let wide = Columns::of(Network { inputs: 8, hidden: 3, outputs: 1, bias: Bias::None });
+        assert_eq!(wide.default_value(W(18)), Some(0.15), "wraps after 0.95");
+        assert_eq!(wide.default_value(W(25)), Some(0.4), "the output layer starts at 0.40");
+    }
+}

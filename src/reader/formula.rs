@@ -1,0 +1,120 @@
+//! A cell's formula as the project's expression tree, its leaves cell addresses: the same parser
+//! that reads the worksheet's own definitions reads what a student wrote.
+
+use super::Pos;
+use crate::model::expr::{self, CellError, Expr, Func, ParseError};
+
+/// A cell a formula reads: on which sheet (by index), where, and whether its row was written
+/// absolute (`$33`), which says whether filling the formula down would have moved it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Addr {
+    pub sheet: u32,
+    pub pos: Pos,
+    pub fixed_row: bool,
+}
+
+/// The most cells a range may span (`SUM(A1:A50)` is fine; `A1:XFD1048576` is not a formula of
+/// this assignment, and would be a billion leaves).
+const MAX_RANGE: u64 = 4096;
+
+/// Parses a formula (with or without its `=`) written in the cell `at` of sheet `this`;
+/// `sheet_index` finds another sheet by name. A reference to a sheet the workbook lacks is
+/// `#REF!`, as in a spreadsheet.
+pub(crate) fn parse_formula(
+    text: &str,
+    this: u32,
+    sheet_index: &impl Fn(&str) -> Option<u32>,
+) -> Result<Expr<Addr>, ParseError> {
+    let text = text.trim().strip_prefix('=').unwrap_or(text.trim());
+    expr::parse(text, &|word: &str| reference(word, this, sheet_index), &|_: &str, _: &str| None)
+}
+
+fn reference(text: &str, this: u32, sheet_index: &impl Fn(&str) -> Option<u32>) -> Result<Expr<Addr>, String> {
+    let (sheet, cells) = match text.rsplit_once('!') {
+        Some((name, cells)) => {
+            let name = name
+                .strip_prefix('\'')
+                .and_then(|n| n.strip_suffix('\''))
+                .map_or(name.to_string(), |n| n.replace("''", "'"));
+            match sheet_index(&name) {
+                Some(s) => (s, cells),
+                None => return Ok(Expr::Err(CellError::Ref)),
+            }
+        }
+        None => (this, text),
+    };
+    if !text.contains('!') {
+        for (name, value) in [("TRUE", 1.0), ("FALSE", 0.0)] {
+            if text.eq_ignore_ascii_case(name) {
+                return Ok(Expr::Num(value));
+            }
+        }
+    }
+    let unknown = || format!("unknown name `{text}` (not a cell reference)");
+    let Some((from, to)) = cells.split_once(':') else {
+        let (pos, fixed_row) = cell(cells).ok_or_else(unknown)?;
+        return Ok(Expr::Ref(Addr { sheet, pos, fixed_row }));
+    };
+    let ((a, fixed_a), (b, _)) = (cell(from).ok_or_else(unknown)?, cell(to).ok_or_else(unknown)?);
+    let (top, bottom) = (a.row.min(b.row), a.row.max(b.row));
+    let (left, right) = (a.col.min(b.col), a.col.max(b.col));
+    if u64::from(bottom - top + 1) * u64::from(right - left + 1) > MAX_RANGE {
+        return Err(format!("the range `{text}` spans more than {MAX_RANGE} cells"));
+    }
+    let cells = (top..=bottom)
+        .flat_map(|row| (left..=right).map(move |col| Pos { row, col }))
+        .map(|pos| Expr::Ref(Addr { sheet, pos, fixed_row: fixed_a }))
+        .collect();
+    Ok(Expr::Call(Func::Sum, cells))
+}
+
+/// `B29`, `$G$31`, `G$31`: the position, and whether the row is absolute. Only addresses that
+/// exist in a sheet (columns A..XFD, rows 1..1048576).
+pub(super) fn cell(text: &str) -> Option<(Pos, bool)> {
+    let rest = text.strip_prefix('$').unwrap_or(text);
+    let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (letters, rest) = rest.split_at(letters);
+    let fixed_row = rest.starts_with('$');
+    let digits = rest.strip_prefix('$').unwrap_or(rest);
+    if letters.is_empty() || letters.len() > 3 || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let col = letters.bytes().fold(0u32, |n, c| n * 26 + u32::from(c.to_ascii_uppercase() - b'A' + 1)) - 1;
+    let row: u32 = digits.parse().ok().filter(|r| (1..=1_048_576).contains(r))?;
+    (col < 16_384).then_some((Pos { row: row - 1, col }, fixed_row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheets(name: &str) -> Option<u32> {
+        ["Sheet1", "LR 0.5", "it's"].iter().position(|s| s.eq_ignore_ascii_case(name)).map(|k| k as u32)
+    }
+
+    fn leaves(text: &str) -> Vec<Addr> {
+        let mut out = Vec::new();
+        parse_formula(text, 0, &sheets).unwrap().leaves(&mut out);
+        out
+    }
+
+    #[test]
+    fn references_resolve_to_sheets_and_cells() {
+        let a = |sheet, a1: &str, fixed_row| Addr { sheet, pos: super::super::parse_a1(a1).unwrap(), fixed_row };
+        assert_eq!(leaves("=E33-$G$31*X33"), [a(0, "E33", false), a(0, "G31", true), a(0, "X33", false)]);
+        assert_eq!(leaves("='LR 0.5'!B1+'it''s'!G$2"), [a(1, "B1", false), a(2, "G2", true)]);
+        assert_eq!(leaves("SUM(A1:B2)"), [a(0, "A1", false), a(0, "B1", false), a(0, "A2", false), a(0, "B2", false)]);
+    }
+
+    #[test]
+    fn what_a_spreadsheet_makes_of_odd_references() {
+        let e = parse_formula("=Gone!A1+1", 0, &sheets).unwrap();
+        assert_eq!(CellError::of(e.eval(&|_| 0.0)), Some(CellError::Ref), "a missing sheet is #REF!");
+        assert_eq!(parse_formula("TRUE+1", 0, &sheets).unwrap().eval(&|_| 0.0), 2.0);
+        assert!(parse_formula("A1:XFD1048576", 0, &sheets).unwrap_err().what.contains("spans more than"));
+        assert!(parse_formula("rate*2", 0, &sheets).unwrap_err().what.contains("unknown name `rate`"));
+        for bad in ["A0", "A1048577", "XFE1", "1A", "$", "AAAA1"] {
+            assert_eq!(cell(bad), None, "{bad}");
+        }
+    }
+}

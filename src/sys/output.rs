@@ -1,0 +1,253 @@
+//! Writing a file without ever leaving half of it behind or losing the user's work.
+//!
+//! The bytes go to a file without a name in the destination's folder (Linux `O_TMPFILE`), which
+//! is linked into place only when complete: if the process is interrupted, or killed outright,
+//! there is no name to clean up. Where the file system cannot do that, a named temporary file
+//! beside the destination is used and removed on failure or interrupt.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::{Error, Failure};
+
+/// A file a run will write: where, whether it may replace an earlier one, the flag that named
+/// it (for messages), and what it is ("the workbook", "the summary").
+#[derive(Clone, Debug)]
+pub(crate) struct Destination {
+    pub path: PathBuf,
+    pub force: bool,
+    pub flag: &'static str,
+    pub what: &'static str,
+}
+
+/// Set when the user interrupts (Ctrl-C, SIGTERM, SIGHUP) while a file is being written: the
+/// writer checks it and stops, and nothing is linked into place.
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// Whether a file is being written now; outside a write an interrupt ends the process at once.
+static WRITING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the user asked to stop.
+pub(crate) fn cancelled() -> bool {
+    CANCELLED.load(Ordering::Relaxed)
+}
+
+/// What an interrupt means now: during a write it cancels that write (the writer stops at the
+/// next row, and nothing is left) and the process goes on to say so; at any other moment, or
+/// when it is the second, the process should end at once. Returns whether to end it.
+pub(crate) fn interrupt() -> bool {
+    !(WRITING.load(Ordering::Relaxed) && !CANCELLED.swap(true, Ordering::Relaxed))
+}
+
+/// A path's identity that survives symbolic links, `..` and other spellings: the canonical
+/// path of the file, or of its folder joined with its name when the file does not exist yet.
+fn identity(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = path.canonicalize() {
+        return Some(p);
+    }
+    Some(folder(path).canonicalize().ok()?.join(path.file_name()?))
+}
+
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Refuses the destination when it is one of `inputs` (by identity, not by spelling), when it
+/// exists and `force` is not set, and when it is anything but a regular file (a symbolic link, a
+/// FIFO, a device, a folder), which is never replaced.
+pub(crate) fn check_destination(dest: &Destination, inputs: &[(&'static str, &Path)]) -> Result<(), Error> {
+    let out = &dest.path;
+    let target = identity(out);
+    for (what, input) in inputs {
+        if target.is_some() && identity(input) == target {
+            return Err(Error::SameAsInput { out: out.clone(), what, input: input.to_path_buf(), flag: dest.flag });
+        }
+    }
+    let Ok(meta) = out.symlink_metadata() else { return Ok(()) };
+    let kind = meta.file_type();
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a folder"
+    } else if !kind.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        match () {
+            _ if kind.is_fifo() => "a FIFO (named pipe)",
+            _ if kind.is_char_device() || kind.is_block_device() => "a device",
+            _ => "a socket",
+        }
+    } else if !dest.force {
+        return Err(Error::Exists { path: out.clone(), flag: dest.flag });
+    } else {
+        return Ok(());
+    };
+    Err(Error::NotRegular { path: out.clone(), what, flag: dest.flag })
+}
+
+/// The file being written: without a name where the system allows it, else a named temporary.
+enum Pending {
+    Unnamed(File),
+    Named(tempfile::NamedTempFile),
+}
+
+impl Pending {
+    fn create(dir: &Path) -> std::io::Result<Pending> {
+        // Created as an ordinary file would be (0666 less the umask), not private like a temp file.
+        let unnamed =
+            std::fs::OpenOptions::new().read(true).write(true).mode(0o666).custom_flags(libc::O_TMPFILE).open(dir);
+        match unnamed {
+            Ok(file) => Ok(Pending::Unnamed(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(e),
+            Err(_) => tempfile::Builder::new()
+                .prefix(".backprop-sheet-")
+                .suffix(".tmp")
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+                .tempfile_in(dir)
+                .map(Pending::Named),
+        }
+    }
+
+    fn file(&mut self) -> &mut File {
+        match self {
+            Pending::Unnamed(f) => f,
+            Pending::Named(t) => t.as_file_mut(),
+        }
+    }
+
+    /// Gives the finished file the name `out`; without `force`, only if `out` does not exist.
+    fn persist(self, out: &Path, force: bool) -> std::io::Result<()> {
+        match self {
+            Pending::Named(t) if force => t.persist(out).map(drop).map_err(|e| e.error),
+            Pending::Named(t) => t.persist_noclobber(out).map(drop).map_err(|e| e.error),
+            Pending::Unnamed(file) if !force => link(&file, out),
+            Pending::Unnamed(file) => {
+                // A link cannot replace a file: link beside it, then rename over it.
+                let beside = folder(out).join(format!(".backprop-sheet-{}.tmp", std::process::id()));
+                link(&file, &beside)?;
+                std::fs::rename(&beside, out).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&beside);
+                })
+            }
+        }
+    }
+}
+
+/// Gives an unnamed file a name, through its `/proc/self/fd` entry (which needs no privilege).
+fn link(file: &File, to: &Path) -> std::io::Result<()> {
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    let to = CString::new(to.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let done =
+        unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) };
+    if done == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Runs `write` on a new file in the destination's folder and gives it the destination's name
+/// when `write` succeeds; on failure or interrupt nothing is left behind. `force` allows
+/// replacing an existing file.
+pub(crate) fn write_atomically<T>(
+    dest: &Destination,
+    write: impl FnOnce(&mut File) -> Result<T, Failure>,
+) -> Result<T, Error> {
+    let out = &dest.path;
+    let io = |e: std::io::Error| Error::Io { path: out.clone(), detail: crate::error::io_reason(&e) };
+    let mut pending = Pending::create(folder(out)).map_err(io)?;
+    WRITING.store(true, Ordering::Relaxed);
+    let result = write(pending.file());
+    WRITING.store(false, Ordering::Relaxed);
+    let value = match result {
+        _ if cancelled() => return Err(Error::Interrupted),
+        Ok(value) => value,
+        Err(Failure::Interrupted) => return Err(Error::Interrupted),
+        Err(Failure::Failed(detail)) => return Err(Error::Write { path: out.clone(), what: dest.what, detail }),
+    };
+    match pending.persist(out, dest.force) {
+        Ok(()) => Ok(value),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(Error::Exists { path: out.clone(), flag: dest.flag })
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(path: &Path, force: bool) -> Destination {
+        Destination { path: path.to_path_buf(), force, flag: "--out", what: "the file" }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.xlsx");
+        let r = write_atomically(&to(&out, false), |f| {
+            use std::io::Write;
+            f.write_all(b"half").unwrap();
+            Err::<(), _>(Failure::Failed("boom".into()))
+        });
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            format!("{}: writing the file failed (boom); nothing was written.", out.display())
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_existing_file_is_kept_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.xlsx");
+        std::fs::write(&out, b"precious").unwrap();
+        let exists = format!("{}: already exists. Pass --force to replace it, or choose another --out.", out.display());
+        assert_eq!(check_destination(&to(&out, false), &[]).unwrap_err().to_string(), exists);
+        let r = write_atomically(&to(&out, false), |_| Ok(()));
+        assert_eq!(r.unwrap_err().to_string(), exists);
+        assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        write_atomically(&to(&out, true), |f| {
+            use std::io::Write;
+            Ok(f.write_all(b"new")?)
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"new");
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
+        assert_eq!(mode & 0o044, 0o044, "readable by others, like any file the user makes: {mode:o}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing beside it");
+    }
+
+    #[test]
+    fn the_file_being_written_has_no_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.xlsx");
+        write_atomically(&to(&out, false), |_| {
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing named while writing");
+            Ok(())
+        })
+        .unwrap();
+        assert!(out.is_file());
+    }
+
+    #[test]
+    fn the_input_is_recognised_through_links_and_other_spellings() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.xlsx");
+        std::fs::write(&input, b"x").unwrap();
+        let link = dir.path().join("link.xlsx");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let other = dir.path().join("sub/../in.xlsx");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        for out in [&input, &link, &other] {
+            let r = check_destination(&to(out, true), &[("the template", &input)]);
+            assert!(matches!(r, Err(Error::SameAsInput { .. })), "{out:?}");
+        }
+        assert!(check_destination(&to(&dir.path().join("new.xlsx"), false), &[("the template", &input)]).is_ok());
+    }
+}

@@ -1,0 +1,221 @@
+//! `check` on a class: many workbooks in one run, their lines and totals, JSON, the summary.
+
+use std::path::Path;
+
+use crate::common::*;
+use backprop_sheet::mistakes::CATALOGUE;
+
+/// A class folder: a correct workbook, one with each known mistake (in a subfolder), a file that
+/// is not a workbook, and an Excel lock file. Returns the folder and the names in sorted order.
+fn class() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mistakes")).unwrap();
+    let run = |out: &Path, extra: &[&str]| {
+        bin()
+            .args(["generate", "-q", "--learning-rates", "0.5", "--iterations", "8", "--out"])
+            .arg(out)
+            .args(extra)
+            .assert()
+            .success();
+    };
+    run(&dir.path().join("a-correct.xlsx"), &[]);
+    for m in CATALOGUE {
+        run(&dir.path().join(format!("mistakes/{}.xlsx", m.key)), &["--mistake", m.key]);
+    }
+    std::fs::write(dir.path().join("b-notes.xlsx"), b"not a workbook").unwrap();
+    std::fs::copy(dir.path().join("a-correct.xlsx"), dir.path().join("~$a-correct.xlsx")).unwrap();
+    let mut names = vec!["a-correct.xlsx".to_string(), "b-notes.xlsx".to_string()];
+    let mut keys: Vec<String> = CATALOGUE.iter().map(|m| format!("mistakes/{}.xlsx", m.key)).collect();
+    keys.sort();
+    names.extend(keys);
+    (dir, names)
+}
+
+#[test]
+fn a_folder_is_checked_a_line_each_in_order_with_the_totals() {
+    let (dir, names) = class();
+    let out = bin().arg("check").arg(dir.path()).args(["--jobs", "2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "one workbook is unusable");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), names.len() + 2, "{text}");
+    for (line, name) in lines.iter().zip(&names) {
+        assert!(line.starts_with(&dir.path().join(name).display().to_string()), "{line} for {name}");
+        let verdict = match name.as_str() {
+            "a-correct.xlsx" => "PASS",
+            "b-notes.xlsx" => "UNUSABLE",
+            _ => "FAIL",
+        };
+        assert!(line.contains(&format!("  {verdict}  ")), "{line}");
+        if let Some(key) = name.strip_prefix("mistakes/").and_then(|n| n.strip_suffix(".xlsx")) {
+            assert!(line.contains(key), "{line} names {key}");
+        }
+    }
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!(
+            "{} workbooks: 1 pass, {} fail, 0 incomplete, 0 nothing to check, 1 unusable",
+            names.len(),
+            CATALOGUE.len()
+        )
+    );
+    let detail = bin().arg("check").arg(dir.path()).arg("--detail").output().unwrap();
+    let detail = String::from_utf8(detail.stdout).unwrap();
+    assert_eq!(detail.matches("sheet 'LR 0.5', table at A3").count(), names.len() - 1, "each usable workbook's report");
+    // Without the unusable file, a mistake is exit 1; the correct one alone is 0.
+    std::fs::remove_file(dir.path().join("b-notes.xlsx")).unwrap();
+    bin().arg("check").arg(dir.path()).assert().code(1);
+    bin().arg("check").arg(dir.path().join("a-correct.xlsx")).arg(dir.path().join("a-correct.xlsx")).assert().code(0);
+}
+
+#[test]
+fn json_is_one_array_and_the_summary_a_workbook_or_csv() {
+    let (dir, names) = class();
+    let out = bin().arg("check").arg(dir.path()).arg("--json").output().unwrap();
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), names.len());
+    assert!(all[1]["error"].as_str().unwrap().contains("not an .xlsx workbook"));
+    assert!(all[0]["tables"].is_array() && all[0]["file"].as_str().unwrap().ends_with("a-correct.xlsx"));
+
+    let xlsx = dir.path().join("summary/class.xlsx");
+    std::fs::create_dir(dir.path().join("summary")).unwrap();
+    bin()
+        .arg("check")
+        .arg(dir.path().join("mistakes"))
+        .arg(dir.path().join("a-correct.xlsx"))
+        .arg("--summary")
+        .arg(&xlsx)
+        .assert()
+        .code(1);
+    let book = read(&xlsx);
+    let class = sheet(&book, "Class");
+    let rows: Vec<u32> = class.values.keys().map(|p| p.row).collect();
+    assert_eq!(rows.iter().max(), Some(&(CATALOGUE.len() as u32 + 1)), "a header and one row per workbook");
+    let mistakes = sheet(&book, "Mistakes");
+    for m in CATALOGUE {
+        let row = mistakes
+            .texts()
+            .into_iter()
+            .find(|(_, t)| *t == m.key)
+            .map(|(p, _)| p.row)
+            .unwrap_or_else(|| panic!("{}", m.key));
+        let count = mistakes.number(backprop_sheet::read::Pos { row, col: 2 }).unwrap();
+        assert!(count >= 1.0, "{}: {count}", m.key);
+    }
+    assert!(parts(&xlsx).iter().any(|p| p.starts_with("xl/charts/chart")), "the bar chart");
+    bin().arg("check").arg(dir.path().join("mistakes")).arg("--summary").arg(&xlsx).assert().code(2);
+
+    let csv = dir.path().join("summary/class.csv");
+    bin().arg("check").arg(dir.path().join("mistakes")).arg("--summary").arg(&csv).assert().code(1);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("file,verdict,tables,sheets,η,iterations,wrong cells"));
+    assert_eq!(lines.len(), CATALOGUE.len() + 1);
+    assert!(lines[1].contains(",FAIL,1,LR 0.5,0.5,8,"), "{}", lines[1]);
+}
+
+/// Every part of a package, unpacked, by name.
+fn unpacked(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            (entry.name().unwrap().into_owned(), data)
+        })
+        .collect()
+}
+
+/// The cells of a sheet part whose opening tag differs between two versions of it.
+fn restyled(before: &str, after: &str) -> Vec<String> {
+    let cells = |xml: &str| -> std::collections::BTreeMap<String, String> {
+        xml.split("<c ")
+            .skip(1)
+            .map(|c| {
+                let tag = &c[..c.find('>').unwrap()];
+                let r = tag.split("r=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+                (r, tag.to_string())
+            })
+            .collect()
+    };
+    let (a, b) = (cells(before), cells(after));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "the same cells");
+    a.iter().filter(|(r, tag)| b[*r] != **tag).map(|(r, _)| r.clone()).collect()
+}
+
+#[test]
+fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/structural-slips.xlsx");
+    let ok = dir.path().join("ok.xlsx");
+    bin().args(["generate", "-q", "--learning-rates", "0.5", "--iterations", "5", "--out"]).arg(&ok).assert().success();
+    let marked_dir = dir.path().join("marked");
+    bin().arg("check").arg(&fixture).arg(&ok).arg("--annotate").arg(&marked_dir).assert().code(1);
+    assert!(!marked_dir.join("ok.xlsx").exists(), "a workbook without findings is not handed back");
+    let marked = marked_dir.join("structural-slips.xlsx");
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&bin().arg("check").arg(&fixture).arg("--json").output().unwrap().stdout).unwrap();
+    let (before, after) = (unpacked(&fixture), unpacked(&marked));
+    let mut notes_seen = 0;
+    for (k, table) in report["tables"].as_array().unwrap().iter().enumerate() {
+        // The generated workbook's sheets: the Summary first, then one per learning rate.
+        let part = format!("xl/worksheets/sheet{}.xml", k + 2);
+        let mut wrong: Vec<String> =
+            table["cells"].as_array().unwrap().iter().map(|c| c["cell"].as_str().unwrap().to_string()).collect();
+        wrong.sort();
+        let text = |p: &std::collections::BTreeMap<String, Vec<u8>>| String::from_utf8(p[&part].clone()).unwrap();
+        let mut changed = restyled(&text(&before), &text(&after));
+        changed.sort();
+        assert_eq!(changed, wrong, "{part}: exactly the wrong cells are marked");
+        // Each wrong cell's note, in the comments part the sheet's relationships name.
+        let rels = String::from_utf8(after[&format!("xl/worksheets/_rels/sheet{}.xml.rels", k + 2)].clone()).unwrap();
+        let target = rels.split("Target=\"../comments").nth(1).unwrap().split('"').next().unwrap();
+        let comments = String::from_utf8(after[&format!("xl/comments{target}")].clone()).unwrap();
+        for cell in table["cells"].as_array().unwrap() {
+            let at = format!("<comment ref=\"{}\"", cell["cell"].as_str().unwrap());
+            let note = comments.split(&at).nth(1).unwrap_or_else(|| panic!("no note at {at}"));
+            let note = quick_xml::escape::unescape(note.split("</t>").next().unwrap()).unwrap();
+            assert!(
+                note.contains(&format!("Correct formula: {}", cell["correct_formula"].as_str().unwrap())),
+                "{note}"
+            );
+            assert!(
+                note.contains(cell["diagnosis"]["explanation"].as_str().unwrap().split('`').next().unwrap()),
+                "{note}"
+            );
+            notes_seen += 1;
+        }
+    }
+    assert_eq!(notes_seen, 16);
+    // Every other part as it was, byte for byte.
+    let touched = |name: &str| {
+        name.starts_with("xl/worksheets/sheet")
+            || name == "xl/styles.xml"
+            || name == "[Content_Types].xml"
+            || name.contains("_rels/sheet")
+    };
+    for (name, data) in &before {
+        if !touched(name) {
+            assert_eq!(&after[name], data, "{name} copied unchanged");
+        }
+    }
+    // The marked copy says the same as the original.
+    let again: serde_json::Value =
+        serde_json::from_slice(&bin().arg("check").arg(&marked).arg("--json").output().unwrap().stdout).unwrap();
+    assert_eq!(again["tables"], report["tables"]);
+    // An existing copy is replaced only with --force; the original is never the destination.
+    bin().arg("check").arg(&fixture).arg("--annotate").arg(&marked_dir).assert().code(2);
+    bin().arg("check").arg(&fixture).arg("--annotate").arg(&marked_dir).arg("--force").assert().code(1);
+    let inplace = dir.path().join("in");
+    std::fs::create_dir(&inplace).unwrap();
+    std::fs::copy(&fixture, inplace.join("s.xlsx")).unwrap();
+    bin().arg("check").arg(inplace.join("s.xlsx")).arg("--annotate").arg(&inplace).arg("--force").assert().code(2);
+    assert_eq!(
+        std::fs::read(inplace.join("s.xlsx")).unwrap(),
+        std::fs::read(&fixture).unwrap(),
+        "the original untouched"
+    );
+}

@@ -1,0 +1,457 @@
+//! `generate`, end to end: the workbook it writes, read back with calamine.
+
+use crate::common::*;
+use backprop_sheet::columns::{Col, Columns};
+use backprop_sheet::engine::rows;
+use backprop_sheet::read::find_tables;
+
+#[test]
+fn default_workbook_holds_every_row_as_formulas_with_the_engines_values() {
+    let (_dir, out) = generate(&[]);
+    let params = params(&[]);
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "LR 0.1", "LR 0.2", "LR 0.5", "LR 0.8", "LR 1", "LR 2"]);
+
+    for (sheet, &eta) in book.sheets[1..].iter().zip(&params.learning_rates) {
+        let tables = find_tables(sheet);
+        assert_eq!(tables.len(), 1, "{}", sheet.name);
+        let table = &tables[0];
+        assert_eq!(table.rows.len(), params.iterations, "{}: every row present", sheet.name);
+        assert!(table.step_col.is_some(), "an iteration column");
+        let eta_cell = at("B1");
+        assert_eq!(sheet.number(eta_cell), Some(eta));
+        let columns = params.inputs.columns();
+        for (k, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
+            let iteration = k + 1;
+            for &col in columns.all() {
+                let pos = table.pos(col, iteration).unwrap();
+                assert_eq!(sheet.number(pos), Some(row.get(col)), "{} {} iteration {iteration}", sheet.name, pos.a1());
+                let formula = sheet.formulas.get(&pos);
+                if iteration == 1 && col.is_typed() {
+                    assert!(formula.is_none(), "typed input at {}", pos.a1());
+                } else {
+                    let f = formula.unwrap_or_else(|| panic!("{} {}: no formula", sheet.name, pos.a1()));
+                    if matches!(col, Col::W(_)) {
+                        assert!(f.contains("$B$1"), "{} {}: `{f}` must read η absolutely", sheet.name, pos.a1());
+                    }
+                }
+            }
+        }
+    }
+    let charts = parts(&out).into_iter().filter(|p| p.starts_with("xl/charts/chart") && p.ends_with(".xml")).count();
+    assert_eq!(charts, 7, "one chart per learning rate and the overlay");
+}
+
+#[test]
+fn the_terminal_shows_each_rates_final_error_and_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("wb.xlsx");
+    let params = params(&[]);
+    let assert = bin().arg("generate").arg("--out").arg(&out).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains(&out.display().to_string()), "{stdout}");
+    for eta in &params.learning_rates {
+        let last = rows(&params.inputs, *eta, params.iterations, params.inputs.columns().formulas()).last().unwrap();
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&eta.to_string()))
+            .unwrap_or_else(|| panic!("no line for {eta}:\n{stdout}"));
+        assert!(line.contains(&format!("{:.12}", last.get(Col::ETotal))), "{line}");
+    }
+}
+
+#[test]
+fn values_only_writes_the_same_numbers_and_no_formula() {
+    let (_d1, with) = generate(&["--iterations", "30"]);
+    let (_d2, plain) = generate(&["--iterations", "30", "--values-only"]);
+    let (a, b) = (read(&with), read(&plain));
+    for (sa, sb) in a.sheets[1..].iter().zip(&b.sheets[1..]) {
+        assert!(sb.formulas.is_empty(), "{}: formulas in a values-only sheet", sb.name);
+        let t = &find_tables(sa)[0];
+        assert_eq!(t.rows.len(), 30);
+        for iteration in 1..=30 {
+            for &col in Columns::class().all() {
+                let pos = t.pos(col, iteration).unwrap();
+                assert_eq!(sa.number(pos), sb.number(pos), "{} {}", sa.name, pos.a1());
+                assert!(sa.number(pos).is_some());
+            }
+        }
+    }
+}
+
+#[test]
+fn flags_override_the_template() {
+    let (_d, out) = generate(&["--learning-rates", "1", "--iterations", "201"]);
+    let book = read(&out);
+    assert_eq!(book.sheets.len(), 2);
+    let sheet = sheet(&book, "LR 1");
+    let t = &find_tables(sheet)[0];
+    // Microsoft Excel 16's values at iteration 201 for the default inputs and η = 1.
+    assert_eq!(sheet.number(t.pos(Col::W(1), 201).unwrap()), Some(0.27607620508492187));
+    assert_eq!(sheet.number(t.pos(Col::W(5), 201).unwrap()), Some(-2.328077232628517));
+    assert_eq!(sheet.number(t.pos(Col::ETotal, 201).unwrap()), Some(0.0052074660863154505));
+
+    let (_d, out) = generate(&["--set", "t1=0.5", "--set", "T2=0.5", "--learning-rates", "0.5,2", "--iterations", "3"]);
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "LR 0.5", "LR 2"]);
+    let s = &book.sheets[2];
+    let t = &find_tables(s)[0];
+    assert_eq!(s.number(t.pos(Col::T(1), 3).unwrap()), Some(0.5));
+    assert_eq!(s.number(t.pos(Col::T(2), 1).unwrap()), Some(0.5));
+}
+
+#[test]
+fn the_summary_links_each_rate_and_explains_the_formulas() {
+    let (_d, out) = generate(&["--iterations", "10"]);
+    let book = read(&out);
+    let summary = sheet(&book, "Summary");
+    let texts: Vec<&str> = summary.texts().into_iter().map(|(_, t)| t).collect();
+    for &col in Columns::class().all().iter().filter(|c| !matches!(c, Col::T(_) | Col::I(_))) {
+        assert!(texts.iter().any(|t| t.starts_with(&format!("{} = ", col.header()))), "derivation of {col:?}");
+    }
+    let links: Vec<&String> = summary.formulas.values().filter(|f| f.contains("'LR 0.5'!")).collect();
+    assert_eq!(links.len(), 3 + 10, "η, first and final E_total of LR 0.5, and its curve: {links:?}");
+}
+
+#[test]
+fn the_charts_plot_a_curve_table_of_at_most_a_thousand_points() {
+    let (_d, out) = generate(&["--iterations", "2500", "--learning-rates", "0.5,2"]);
+    let book = read(&out);
+    let summary = sheet(&book, "Summary");
+    let params = params(&["--iterations", "2500", "--learning-rates", "0.5,2"]);
+    let e_total: Vec<Vec<f64>> = params
+        .learning_rates
+        .iter()
+        .map(|&eta| rows(&params.inputs, eta, 2500, Columns::class().formulas()).map(|r| r.get(Col::ETotal)).collect())
+        .collect();
+    // The table: iteration in column N from row 5, then one column per learning rate.
+    let mut iterations = Vec::new();
+    let mut row = 4;
+    while let Some(i) = summary.number(backprop_sheet::read::Pos { row, col: 13 }) {
+        iterations.push(i as usize);
+        for (k, &eta) in params.learning_rates.iter().enumerate() {
+            let pos = backprop_sheet::read::Pos { row, col: 14 + k as u32 };
+            assert_eq!(summary.number(pos), Some(e_total[k][i as usize - 1]), "curve of η = {eta} at iteration {i}");
+            assert!(
+                summary.formulas[&pos].contains(&format!("'LR {eta}'!$X${}", i as usize + 3)),
+                "{}",
+                summary.formulas[&pos]
+            );
+        }
+        row += 1;
+    }
+    assert_eq!(iterations.first(), Some(&1));
+    assert_eq!(iterations.last(), Some(&2500), "the last iteration is always plotted");
+    assert!(iterations.len() <= 1001, "{} points", iterations.len());
+    assert!(iterations.windows(2).all(|w| w[1] - w[0] <= 3), "evenly spaced");
+    let chart = parts(&out).into_iter().filter(|p| p.starts_with("xl/charts/chart")).count();
+    assert_eq!(chart, 3);
+}
+
+#[test]
+fn bad_flags_are_refused_with_exit_code_2_and_no_output() {
+    for args in [
+        &["--set", "w9=1"][..],
+        &["--set", "w1=abc"],
+        &["--set", "w1=inf"],
+        &["--iterations", "0"],
+        &["--iterations", "1048574"],
+        &["--learning-rates", "0"],
+        &["--learning-rates", "-1"],
+        &["--learning-rates", "0.5,0.5"],
+        &["--learning-rates", "inf"],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.xlsx");
+        bin().arg("generate").arg("--out").arg(&out).args(args).assert().code(2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{args:?} left a file");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["generate", "--set", "w1=inf", "--out"]).arg(dir.path().join("o.xlsx")).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("invalid value 'w1=inf' for '--set <NAME=VALUE>': the value must be a finite number")
+    );
+}
+
+#[test]
+fn help_lists_the_mistakes_and_completions_are_printed() {
+    let help = bin().args(["generate", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for m in backprop_sheet::mistakes::CATALOGUE {
+        assert!(help.contains(&format!("- {}:", m.key)), "--help lacks {}", m.key);
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("backprop-sheet"), "{shell}");
+    }
+    let out = bin().args(["generate", "--mistake", "no-such-slip"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: a_h1-for-a_h2"));
+}
+
+/// The gradient check's columns of every learning-rate sheet: per row, the finite differences
+/// and the derived gradients beside them, and the largest relative difference.
+fn gradient_check(out: &std::path::Path) -> Vec<(Vec<f64>, Vec<f64>, f64)> {
+    use backprop_sheet::write::check_col;
+    let book = read(out);
+    let mut rows = Vec::new();
+    for sheet in &book.sheets[1..] {
+        assert_eq!(sheet.number(at("B2")), Some(backprop_sheet::gradient_check::DEFAULT_EPSILON), "ε in B2");
+        let table = &find_tables(sheet)[0];
+        let columns = table.columns;
+        let gradients: Vec<Col> = columns.trained().map(|(_, g)| g).collect();
+        for iteration in 1..=table.rows.len() {
+            let row = table.rows[iteration - 1];
+            let cell = |col: u16| {
+                let pos = backprop_sheet::read::Pos { row, col: u32::from(col) };
+                assert!(sheet.formulas.contains_key(&pos), "{} {}: a live formula", sheet.name, pos.a1());
+                sheet.number(pos).unwrap()
+            };
+            let fd: Vec<f64> = (0..gradients.len()).map(|k| cell(check_col(columns, k))).collect();
+            let derived: Vec<f64> =
+                gradients.iter().map(|g| sheet.number(table.pos(*g, iteration).unwrap()).unwrap()).collect();
+            rows.push((fd, derived, cell(check_col(columns, gradients.len()))));
+        }
+    }
+    rows
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs())
+}
+
+#[test]
+fn the_gradient_check_confirms_the_derivation_and_refutes_the_course_mistake() {
+    let (_d, out) = generate(&["--gradient-check"]);
+    let rows = gradient_check(&out);
+    assert_eq!(rows.len(), 6 * 100);
+    for (fd, derived, largest) in &rows {
+        assert!(*largest < 1e-5, "{largest}");
+        let own = fd.iter().zip(derived).map(|(f, d)| relative(*d, *f)).fold(0.0, f64::max);
+        assert_eq!(*largest, own, "the row's largest relative difference");
+    }
+    let (_d, out) = generate(&["--gradient-check", "--mistake", "a_h1-for-a_h2"]);
+    for (fd, derived, _) in gradient_check(&out) {
+        for k in 0..8 {
+            let gap = relative(derived[k], fd[k]);
+            if k == 2 || k == 3 {
+                assert!(gap > 1e-4, "∂E/∂w{} differs from its finite difference: {gap}", k + 1);
+            } else {
+                assert!(gap < 1e-5, "∂E/∂w{} agrees: {gap}", k + 1);
+            }
+        }
+    }
+    let summary = bin()
+        .args(["generate", "--gradient-check", "--learning-rates", "0.5", "--out"])
+        .arg(out.with_file_name("s.xlsx"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&summary.stdout).contains("largest FD rel diff"));
+    let book = read(&out.with_file_name("s.xlsx"));
+    let texts: Vec<&str> = sheet(&book, "Summary").texts().into_iter().map(|(_, t)| t).collect();
+    assert!(texts.iter().any(|t| t.starts_with("holds: every gradient agrees")), "{texts:?}");
+}
+
+/// The value of a column at an iteration of a generated sheet, found by its header.
+fn cell_of(sheet: &backprop_sheet::read::Sheet, col: Col, iteration: usize) -> f64 {
+    let table = &find_tables(sheet)[0];
+    sheet.number(table.pos(col, iteration).unwrap()).unwrap()
+}
+
+fn rounded(x: f64, digits: usize) -> String {
+    format!("{:.*e}", digits - 1, x)
+}
+
+/// Matt Mazur's "A Step by Step Backpropagation Example": his first pass is exact; his later
+/// figures are those of w1..w4 updated with the already-updated w5..w8.
+#[test]
+fn mazur_s_worked_example_is_reproduced_and_so_is_his_code_s_slip() {
+    let mazur = ["--bias", "--set", "b1=0.35", "--set", "b2=0.6", "--learning-rates", "0.5", "--iterations", "10001"];
+    let (_d, out) = generate(&mazur);
+    let book = read(&out);
+    let s = sheet(&book, "LR 0.5");
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 1), 9), rounded(0.298371109, 9));
+    assert_eq!(rounded(cell_of(s, Col::W(5), 2), 8), rounded(0.35891648, 8));
+    assert_eq!(rounded(cell_of(s, Col::W(1), 2), 9), rounded(0.149780716, 9));
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 2), 9), rounded(0.291027774, 9), "the correct second pass");
+    assert_eq!(cell_of(s, Col::B(1), 10001), 0.35, "the biases stay as typed");
+    assert_eq!(rounded(cell_of(s, Col::AO(1), 10001), 8), rounded(0.015913620, 8), "the correct 10,000 rounds");
+    assert_eq!(rounded(cell_of(s, Col::AO(2), 10001), 9), rounded(0.984064274, 9));
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 10001), 5), rounded(3.5102e-05, 5));
+
+    let (_d, out) = generate(&[&mazur[..], &["--mistake", "updated-output-weights"]].concat());
+    let book = read(&out);
+    let s = sheet(&book, "LR 0.5");
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 1), 9), rounded(0.298371109, 9));
+    assert_eq!(rounded(cell_of(s, Col::W(5), 2), 8), rounded(0.35891648, 8), "the output layer's step is right");
+    assert_eq!(rounded(cell_of(s, Col::W(1), 2), 6), rounded(0.149818, 6), "the hidden layer's is not");
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 2), 9), rounded(0.291027924, 9), "Mazur's published figure");
+    assert_eq!(rounded(cell_of(s, Col::AO(1), 10001), 8), rounded(0.015912196, 8));
+    assert_eq!(rounded(cell_of(s, Col::AO(2), 10001), 9), rounded(0.984065734, 9));
+    assert_eq!(rounded(cell_of(s, Col::ETotal, 10001), 5), rounded(3.5085e-05, 5));
+    let (code, report) = check_json(&out, &[]);
+    assert_eq!(code, 1);
+    let keys: Vec<&str> = report["tables"][0]["wrong_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["diagnosis"]["mistakes"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()))
+        .collect();
+    assert!(!keys.is_empty() && keys.iter().all(|k| *k == "updated-output-weights"), "{keys:?}");
+}
+
+/// Other shapes and trained biases: every derived gradient agrees with the central finite
+/// difference of E_total beside it to a relative 1e-6, and `check` passes the workbook.
+#[test]
+fn every_network_s_gradients_agree_with_finite_differences_and_pass_check() {
+    for network in
+        [&["--network", "2-3-2"][..], &["--network", "3-2-1"], &["--train-bias"], &["--network", "1-8-3", "--bias"]]
+    {
+        let args = [network, &["--gradient-check", "--learning-rates", "0.5,2", "--iterations", "50"]].concat();
+        let (_d, out) = generate(&args);
+        let rows = gradient_check(&out);
+        assert_eq!(rows.len(), 2 * 50, "{network:?}");
+        let params = params(&args);
+        let trained = params.inputs.columns().trained().count();
+        for (fd, derived, largest) in &rows {
+            assert_eq!(fd.len(), trained, "{network:?}: a finite difference per trained parameter");
+            let own = fd.iter().zip(derived).map(|(f, d)| relative(*d, *f)).fold(0.0, f64::max);
+            assert!(own < 1e-6, "{network:?}: {own:e}");
+            assert_eq!(*largest, own, "{network:?}");
+        }
+        let (code, report) = check_json(&out, &[]);
+        assert_eq!(code, 0, "{network:?}: {report}");
+        assert_eq!(report["tables"][0]["network"], params.inputs.columns().network.to_string());
+    }
+}
+
+#[test]
+fn a_template_for_any_network_is_written_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.xlsx");
+    bin().args(["template", "--network", "2-3-2", "--train-bias", "--out"]).arg(&path).assert().success();
+    let book = read(&path);
+    let labels: Vec<&str> = book.sheets[0].texts().into_iter().map(|(_, t)| t).collect();
+    for name in ["network", "biases", "i2", "t2", "w12", "b1", "b2", "iterations", "learning rates"] {
+        assert!(labels.contains(&name), "{name} in {labels:?}");
+    }
+    let args = ["--template", path.to_str().unwrap()];
+    let params = params(&args);
+    let network = params.inputs.columns().network;
+    assert_eq!(network.to_string(), "2-3-2 with trained biases", "the shape and biases from labelled cells");
+    for col in params.inputs.columns().typed() {
+        assert_eq!(
+            Some(params.inputs.get(col)),
+            params.inputs.columns().default_value(col),
+            "{col:?}: the documented default"
+        );
+    }
+    // Another shape than the template's is refused: its weights would mean other connections.
+    let out = bin().args(["generate", "--network", "2-2-2"]).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the template is for a 2-3-2 network, not 2-2-2"));
+    // A mistake the network has no room for is refused before anything is written.
+    let out = bin().args(["generate", "--network", "3-2-1", "--mistake", "t1-for-t2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not apply to the network 3-2-1"));
+    let out = bin().args(["generate", "--set", "w9=1"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the network 2-2-2 has no such input"));
+}
+
+/// The parts of a package, by name: what the workbook is, whatever wrote it.
+fn package_parts(path: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut part = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            part.read_to_end(&mut bytes).unwrap();
+            (part.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// Sheets written in parallel make the workbook one worker makes: every part the same, byte for
+/// byte, but the time of writing in the document properties.
+#[test]
+fn one_worker_and_several_write_the_same_workbook() {
+    for args in [
+        &["--iterations", "300"][..],
+        &["--gradient-check", "--network", "2-3-2", "--train-bias", "--mistake", "t1-for-t2"],
+    ] {
+        let (_d1, one) = generate(&[args, &["--jobs", "1"]].concat());
+        let (_d2, many) = generate(&[args, &["--jobs", "4"]].concat());
+        let (mut a, mut b) = (package_parts(&one), package_parts(&many));
+        assert!(a.remove("docProps/core.xml").is_some() && b.remove("docProps/core.xml").is_some());
+        assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "{args:?}");
+        for (name, bytes) in &a {
+            assert!(bytes == &b[name], "{args:?}: {name} differs");
+        }
+        assert!(a.keys().filter(|n| n.starts_with("xl/worksheets/sheet")).count() == 7, "{args:?}");
+    }
+}
+
+/// Excel holds at most 8,192 characters in a cell's formula: the gradient check of the largest
+/// networks would pass that, and is refused before anything is written; the network itself fits.
+#[test]
+fn formulas_too_long_for_excel_are_refused_and_the_largest_network_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.xlsx");
+    for network in ["7-7-7", "8-8-8"] {
+        let refused = bin()
+            .args(["generate", "--network", network, "--train-bias", "--gradient-check", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        let message = String::from_utf8_lossy(&refused.stderr);
+        let what = format!("the gradient check of the network {network} with trained biases needs formulas of");
+        assert!(message.contains(&what), "{message}");
+        assert!(message.contains("Excel holds at most 8192"), "{message}");
+        assert!(!out.exists(), "nothing written");
+    }
+    let (_d, out) = generate(&["--network", "8-8-8", "--train-bias", "--learning-rates", "1", "--iterations", "3"]);
+    let parts = package_parts(&out);
+    let sheet = String::from_utf8(parts["xl/worksheets/sheet2.xml"].clone()).unwrap();
+    let longest = sheet.split("<f>").skip(1).map(|f| f.split("</f>").next().unwrap().chars().count()).max().unwrap();
+    assert!(longest > 1000 && longest <= 8192, "{longest}");
+}
+
+/// The workbooks `generate` writes are the previous release's, byte for byte in every part but
+/// the time of writing: the class's sheet, another network with trained biases, the gradient
+/// check with a mistake, and values only (`fixtures/previous-release-parts.tsv`, each part's
+/// CRC-32 and size as that release wrote them).
+#[test]
+fn the_workbooks_are_the_previous_release_s_byte_for_byte() {
+    let listed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/previous-release-parts.tsv"),
+    )
+    .unwrap();
+    let mut runs: Vec<(String, Vec<String>)> = Vec::new();
+    for line in listed.lines().filter(|l| !l.starts_with('#')) {
+        let (args, part) = line.split_once('\t').unwrap();
+        match runs.last_mut() {
+            Some((a, parts)) if a == args => parts.push(part.to_string()),
+            _ => runs.push((args.to_string(), vec![part.to_string()])),
+        }
+    }
+    assert_eq!(runs.len(), 4);
+    for (args, want) in runs {
+        let flags: Vec<&str> = if args == "-" { Vec::new() } else { args.split(' ').collect() };
+        let (_dir, out) = generate(&flags);
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let got: Vec<String> = (0..zip.len())
+            .map(|i| {
+                let e = zip.by_index_raw(i).unwrap();
+                format!("{}\t{:08x}\t{}", e.name().unwrap(), e.crc32(), e.size())
+            })
+            .filter(|line| !line.starts_with("docProps/core.xml\t"))
+            .collect();
+        assert_eq!(got, want, "generate {args}");
+    }
+}

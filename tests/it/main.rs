@@ -1,0 +1,13 @@
+//! The end-to-end tests, through the binary and the library's facade, in one test binary: built
+//! once, its fixtures shared.
+
+mod check;
+mod class;
+mod common;
+mod generate;
+mod hostile;
+mod ironcalc;
+mod layers;
+mod libreoffice;
+mod scale;
+mod template;

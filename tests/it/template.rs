@@ -1,0 +1,249 @@
+//! Templates: the project's own, other workbooks that label the inputs, the class layout, and
+//! every kind of bad input.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+use backprop_sheet::columns::{Col, Columns};
+use backprop_sheet::engine::rows;
+use backprop_sheet::read::find_tables;
+use backprop_sheet::template::{self, Overrides};
+
+/// A cell to write into a test workbook.
+enum V {
+    S(&'static str),
+    N(f64),
+}
+
+/// Writes a one-sheet workbook with `cells` (A1 name, value) into `dir`.
+fn workbook(dir: &Path, name: &str, cells: &[(&str, V)]) -> PathBuf {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (a1, v) in cells {
+        let p = at(a1);
+        match v {
+            V::S(s) => sheet.write_string(p.row, p.col as u16, *s).map(|_| ()),
+            V::N(x) => sheet.write_number(p.row, p.col as u16, *x).map(|_| ()),
+        }
+        .unwrap();
+    }
+    let path = dir.join(name);
+    book.save(&path).unwrap();
+    path
+}
+
+/// The inputs as labelled cells, in column A/B from row 1, with `skip` left out.
+fn labelled(skip: &str) -> Vec<(&'static str, V)> {
+    let names = ["i1", "i2", "t1", "t2", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"];
+    let labels = ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11", "A12"];
+    let values = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12"];
+    let mut cells = Vec::new();
+    for k in 0..12 {
+        if names[k] != skip {
+            cells.push((labels[k], V::S(names[k])));
+            cells.push((values[k], V::N(0.1 + k as f64 / 100.0)));
+        }
+    }
+    cells
+}
+
+/// Runs `generate --template` and expects exit code 2, a message containing each fragment,
+/// and no file in the output folder.
+fn refused(template: &Path, extra: &[&str], fragments: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.xlsx");
+    let assert =
+        bin().arg("generate").arg("--template").arg(template).arg("--out").arg(&out).args(extra).assert().code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for f in fragments {
+        assert!(stderr.contains(f), "expected `{f}` in: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "output left behind: {stderr}");
+}
+
+#[test]
+fn the_committed_template_is_what_the_template_command_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.xlsx");
+    bin().arg("template").arg("--out").arg(&out).assert().success();
+    let fresh = read(&out);
+    let committed = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/backprop-template.xlsx"));
+    assert_eq!(fresh.sheets.len(), committed.sheets.len());
+    for (a, b) in fresh.sheets.iter().zip(&committed.sheets) {
+        assert_eq!(a.name, b.name);
+        assert_eq!(
+            a.values, b.values,
+            "sheet {}: regenerate with `backprop-sheet template --out templates/backprop-template.xlsx --force`",
+            a.name
+        );
+    }
+}
+
+#[test]
+fn the_template_labels_every_input_with_a_note() {
+    let book = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/backprop-template.xlsx"));
+    let found = template::read(&book).unwrap();
+    assert_eq!(found.inputs.len(), 12);
+    assert_eq!(found.learning_rates.as_ref().unwrap().0.len(), 6);
+    assert!(found.iterations.is_some());
+    let sheet = &book.sheets[0];
+    assert_eq!(sheet.name, "Inputs");
+    for (_, at) in found.inputs.values() {
+        let pos = backprop_sheet::read::parse_a1(&at.cell).unwrap();
+        let note = backprop_sheet::read::Pos { row: pos.row, col: 8 };
+        assert!(matches!(sheet.value(note), Some(calamine::Data::String(s)) if s.len() > 5), "note beside {}", at.cell);
+    }
+}
+
+#[test]
+fn a_template_saved_again_by_libreoffice_still_reads() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/template-edited-in-libreoffice.xlsx");
+    let params = params(&["--template", fixture.to_str().unwrap()]);
+    assert_eq!(params.inputs.get(Col::T(1)), 0.5, "the edit made in LibreOffice");
+    assert_eq!(params.inputs.get(Col::T(2)), 0.5);
+    let (builtin, _) = template::load(None, &Overrides::default()).unwrap();
+    assert_eq!(params.learning_rates, builtin.learning_rates);
+    assert_eq!(params.inputs.get(Col::W(8)), builtin.inputs.get(Col::W(8)));
+}
+
+#[test]
+fn labelled_cells_anywhere_are_read_and_flags_override_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cells = labelled("");
+    cells.push(("D2", V::S("learning rate:  η =")));
+    cells.push(("F2", V::N(0.7)));
+    cells.push(("D4", V::S("Iterations")));
+    cells.push(("D5", V::N(12.0)));
+    let path = workbook(dir.path(), "t.xlsx", &cells);
+    let (params, _) = template::load(Some(&path), &Overrides::default()).unwrap();
+    assert_eq!(params.learning_rates, [0.7]);
+    assert_eq!(params.iterations, 12);
+    assert_eq!(params.inputs.get(Col::W(8)), 0.1 + 11.0 / 100.0);
+    let over = Overrides {
+        learning_rates: Some(vec![0.3, 0.4]),
+        iterations: Some(5),
+        set: vec![(Col::W(8), 2.0)],
+        ..Overrides::default()
+    };
+    let (params, _) = template::load(Some(&path), &over).unwrap();
+    assert_eq!((params.learning_rates, params.iterations, params.inputs.get(Col::W(8))), (vec![0.3, 0.4], 5, 2.0));
+}
+
+#[test]
+#[cfg_attr(no_corpus, ignore = "the corpus (../shared/corpus or BACKPROP_CORPUS) is not here")]
+fn the_class_layout_of_the_corpus_reads_as_a_template() {
+    let corpus = corpus();
+    let (params, _) = template::load(Some(&corpus.join("initial-values-only.xlsx")), &Overrides::default()).unwrap();
+    assert_eq!((params.inputs.get(Col::T(1)), params.inputs.get(Col::T(2))), (0.5, 0.5));
+    let first = rows(&params.inputs, params.learning_rates[0], 1, Columns::class().formulas()).next().unwrap();
+    assert_eq!(format!("{:.14e}", first.get(Col::ETotal)), format!("{:.14e}", 0.0141813779378917));
+
+    let step = corpus.join("step-column.xlsx");
+    let (params, found) = template::load(Some(&step), &Overrides::default()).unwrap();
+    assert_eq!((params.inputs.get(Col::T(1)), params.inputs.get(Col::T(2))), (0.01, 0.99));
+    assert_eq!(params.learning_rates, [1.0]);
+    assert_eq!(found.learning_rates.unwrap().1.cell, "E47", "η from its labelled cell");
+
+    let (_d, out) = generate(&["--template", step.to_str().unwrap(), "--iterations", "3"]);
+    let book = read(&out);
+    let s = sheet(&book, "LR 1");
+    assert_eq!(s.number(find_tables(s)[0].pos(Col::T(2), 3).unwrap()), Some(0.99));
+}
+
+#[test]
+#[cfg_attr(no_corpus, ignore = "the corpus (../shared/corpus or BACKPROP_CORPUS) is not here")]
+fn eta_is_found_inside_the_weight_update_formulas() {
+    let corpus = corpus();
+    // Rohan's η sits in G31 beside `η =`; the update formulas read $G$31 too.
+    let (params, found) =
+        template::load(Some(&corpus.join("class-sheet-and-own.xlsx")), &Overrides::default()).unwrap();
+    assert_eq!(params.learning_rates, [1.0]);
+    assert_eq!(found.learning_rates.unwrap().1.cell, "G31");
+}
+
+#[test]
+fn missing_unreadable_and_corrupt_files() {
+    let dir = tempfile::tempdir().unwrap();
+    refused(&dir.path().join("nope.xlsx"), &[], &["nope.xlsx", "no such file"]);
+
+    let text = dir.path().join("notes.xlsx");
+    std::fs::write(&text, "this is a text file renamed .xlsx\n").unwrap();
+    refused(&text, &[], &["notes.xlsx", "not an .xlsx workbook", "Save it"]);
+
+    let good = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/backprop-template.xlsx")).unwrap();
+    let corrupt = dir.path().join("corrupt.xlsx");
+    std::fs::write(&corrupt, &good[..good.len() / 2]).unwrap();
+    refused(&corrupt, &[], &["corrupt.xlsx"]);
+    let mut flipped = good.clone();
+    for b in flipped.iter_mut().skip(200).step_by(7) {
+        *b ^= 0x5a;
+    }
+    let scrambled = dir.path().join("scrambled.xlsx");
+    std::fs::write(&scrambled, &flipped).unwrap();
+    refused(&scrambled, &[], &["scrambled.xlsx"]);
+}
+
+#[test]
+fn workbooks_without_usable_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = workbook(dir.path(), "empty.xlsx", &[("C3", V::S("shopping list")), ("C4", V::N(3.0))]);
+    refused(&empty, &[], &["empty.xlsx", "no inputs found", "template --out"]);
+
+    let no_w3 = workbook(dir.path(), "no-w3.xlsx", &labelled("w3"));
+    refused(&no_w3, &[], &["no-w3.xlsx", "w3 missing", "--set"]);
+
+    let mut cells = labelled("w5");
+    cells.push(("A9", V::S("w5")));
+    cells.push(("B9", V::S("0,4")));
+    let text = workbook(dir.path(), "text.xlsx", &cells);
+    refused(&text, &[], &["text.xlsx", "sheet 'Sheet1', cell B9", "w5", "`0,4`", "Type a number"]);
+
+    let mut cells = labelled("");
+    cells.push(("D1", V::S("w1")));
+    cells.push(("E1", V::N(0.9)));
+    let twice = workbook(dir.path(), "twice.xlsx", &cells);
+    refused(&twice, &[], &["twice.xlsx", "w1 is given twice", "B5", "E1"]);
+}
+
+#[test]
+fn a_non_finite_value_is_refused_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (k, name) in ["i1", "i2", "t1", "t2", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"].iter().enumerate() {
+        sheet.write_string(k as u32, 0, *name).unwrap();
+        if *name == "w2" {
+            let f = rust_xlsxwriter::Formula::new("=EXP(1000)").set_result("#NUM!");
+            sheet.write_formula(k as u32, 1, f).unwrap();
+        } else {
+            sheet.write_number(k as u32, 1, 0.5).unwrap();
+        }
+    }
+    let path = dir.path().join("num.xlsx");
+    book.save(&path).unwrap();
+    refused(&path, &[], &["num.xlsx", "cell B6", "w2", "error"]);
+}
+
+#[test]
+fn iterations_and_learning_rates_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, n, fragment) in
+        [("zero.xlsx", 0.0, "not 0"), ("huge.xlsx", 2e6, "1048573"), ("half.xlsx", 2.5, "whole number")]
+    {
+        let mut cells = labelled("");
+        cells.push(("D1", V::S("iterations")));
+        cells.push(("E1", V::N(n)));
+        let path = workbook(dir.path(), name, &cells);
+        refused(&path, &[], &[name, "iterations", fragment, "cell E1"]);
+    }
+    let mut cells = labelled("");
+    cells.push(("D1", V::S("learning rates")));
+    cells.push(("E1", V::N(0.5)));
+    cells.push(("F1", V::N(-0.1)));
+    let path = workbook(dir.path(), "negative.xlsx", &cells);
+    refused(&path, &[], &["negative.xlsx", "from sheet 'Sheet1', cell E1 on", "learning rate -0.1", "> 0"]);
+    refused(&path, &["--learning-rates", "0"], &["learning rate 0", "> 0"]);
+    let good = workbook(dir.path(), "good.xlsx", &labelled(""));
+    refused(&good, &["--iterations", "1048574"], &["1048573", "Excel's 1,048,576 rows"]);
+}
