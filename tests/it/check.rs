@@ -212,9 +212,13 @@ fn a_file_without_a_table_is_refused() {
     let out = bin().arg("check").arg(&t).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no table to check"));
-    let out = bin().arg("check").arg(dir.path().join("missing.xlsx")).output().unwrap();
+    let missing = dir.path().join("missing.xlsx");
+    let out = bin().arg("check").arg(&missing).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("backprop-sheet: {}: no such file. Check the path and the spelling of the name.\n", missing.display())
+    );
 }
 
 /// (cell, mistake keys) of every wrong cell, in sheet order.
@@ -430,10 +434,16 @@ fn json_is_printed_on_every_exit() {
     let (code, report) = check(&missing, &[]);
     assert_eq!(code, 2);
     assert_eq!(report["file"], missing.display().to_string());
-    assert!(report["error"].as_str().unwrap().contains("no such file"), "{report}");
+    assert_eq!(
+        report["error"],
+        format!("{}: no such file. Check the path and the spelling of the name.", missing.display())
+    );
     let (code, report) = check(&fixture("typed-slip.xlsx"), &["--eta", "-1"]);
     assert_eq!(code, 2, "a usage error");
-    assert!(report["error"].as_str().unwrap().contains("learning rate -1 is not a positive number"), "{report}");
+    assert_eq!(
+        report["error"],
+        "invalid value '-1' for '--eta <ETA>': learning rate -1 is not a positive number: every learning rate must be > 0"
+    );
 }
 
 /// The course's reference sheet, saved by Excel, is the oracle: the same run generated here holds

@@ -75,7 +75,13 @@ fn json_is_one_array_and_the_summary_a_workbook_or_csv() {
     let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let all = all.as_array().unwrap();
     assert_eq!(all.len(), names.len());
-    assert!(all[1]["error"].as_str().unwrap().contains("not an .xlsx workbook"));
+    assert_eq!(
+        all[1]["error"],
+        format!(
+            "{}: not an .xlsx workbook (it is not a zip package). Save it from Excel or LibreOffice as .xlsx (Excel 2007-365) and try again.",
+            all[1]["file"].as_str().unwrap()
+        )
+    );
     assert!(all[0]["tables"].is_array() && all[0]["file"].as_str().unwrap().ends_with("a-correct.xlsx"));
 
     let xlsx = dir.path().join("summary/class.xlsx");
