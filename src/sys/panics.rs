@@ -12,16 +12,20 @@ thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
 }
 
+type Hook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// The process's hook `previous`, silent for the threads inside [`contained`].
+fn quiet_where_asked(previous: Hook) -> Hook {
+    Box::new(move |info| {
+        if !QUIET.with(Cell::get) {
+            previous(info);
+        }
+    })
+}
+
 fn install_hook() {
     static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
+    INSTALL.call_once(|| std::panic::set_hook(quiet_where_asked(std::panic::take_hook())));
 }
 
 /// Runs `f`; a panic inside it is returned as its message instead of ending the process, and
@@ -43,13 +47,29 @@ pub(crate) fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn a_panic_becomes_its_message_and_other_threads_keep_their_hook() {
         assert_eq!(contained(|| 7), Ok(7));
         assert_eq!(contained(|| -> () { panic!("inside") }), Err("inside".to_string()));
-        // Another thread's panic still reaches the hook while this one is quiet.
-        let other = std::thread::spawn(|| QUIET.with(Cell::get)).join().unwrap();
-        assert!(!other, "only the asking thread is quiet");
+        // The process's hook (here one that counts this test's panics), wrapped as install_hook
+        // wraps it, still hears a panic of another thread while this one is quiet, and never
+        // hears the quiet thread's.
+        static HEARD: AtomicUsize = AtomicUsize::new(0);
+        let before = std::panic::take_hook();
+        std::panic::set_hook(quiet_where_asked(Box::new(|info| {
+            if info.payload().downcast_ref::<&str>().is_some_and(|m| m.starts_with("panics-test")) {
+                HEARD.fetch_add(1, Ordering::SeqCst);
+            }
+        })));
+        let quiet = contained(|| {
+            let loud = std::thread::spawn(|| panic!("panics-test: another thread"));
+            assert!(loud.join().is_err());
+            panic!("panics-test: the quiet thread");
+        });
+        std::panic::set_hook(before);
+        assert_eq!(quiet, Err("panics-test: the quiet thread".to_string()));
+        assert_eq!(HEARD.load(Ordering::SeqCst), 1, "the other thread's panic was heard, the quiet one's not");
     }
 }
