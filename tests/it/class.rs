@@ -225,3 +225,38 @@ fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
         "the original untouched"
     );
 }
+
+/// An existing summary or marked copy is kept without --force, and the message names the flag
+/// that chose the destination, which `check` has (not generate's --out).
+#[test]
+fn an_existing_destination_names_the_flag_that_chose_it() {
+    let (dir, _) = class();
+    let summary = dir.path().join("summary.csv");
+    std::fs::write(&summary, b"kept").unwrap();
+    let out = bin().arg("check").arg(dir.path().join("mistakes")).arg("--summary").arg(&summary).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "backprop-sheet: {}: already exists. Pass --force to replace it, or choose another --summary.\n",
+            summary.display()
+        )
+    );
+    assert_eq!(std::fs::read(&summary).unwrap(), b"kept");
+    let marked = dir.path().join("marked");
+    let copy = marked.join("gradient-sign.xlsx");
+    std::fs::create_dir(&marked).unwrap();
+    std::fs::write(&copy, b"kept").unwrap();
+    let out = bin().arg("check").arg(dir.path().join("mistakes")).arg("--annotate").arg(&marked).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().find(|l| l.contains("gradient-sign")).unwrap_or_default();
+    assert_eq!(
+        line,
+        format!(
+            "backprop-sheet: {}: already exists. Pass --force to replace it, or choose another --annotate folder.",
+            copy.display()
+        )
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), b"kept");
+}

@@ -431,7 +431,8 @@ fn formulas_too_long_for_excel_are_refused_and_the_largest_network_fits() {
             .unwrap();
         assert_eq!(refused.status.code(), Some(2));
         let message = String::from_utf8_lossy(&refused.stderr);
-        let length: usize = message.split("needs formulas of ").nth(1).and_then(|r| r.split(' ').next()?.parse().ok()).unwrap();
+        let length: usize =
+            message.split("needs formulas of ").nth(1).and_then(|r| r.split(' ').next()?.parse().ok()).unwrap();
         assert!(length > 8192, "{message}");
         assert_eq!(
             message,

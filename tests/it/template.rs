@@ -175,19 +175,31 @@ fn missing_unreadable_and_corrupt_files() {
 
     let text = dir.path().join("notes.xlsx");
     std::fs::write(&text, "this is a text file renamed .xlsx\n").unwrap();
-    refused(&text, &[], &format!("backprop-sheet: {{file}}: not an .xlsx workbook (it is not a zip package). {SAVE_AGAIN}"));
+    refused(
+        &text,
+        &[],
+        &format!("backprop-sheet: {{file}}: not an .xlsx workbook (it is not a zip package). {SAVE_AGAIN}"),
+    );
 
     let good = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/backprop-template.xlsx")).unwrap();
     let corrupt = dir.path().join("corrupt.xlsx");
     std::fs::write(&corrupt, &good[..good.len() / 2]).unwrap();
-    refused(&corrupt, &[], &format!("backprop-sheet: {{file}}: not an .xlsx workbook (its zip structure is damaged). {SAVE_AGAIN}"));
+    refused(
+        &corrupt,
+        &[],
+        &format!("backprop-sheet: {{file}}: not an .xlsx workbook (its zip structure is damaged). {SAVE_AGAIN}"),
+    );
     let mut flipped = good.clone();
     for b in flipped.iter_mut().skip(200).step_by(7) {
         *b ^= 0x5a;
     }
     let scrambled = dir.path().join("scrambled.xlsx");
     std::fs::write(&scrambled, &flipped).unwrap();
-    refused(&scrambled, &[], &format!("backprop-sheet: {{file}}: not an .xlsx workbook (its zip structure is damaged). {SAVE_AGAIN}"));
+    refused(
+        &scrambled,
+        &[],
+        &format!("backprop-sheet: {{file}}: not an .xlsx workbook (its zip structure is damaged). {SAVE_AGAIN}"),
+    );
 }
 
 #[test]
