@@ -40,7 +40,7 @@ pub(crate) fn cancelled() -> bool {
 /// next row, and nothing is left) and the process goes on to say so; at any other moment, or
 /// when it is the second, the process should end at once. Returns whether to end it.
 pub(crate) fn interrupt() -> bool {
-    !(WRITING.load(Ordering::Relaxed) && !CANCELLED.swap(true, Ordering::Relaxed))
+    !WRITING.load(Ordering::Relaxed) || CANCELLED.swap(true, Ordering::Relaxed)
 }
 
 /// A path's identity that survives symbolic links, `..` and other spellings: the canonical

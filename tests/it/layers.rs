@@ -199,7 +199,7 @@ fn no_module_reads_one_that_reads_it_back() {
             match state.get(next).copied().unwrap_or(0) {
                 1 => {
                     let at = stack.iter().position(|s| s == next).unwrap();
-                    return Some([&stack[at..], &[next.clone()]].concat());
+                    return Some([&stack[at..], std::slice::from_ref(next)].concat());
                 }
                 0 => {
                     if let Some(cycle) = visit(next, graph, state, stack) {
