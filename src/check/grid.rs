@@ -79,7 +79,7 @@ impl<'a> Grid<'a> {
 
     fn operand(&self, r: Ref, iteration: usize, corrected: bool) -> Option<Operand> {
         let (col, it) = match r {
-            Ref::Eta => return self.eta.value.map(|value| Operand { value, spread: 0.0 }),
+            Ref::Param(_) => return self.eta.value.map(|value| Operand { value, spread: 0.0 }),
             Ref::Cur(c) => (c, iteration),
             Ref::Prev(c) => (c, iteration.checked_sub(1).filter(|&i| i >= 1)?),
         };
@@ -183,7 +183,7 @@ impl<'a> Grid<'a> {
             out.push_str(&match r {
                 Ref::Cur(c) => at(c, iteration),
                 Ref::Prev(c) => at(c, iteration.saturating_sub(1)),
-                Ref::Eta => match self.eta.cell {
+                Ref::Param(_) => match self.eta.cell {
                     Some(p) => p.a1_absolute(),
                     None => self.eta.value.map_or("η".into(), |v| v.to_string()),
                 },

@@ -41,7 +41,7 @@ impl Cell {
         match r {
             Ref::Cur(col) => Cell::Table { col, offset: 0, fixed: false },
             Ref::Prev(col) => Cell::Table { col, offset: -1, fixed: false },
-            Ref::Eta => Cell::Eta,
+            Ref::Param(_) => Cell::Eta,
         }
     }
 

@@ -209,7 +209,7 @@ impl GenerateRun {
         let class = Network::default();
         let _ = match &self.template {
             Some(t) => writeln!(text, "Initial values from {}", t.display()),
-            None if network.with_bias(Bias::None) == class => {
+            None if network.same_shape(class) => {
                 writeln!(text, "Initial values from the {}", template::EMBEDDED_NAME)
             }
             None => writeln!(

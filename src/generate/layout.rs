@@ -2,6 +2,7 @@
 //! writer lays out and the template reader validates against.
 
 use crate::model::columns::{Col, Columns};
+use crate::model::network::Param;
 
 /// Excel's last row; the table must fit above it.
 pub(crate) const EXCEL_MAX_ROWS: usize = 1_048_576;
@@ -9,6 +10,13 @@ pub(crate) const EXCEL_MAX_ROWS: usize = 1_048_576;
 /// Row (0-based) of the η cell, its label in column A, its value in column B.
 pub(crate) const ETA_ROW: u32 = 0;
 pub(crate) const ETA_COL: u16 = 1;
+/// The cell (0-based row and column) holding a parameter's value, right of its label.
+pub(crate) fn param_cell(param: Param) -> (u32, u16) {
+    match param {
+        Param::Eta => (ETA_ROW, ETA_COL),
+    }
+}
+
 /// Row (0-based) of the finite-difference step ε, with `--gradient-check`: below η.
 pub(crate) const EPS_ROW: u32 = 1;
 /// Row (0-based) of the table's header; iteration 1 is the row below it.

@@ -385,7 +385,7 @@ fn run_network(book: &Workbook, stated: Option<Network>, builtin: bool, over: &O
     Ok(match (builtin, stated) {
         (false, Some(stated)) => {
             let shape = over.shape.map_or(stated, |s| s.with_bias(stated.bias));
-            if shape.with_bias(Bias::None) != stated.with_bias(Bias::None) {
+            if !shape.same_shape(stated) {
                 return Err(content(
                     book,
                     format!(

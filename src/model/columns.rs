@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::model::cache::PerNetwork;
 use crate::model::expr::{self, Expr};
-use crate::model::network::{Bias, Network};
+use crate::model::network::{Bias, Network, Param};
 
 /// A column of the worksheet, by its name: what it is does not depend on the network, where it
 /// sits does (see [`Columns::index`]). Units are numbered from 1.
@@ -162,8 +162,8 @@ pub enum Ref {
     Cur(Col),
     /// The previous row's cell of a column.
     Prev(Col),
-    /// The learning rate cell.
-    Eta,
+    /// A named parameter's cell: the learning rate, an optimizer's hyper-parameter.
+    Param(Param),
 }
 
 /// The worksheet of one network: its columns left to right, each with its definition.
@@ -218,7 +218,7 @@ impl Columns {
     }
 
     fn build(network: Network) -> Columns {
-        let Network { inputs, hidden, outputs, bias } = network;
+        let Network { inputs, hidden, outputs, bias, .. } = network;
         let units = |n: u8, col: fn(u8) -> Col| (1..=n).map(col).collect::<Vec<_>>();
         let mut all = Vec::new();
         all.extend(units(outputs, T));
@@ -374,18 +374,21 @@ impl Columns {
 /// the previous row's x. w6 is updated from ∂E/∂w6; the course text's `w8 = w6 - η*∂E/∂w6` is a
 /// typo.
 fn definition_text(network: Network, col: Col) -> String {
-    let Network { inputs, hidden, outputs, bias } = network;
+    let Network { inputs, hidden, outputs, bias, activation, output_activation, loss, optimizer } = network;
     let join = |parts: Vec<String>| parts.join("+");
     // An output's delta, ∂E/∂o_k: what every gradient is made of.
-    let delta = |k: u8| format!("(a_o{k}-t{k})*a_o{k}*(1-a_o{k})");
-    // What reaches hidden unit j from the outputs, before its own sigmoid's slope.
+    let delta = |k: u8| loss.delta(output_activation, k);
+    // What reaches hidden unit j from the outputs, before its own activation's slope.
     let back = |j: u8| join((1..=outputs).map(|k| format!("{}*w{}", delta(k), network.output_weight(j, k))).collect());
-    let hidden_delta = |j: u8| format!("({})*a_h{j}*(1-a_h{j})", back(j));
+    let hidden_delta = |j: u8| match activation.slope(&format!("h{j}"), &format!("a_h{j}")) {
+        Some(slope) => format!("({})*{slope}", back(j)),
+        None => format!("({})", back(j)),
+    };
     match col {
         T(_) | I(_) => format!("prev({})", col.name()),
         B(_) if bias == Bias::Fixed => format!("prev({})", col.name()),
-        W(n) => format!("prev(w{n})-η*prev(dw{n})"),
-        B(n) => format!("prev(b{n})-η*prev(db{n})"),
+        W(n) => optimizer.update(&col.name(), &Dw(n).name()),
+        B(n) => optimizer.update(&col.name(), &Db(n).name()),
         H(j) => {
             let mut sum: Vec<String> = (1..=inputs).map(|i| format!("w{}*i{i}", network.hidden_weight(i, j))).collect();
             sum.extend((bias != Bias::None).then(|| "b1".to_string()));
@@ -397,9 +400,9 @@ fn definition_text(network: Network, col: Col) -> String {
             sum.extend((bias != Bias::None).then(|| "b2".to_string()));
             join(sum)
         }
-        AH(j) => format!("1/(1+EXP(-h{j}))"),
-        AO(k) => format!("1/(1+EXP(-o{k}))"),
-        E(k) => format!("0.5*(t{k}-a_o{k})^2"),
+        AH(j) => activation.formula(&H(j).name()),
+        AO(k) => output_activation.formula(&O(k).name()),
+        E(k) => loss.error(k),
         ETotal => join((1..=outputs).map(|k| format!("E{k}")).collect()),
         Dw(n) => {
             let l = network.link(n);
@@ -433,7 +436,7 @@ pub fn network_named(cols: &[Col]) -> Option<Network> {
         let fits = [inputs, hidden, outputs].iter().all(|n| (1..=crate::model::network::MAX_UNITS).contains(n));
         let wired =
             u16::from(inputs) * u16::from(hidden) + u16::from(hidden) * u16::from(outputs) == u16::from(weights);
-        (fits && wired).then_some(Network { inputs, hidden, outputs, bias })
+        (fits && wired).then_some(Network::shape(inputs, hidden, outputs).with_bias(bias))
     })
 }
 
@@ -449,12 +452,13 @@ pub struct Formulas {
     steps: Vec<Step>,
 }
 
-/// A reference of [`Formulas::steps`]: a position in this row or the previous one, or η.
+/// A reference of [`Formulas::steps`]: a position in this row or the previous one, or a
+/// parameter's cell.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Slot {
     Cur(usize),
     Prev(usize),
-    Eta,
+    Param(Param),
 }
 
 /// One cell of a row to compute: its position, whether the first row holds it typed, its formula.
@@ -494,7 +498,7 @@ impl Formulas {
                     Expr::Ref(match r {
                         Ref::Cur(d) => Slot::Cur(columns.index(d)),
                         Ref::Prev(d) => Slot::Prev(columns.index(d)),
-                        Ref::Eta => Slot::Eta,
+                        Ref::Param(p) => Slot::Param(p),
                     })
                 }),
             })
@@ -528,20 +532,20 @@ impl Formulas {
     }
 }
 
-/// Parses a formula written in column names, with `prev(x)` and `η`; names must be columns of
-/// the network.
+/// Parses a formula written in column names, with `prev(x)` and the parameters (`η`); names
+/// must be columns of the network.
 pub fn parse(columns: &Columns, text: &str) -> Result<Expr<Ref>, expr::ParseError> {
     let col = |w: &str| Col::from_name(w).filter(|&c| columns.contains(c));
-    let name = |w: &str| match w {
-        "η" | "eta" => Ok(Expr::Ref(Ref::Eta)),
-        _ => col(w).map(|c| Expr::Ref(Ref::Cur(c))).ok_or_else(|| format!("unknown name `{w}`")),
+    let name = |w: &str| match Param::from_name(w) {
+        Some(p) => Ok(Expr::Ref(Ref::Param(p))),
+        None => col(w).map(|c| Expr::Ref(Ref::Cur(c))).ok_or_else(|| format!("unknown name `{w}`")),
     };
     let call = |f: &str, arg: &str| (f == "prev").then(|| col(arg)).flatten().map(Ref::Prev);
     expr::parse(text, &name, &call)
 }
 
 /// Writes a reference the way a reader of the derivation wants to see it: headers for this
-/// row's columns, `prev(...)` for the previous row's, `η` for the learning rate.
+/// row's columns, `prev(...)` for the previous row's, a parameter by its name (`η`).
 pub fn write_name(r: Ref, out: &mut String) {
     match r {
         Ref::Cur(c) => out.push_str(&c.header()),
@@ -550,7 +554,7 @@ pub fn write_name(r: Ref, out: &mut String) {
             out.push_str(&c.header());
             out.push(')');
         }
-        Ref::Eta => out.push('η'),
+        Ref::Param(p) => out.push_str(p.name()),
     }
 }
 
@@ -598,7 +602,7 @@ mod tests {
         let mut out = Vec::new();
         for (i, h, o) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (1, 1, 1), (8, 8, 8)] {
             for bias in [Bias::None, Bias::Fixed, Bias::Trained] {
-                out.push(Columns::of(Network { inputs: i, hidden: h, outputs: o, bias }));
+                out.push(Columns::of(Network::shape(i, h, o).with_bias(bias)));
             }
         }
         out
@@ -631,7 +635,7 @@ mod tests {
 
     #[test]
     fn sizes_and_names_follow_the_network() {
-        let c = Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::Trained });
+        let c = Columns::of(Network::shape(3, 2, 1).with_bias(Bias::Trained));
         let names: Vec<String> = c.all().iter().map(|c| c.header()).collect();
         assert_eq!(
             names.join(" "),
@@ -645,7 +649,7 @@ mod tests {
             "((a_o1-t1)*a_o1*(1-a_o1)*w7)*a_h1*(1-a_h1)+((a_o1-t1)*a_o1*(1-a_o1)*w8)*a_h2*(1-a_h2)"
         );
         assert_eq!(Columns::of(Network::default().with_bias(Bias::Fixed)).text(B(1)), "prev(b1)");
-        assert_eq!(Columns::of(Network { inputs: 8, hidden: 8, outputs: 8, bias: Bias::Trained }).len(), 317);
+        assert_eq!(Columns::of(Network::shape(8, 8, 8).with_bias(Bias::Trained)).len(), 317);
     }
 
     #[test]
@@ -714,7 +718,7 @@ mod tests {
         assert_eq!(w, [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]);
         assert_eq!(n.default_value(T(2)), Some(0.99));
         assert_eq!(n.default_value(I(2)), Some(0.1));
-        let wide = Columns::of(Network { inputs: 8, hidden: 3, outputs: 1, bias: Bias::None });
+        let wide = Columns::of(Network::shape(8, 3, 1));
         assert_eq!(wide.default_value(W(18)), Some(0.15), "wraps after 0.95");
         assert_eq!(wide.default_value(W(25)), Some(0.4), "the output layer starts at 0.40");
     }

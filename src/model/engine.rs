@@ -2,6 +2,7 @@
 //! column definitions exactly as a spreadsheet evaluates them.
 
 use crate::model::columns::{Col, Columns, Formulas, Slot};
+use crate::model::network::Param;
 
 /// The values typed into the first row (targets, inputs, weights, biases) of one network.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,7 +95,7 @@ impl Row {
                 _ => step.expr.eval(&|s| match s {
                     Slot::Cur(k) => values[k],
                     Slot::Prev(k) => prev.map_or(crate::model::expr::ERROR, |p| p.values[k]),
-                    Slot::Eta => eta,
+                    Slot::Param(Param::Eta) => eta,
                 }),
             };
         }

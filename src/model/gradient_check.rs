@@ -44,7 +44,7 @@ fn inlined(columns: &'static Columns, col: Col) -> Expr<Leaf> {
         Ref::Cur(c) if columns.is_input(c) => Expr::Ref(Leaf::Col(c)),
         Ref::Cur(c) => inlined(columns, c),
         // The forward pass reads its own row only; a test holds that nothing else appears.
-        Ref::Prev(_) | Ref::Eta => Expr::Err(CellError::Ref),
+        Ref::Prev(_) | Ref::Param(_) => Expr::Err(CellError::Ref),
     })
 }
 
@@ -184,7 +184,7 @@ mod tests {
 
     #[test]
     fn every_network_gets_a_finite_difference_per_trained_parameter() {
-        let trained = Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::Trained });
+        let trained = Columns::of(Network::shape(3, 2, 1).with_bias(Bias::Trained));
         let check = GradientCheck::of(trained);
         assert_eq!(check.width(), 8 + 2 + 1);
         assert_eq!(check.header(9), "∂E/∂b2 (FD)");

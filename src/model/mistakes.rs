@@ -5,6 +5,7 @@
 use crate::model::cache::PerNetwork;
 use crate::model::columns::{self, Col, Columns, Formulas, Ref};
 use crate::model::expr::{Expr, Op};
+use crate::model::network::Param;
 
 use Col::*;
 
@@ -182,7 +183,7 @@ impl Mistake {
                     Ref::Cur(c) => Expr::Ref(Ref::Prev(c)),
                     other => Expr::Ref(other),
                 });
-                let step = Expr::Bin(Op::Mul, Box::new(Expr::Ref(Ref::Eta)), Box::new(from_previous_row));
+                let step = Expr::Bin(Op::Mul, Box::new(Expr::Ref(Ref::Param(Param::Eta))), Box::new(from_previous_row));
                 Expr::Bin(Op::Sub, Box::new(Expr::Ref(Ref::Prev(col))), Box::new(step))
             }
         })
@@ -294,7 +295,7 @@ mod tests {
     }
 
     fn network(i: u8, h: u8, o: u8, bias: Bias) -> &'static Columns {
-        Columns::of(Network { inputs: i, hidden: h, outputs: o, bias })
+        Columns::of(Network::shape(i, h, o).with_bias(bias))
     }
 
     fn cols(key: &str, columns: &'static Columns) -> String {

@@ -73,7 +73,7 @@ pub fn squared_with_pow(row: &backprop_sheet::engine::Row, col: backprop_sheet::
         Col::E(_) | Col::ETotal => Some(eval_with_pow(columns.definition(col), &|r| match r {
             Ref::Cur(c @ Col::E(_)) => squared_with_pow(row, c).expect("an output error"),
             Ref::Cur(c) => row.get(c),
-            Ref::Prev(_) | Ref::Eta => f64::NAN,
+            Ref::Prev(_) | Ref::Param(_) => f64::NAN,
         })),
         _ => None,
     }

@@ -276,21 +276,31 @@ struct SheetJob<'a> {
 
 /// A learning-rate sheet as rust_xlsxwriter writes it: η (and ε), the header, the column
 /// formats, the first row (the typed inputs in yellow) and the chart. The rows after the first
-/// are the worker's ([`rows::write_sheet`]).
+/// are the worker's ([`rows::write_sheet`]). Rows in order: a constant-memory sheet cannot go
+/// back to one.
 fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), Failure> {
-    let (params, eta, values_only) = (job.params, job.eta, job.values_only);
-    let name = sheet_name(eta);
-    sheet.set_name(&name)?;
+    sheet.set_name(sheet_name(job.eta))?;
+    write_parameters(sheet, job, formats)?;
+    write_header(sheet, job, formats)?;
+    write_first_row(sheet, job, formats)?;
+    // Beside the table (and the gradient check), where it hides no cell; the η row says where.
+    let columns = job.params.inputs.columns();
+    let beside = if job.check.is_some() { GradientCheck::of(columns).width() } else { 0 };
+    let chart_col = check_col(columns, beside) + 1;
+    sheet.insert_chart(HEADER_ROW, chart_col, &sheet_chart(job))?;
+    Ok(())
+}
+
+/// The labelled cells above the table: η, and ε with the gradient check.
+fn write_parameters(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
     sheet.write_string_with_format(ETA_ROW, 0, "η =", &formats.label)?;
-    sheet.write_number_with_format(ETA_ROW, ETA_COL, eta, &formats.eta)?;
-    let note = if values_only {
+    sheet.write_number_with_format(ETA_ROW, ETA_COL, job.eta, &formats.eta)?;
+    let note = if job.values_only {
         "learning rate. Values only: this sheet holds numbers, not formulas."
     } else {
         "learning rate. Every cell below is a formula: change η or a yellow input and the sheet recomputes. The loss chart is to the right of the table."
     };
     sheet.write_string(ETA_ROW, ETA_COL + 1, note)?;
-
-    // Rows in order: a constant-memory sheet cannot go back to one.
     if let Some((eps, _)) = job.check {
         sheet.write_string_with_format(EPS_ROW, 0, "ε =", &formats.label)?;
         sheet.write_number_with_format(EPS_ROW, ETA_COL, eps, &formats.eta)?;
@@ -300,8 +310,13 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
             "finite-difference step: right of the table, (E(w+ε)-E(w-ε))/2ε for each weight, and the largest relative difference from the derived gradient (the derivation holds below 1e-5).",
         )?;
     }
+    Ok(())
+}
+
+/// The header row and each column's width and number format.
+fn write_header(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
     sheet.write_string_with_format(HEADER_ROW, 0, "iteration", &formats.header)?;
-    let columns = params.inputs.columns();
+    let columns = job.params.inputs.columns();
     let gradient_check = GradientCheck::of(columns);
     for &col in columns.all() {
         sheet.write_string_with_format(HEADER_ROW, table_col(columns, col), col.header(), &formats.header)?;
@@ -323,9 +338,13 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
         sheet.set_column_format(table_col(columns, col), formats.for_column(col))?;
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, FIRST_COL)?;
+    Ok(())
+}
 
-    // The first row: typed inputs in yellow, the other cells formulas.
-    let row = Row::first(&params.inputs, job.formulas);
+/// The first row: typed inputs in yellow, the other cells formulas (or values).
+fn write_first_row(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
+    let columns = job.params.inputs.columns();
+    let row = Row::first(&job.params.inputs, job.formulas);
     let r = sheet_row(1);
     let mut text = String::new();
     sheet.write_number(r, 0, 1.0)?;
@@ -333,7 +352,7 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
         let (value, at) = (row.values[k], FIRST_COL + k as u16);
         if col.is_typed() {
             write_value(sheet, r, at, value, Some(&formats.input))?;
-        } else if values_only {
+        } else if job.values_only {
             write_value(sheet, r, at, value, None)?;
         } else {
             job.texts[k].render(r + 1, &mut text);
@@ -341,8 +360,8 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
         }
     }
     if let Some((eps, texts)) = job.check {
-        for (k, &value) in gradient_check.values(&|c| row.get(c), eps).iter().enumerate() {
-            if values_only {
+        for (k, &value) in GradientCheck::of(columns).values(&|c| row.get(c), eps).iter().enumerate() {
+            if job.values_only {
                 write_value(sheet, r, check_col(columns, k), value, None)?;
             } else {
                 texts[k].render(r + 1, &mut text);
@@ -351,7 +370,11 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
             }
         }
     }
+    Ok(())
+}
 
+/// The sheet's own loss chart, read from its column of the Summary's curve table.
+fn sheet_chart(job: &SheetJob) -> Chart {
     let mut chart = Chart::new(ChartType::ScatterStraight);
     chart
         .add_series()
@@ -359,16 +382,12 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
         .set_categories(job.curve.range(CURVE_LEFT))
         .set_values(job.curve.range(CURVE_LEFT + 1 + job.index as u16))
         .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
-    chart.title().set_name(&format!("E_total by iteration, η = {}", rate_text(eta)));
-    chart.x_axis().set_name("iteration").set_min(0).set_max(params.iterations.max(2) as f64);
+    chart.title().set_name(&format!("E_total by iteration, η = {}", rate_text(job.eta)));
+    chart.x_axis().set_name("iteration").set_min(0).set_max(job.params.iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
-    // Beside the table (and the gradient check), where it hides no cell; the η row says where.
-    let beside = if job.check.is_some() { gradient_check.width() } else { 0 };
-    let chart_col = check_col(columns, beside) + 1;
-    sheet.insert_chart(HEADER_ROW, chart_col, &chart)?;
-    Ok(())
+    chart
 }
 
 /// A plain value; an error as its text, since a cell cannot hold an error without a formula.
@@ -395,6 +414,13 @@ enum Outcome {
     Final,
 }
 
+/// Where the results table sits on the Summary sheet: beside the inputs.
+const RESULTS_TOP: u32 = 3;
+const RESULTS_LEFT: u16 = 3;
+
+/// The Summary sheet: what the workbook is, the inputs, each learning rate's results, the chart
+/// of every curve and the derivation. The order of the writes is the order of the shared
+/// strings, so it is kept.
 fn write_summary(
     sheet: &mut Worksheet,
     params: &Params,
@@ -405,8 +431,7 @@ fn write_summary(
     formats: &Formats,
 ) -> Result<(), XlsxError> {
     let columns = params.inputs.columns();
-    let network = columns.network;
-    let title = format!("Backpropagation by hand: a {network} network, worked by spreadsheet");
+    let title = format!("Backpropagation by hand: a {} network, worked by spreadsheet", columns.network);
     sheet.write_string_with_format(0, 0, title, &formats.title)?;
     match mistake {
         Some(m) => sheet.write_string_with_format(
@@ -415,36 +440,64 @@ fn write_summary(
             format!("WRONG ON PURPOSE: this workbook carries the mistake `{}`: {}.", m.key, m.what),
             &formats.label,
         )?,
-        None => {
-            let names = |n: u8, col: fn(u8) -> Col| (1..=n).map(|k| col(k).name()).collect::<Vec<_>>().join(" ");
-            let bias = match network.bias {
-                crate::model::network::Bias::None => "no bias",
-                crate::model::network::Bias::Fixed => "biases b1 b2 fixed",
-                crate::model::network::Bias::Trained => "biases b1 b2 trained",
-            };
-            let line = format!(
-                "Inputs {}, hidden {}, outputs {}, sigmoid everywhere, {bias}, squared error, gradient descent.",
-                names(network.inputs, Col::I),
-                names(network.hidden, Col::H),
-                names(network.outputs, Col::O)
-            );
-            sheet.write_string(1, 0, line)?
-        }
+        None => sheet.write_string(1, 0, what_is_trained(columns.network))?,
     };
+    write_inputs(sheet, params, formats)?;
+    write_results(sheet, params, summaries, formats)?;
+    let chart_row = RESULTS_TOP + 2 + summaries.len().max(6) as u32;
+    sheet.insert_chart(chart_row, RESULTS_LEFT, &overlay_chart(curve, params.iterations, summaries))?;
+    let last = write_derivation(sheet, columns, formulas, chart_row + 22, formats)?;
+    // One landscape page: the tables, the chart (about eight columns wide) and the derivation.
+    sheet.set_print_area(0, 0, last, RESULTS_LEFT + 8)?;
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 1);
+    Ok(())
+}
 
-    // Inputs, as typed into the first row of every learning-rate sheet.
+/// The Summary's second line: the network's units and the maths it is trained with.
+fn what_is_trained(network: crate::model::network::Network) -> String {
+    let names = |n: u8, col: fn(u8) -> Col| (1..=n).map(|k| col(k).name()).collect::<Vec<_>>().join(" ");
+    let bias = match network.bias {
+        crate::model::network::Bias::None => "no bias",
+        crate::model::network::Bias::Fixed => "biases b1 b2 fixed",
+        crate::model::network::Bias::Trained => "biases b1 b2 trained",
+    };
+    let activations = match (network.activation, network.output_activation) {
+        (hidden, output) if hidden == output => format!("{} everywhere", hidden.text()),
+        (hidden, output) => format!("{} hidden, {} outputs", hidden.text(), output.text()),
+    };
+    format!(
+        "Inputs {}, hidden {}, outputs {}, {activations}, {bias}, {}, {}.",
+        names(network.inputs, Col::I),
+        names(network.hidden, Col::H),
+        names(network.outputs, Col::O),
+        network.loss.text(),
+        network.optimizer.text()
+    )
+}
+
+/// Inputs, as typed into the first row of every learning-rate sheet, and the iterations.
+fn write_inputs(sheet: &mut Worksheet, params: &Params, formats: &Formats) -> Result<(), XlsxError> {
     sheet.write_string_with_format(3, 0, "Inputs", &formats.label)?;
     let mut r = 4;
-    for col in columns.typed() {
+    for col in params.inputs.columns().typed() {
         sheet.write_string(r, 0, col.name())?;
         sheet.write_number_with_format(r, 1, params.inputs.get(col), &formats.value)?;
         r += 1;
     }
     sheet.write_string(r, 0, "iterations")?;
     sheet.write_number_with_format(r, 1, params.iterations as f64, &formats.iteration)?;
+    Ok(())
+}
 
-    // Results: links to each sheet's E_total, and the reduction computed from them.
-    let (top, left) = (3u32, 3u16);
+/// Results: links to each sheet's E_total, and the reduction computed from them.
+fn write_results(
+    sheet: &mut Worksheet,
+    params: &Params,
+    summaries: &[RateSummary],
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    let (top, left) = (RESULTS_TOP, RESULTS_LEFT);
     let mut heads = vec!["η", "E_total at iteration 1", "final E_total", "reduction", "diverged at"];
     let checked = summaries.iter().any(|s| s.fd_max.is_some());
     if checked {
@@ -464,55 +517,7 @@ fn write_summary(
     )
     .expect("the reduction formula is well-formed");
     for (k, s) in summaries.iter().enumerate() {
-        let r = top + 1 + k as u32;
-        let sheet_ref = quote_sheet_name(&sheet_name(s.eta));
-        let cell = |row: u32, col: u16| format!("{sheet_ref}!{}", row_col_to_cell_absolute(row, col));
-        let last_row = sheet_row(params.iterations);
-        let links = [
-            (cell(ETA_ROW, ETA_COL), s.eta, &formats.eta),
-            (cell(sheet_row(1), table_col(columns, Col::ETotal)), s.first_error, &formats.value),
-            (cell(last_row, table_col(columns, Col::ETotal)), s.final_error, &formats.value),
-        ];
-        for (c, (target, value, format)) in links.into_iter().enumerate() {
-            let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(expr::shortest(value));
-            sheet.write_formula_with_format(r, left + c as u16, f, format)?;
-        }
-        let at = |col: u16| row_col_to_cell(r, col);
-        let text = reduction.print(&|n, out: &mut String| {
-            out.push_str(&at(match n {
-                Outcome::First => left + 1,
-                Outcome::Final => left + 2,
-            }))
-        });
-        let value = reduction.eval(&|n| match n {
-            Outcome::First => s.first_error,
-            Outcome::Final => s.final_error,
-        });
-        let f = rust_xlsxwriter::Formula::new(format!("={text}")).set_result(expr::shortest(value));
-        sheet.write_formula_with_format(r, left + 3, f, &formats.percent)?;
-        match s.diverged_at {
-            Some(i) => sheet.write_string(r, left + 4, format!("iteration {i} (#NUM!)"))?,
-            None => sheet.write_string(r, left + 4, "no")?,
-        };
-        if let Some(largest) = s.fd_max {
-            let column = check_col(columns, GradientCheck::of(columns).max_column());
-            let range = format!(
-                "{}:{}",
-                row_col_to_cell_absolute(sheet_row(1), column),
-                row_col_to_cell_absolute(sheet_row(params.iterations), column)
-            );
-            let f =
-                rust_xlsxwriter::Formula::new(format!("=MAX({sheet_ref}!{range})")).set_result(expr::shortest(largest));
-            sheet.write_formula_with_format(r, left + 5, f, &formats.gradient)?;
-            let verdict = match largest {
-                x if expr::is_error(x) => "cannot tell: the run diverged".to_string(),
-                x if x < gradient_check::HOLDS_BELOW => {
-                    "holds: every gradient agrees with its finite difference".to_string()
-                }
-                x => format!("does not hold: a gradient differs from its finite difference by {x:.1e}"),
-            };
-            sheet.write_string(r, left + 6, verdict)?;
-        }
+        write_result(sheet, params, top + 1 + k as u32, s, &reduction, formats)?;
     }
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 10)?;
@@ -523,12 +528,79 @@ fn write_summary(
         sheet.set_column_width(left + 5, 18)?;
         sheet.set_column_width(left + 6, 60)?;
     }
+    Ok(())
+}
 
-    let chart_row = top + 2 + summaries.len().max(6) as u32;
-    sheet.insert_chart(chart_row, left, &overlay_chart(curve, params.iterations, summaries))?;
+/// One learning rate's line of the results, in row `r`.
+fn write_result(
+    sheet: &mut Worksheet,
+    params: &Params,
+    r: u32,
+    s: &RateSummary,
+    reduction: &Expr<Outcome>,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    let columns = params.inputs.columns();
+    let left = RESULTS_LEFT;
+    let sheet_ref = quote_sheet_name(&sheet_name(s.eta));
+    let cell = |row: u32, col: u16| format!("{sheet_ref}!{}", row_col_to_cell_absolute(row, col));
+    let last_row = sheet_row(params.iterations);
+    let links = [
+        (cell(ETA_ROW, ETA_COL), s.eta, &formats.eta),
+        (cell(sheet_row(1), table_col(columns, Col::ETotal)), s.first_error, &formats.value),
+        (cell(last_row, table_col(columns, Col::ETotal)), s.final_error, &formats.value),
+    ];
+    for (c, (target, value, format)) in links.into_iter().enumerate() {
+        let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(expr::shortest(value));
+        sheet.write_formula_with_format(r, left + c as u16, f, format)?;
+    }
+    let at = |col: u16| row_col_to_cell(r, col);
+    let text = reduction.print(&|n, out: &mut String| {
+        out.push_str(&at(match n {
+            Outcome::First => left + 1,
+            Outcome::Final => left + 2,
+        }))
+    });
+    let value = reduction.eval(&|n| match n {
+        Outcome::First => s.first_error,
+        Outcome::Final => s.final_error,
+    });
+    let f = rust_xlsxwriter::Formula::new(format!("={text}")).set_result(expr::shortest(value));
+    sheet.write_formula_with_format(r, left + 3, f, &formats.percent)?;
+    match s.diverged_at {
+        Some(i) => sheet.write_string(r, left + 4, format!("iteration {i} (#NUM!)"))?,
+        None => sheet.write_string(r, left + 4, "no")?,
+    };
+    if let Some(largest) = s.fd_max {
+        let column = check_col(columns, GradientCheck::of(columns).max_column());
+        let range = format!(
+            "{}:{}",
+            row_col_to_cell_absolute(sheet_row(1), column),
+            row_col_to_cell_absolute(sheet_row(params.iterations), column)
+        );
+        let f = rust_xlsxwriter::Formula::new(format!("=MAX({sheet_ref}!{range})")).set_result(expr::shortest(largest));
+        sheet.write_formula_with_format(r, left + 5, f, &formats.gradient)?;
+        let verdict = match largest {
+            x if expr::is_error(x) => "cannot tell: the run diverged".to_string(),
+            x if x < gradient_check::HOLDS_BELOW => {
+                "holds: every gradient agrees with its finite difference".to_string()
+            }
+            x => format!("does not hold: a gradient differs from its finite difference by {x:.1e}"),
+        };
+        sheet.write_string(r, left + 6, verdict)?;
+    }
+    Ok(())
+}
 
-    // The derivation, generated from the very definitions the cells use.
-    let mut r = chart_row + 22;
+/// The derivation from row `r` on, generated from the very definitions the cells use; returns
+/// its last row.
+fn write_derivation(
+    sheet: &mut Worksheet,
+    columns: &Columns,
+    formulas: &Formulas,
+    mut r: u32,
+    formats: &Formats,
+) -> Result<u32, XlsxError> {
     sheet.write_string_with_format(r, 0, "Where each number comes from", &formats.label)?;
     r += 1;
     sheet.write_string(r, 0, "Iteration 1 holds the typed inputs (yellow); every other cell is a formula of its own row and the row above it:")?;
@@ -538,19 +610,23 @@ fn write_summary(
         r += 1;
     }
     let constant: Vec<String> = columns.typed().filter(|&c| columns.is_constant(c)).map(Col::name).collect();
+    let params: Vec<String> = columns
+        .network
+        .optimizer
+        .params()
+        .iter()
+        .map(|p| format!("{} is the {} cell", p.name(), p.meaning()))
+        .collect();
     sheet.write_string(
         r,
         0,
         format!(
-            "{} stay as typed. prev(x) is x in the row above; η is the learning rate cell of each sheet.",
-            constant.join(", ")
+            "{} stay as typed. prev(x) is x in the row above; {} of each sheet.",
+            constant.join(", "),
+            params.join("; ")
         ),
     )?;
-    // One landscape page: the tables, the chart (about eight columns wide) and the derivation.
-    sheet.set_print_area(0, 0, r, left + 8)?;
-    sheet.set_landscape();
-    sheet.set_print_fit_to_pages(1, 1);
-    Ok(())
+    Ok(r)
 }
 
 fn overlay_chart(curve: &Curve, iterations: usize, summaries: &[RateSummary]) -> Chart {

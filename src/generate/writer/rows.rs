@@ -13,7 +13,7 @@ use zip::write::SimpleFileOptions;
 use super::package::{SheetPart, with_last_row};
 use super::{Curve, RateSummary, SheetJob};
 use crate::error::Failure;
-use crate::generate::layout::{EPS_ROW, ETA_COL, ETA_ROW, check_col, sheet_row, table_col};
+use crate::generate::layout::{EPS_ROW, ETA_COL, check_col, param_cell, sheet_row, table_col};
 use crate::model::columns::{Col, Columns, Ref};
 use crate::model::engine::{Row, rows};
 use crate::model::expr::{self, Expr};
@@ -32,13 +32,16 @@ enum RowOf {
 }
 
 impl FormulaText {
-    /// A column of the table: its cells read their own row, the row above, and η.
+    /// A column of the table: its cells read their own row, the row above, and the parameters'
+    /// cells.
     pub(super) fn new(columns: &Columns, expr: &Expr<Ref>) -> FormulaText {
-        let eta = row_col_to_cell_absolute(ETA_ROW, ETA_COL);
         FormulaText::of(expr, |r| match r {
             Ref::Cur(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
             Ref::Prev(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::Previous)),
-            Ref::Eta => (eta.clone(), None),
+            Ref::Param(p) => {
+                let (row, col) = param_cell(p);
+                (row_col_to_cell_absolute(row, col), None)
+            }
         })
     }
 
