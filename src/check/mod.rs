@@ -9,6 +9,7 @@
 mod diagnose;
 mod eta;
 mod grid;
+mod identify;
 mod precision;
 pub(crate) mod report;
 mod table;
@@ -23,7 +24,7 @@ pub use verdict::{SheetKey, Verdict};
 
 use crate::error::Error;
 use crate::reader::labels::learning_rate_cells;
-use crate::reader::{Workbook, find_tables};
+use crate::reader::{Table, Workbook, find_tables};
 use grid::Grid;
 
 /// How strict the comparison is, and what the command line knows that the sheet may not.
@@ -47,13 +48,35 @@ pub fn check(mut book: Workbook, options: &Options) -> Report {
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
         let labels = learning_rate_cells(sheet);
-        for table in find_tables(sheet) {
+        for (table, identified) in sheet_tables(&book, index as u32) {
             let eta = eta::find(sheet, &table, &labels, options);
             let grid = Grid::new(&book, index as u32, &table, eta);
-            tables.push(table::check_table(grid, options));
+            tables.push(table::check_table(grid, options, identified));
         }
     }
     Report::new(book.file.display().to_string(), values_computed, tables)
+}
+
+/// A sheet's tables, top to bottom and left to right, each with how the columns its headers do
+/// not name were identified. A table whose headers name only some columns is read from its
+/// formulas when they identify it, else as its headers say (and is incomplete).
+fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
+    let (complete, partial): (Vec<Table>, Vec<Table>) =
+        find_tables(&book.sheets[index as usize]).into_iter().partition(|t| t.cols.len() == t.columns.len());
+    let identified = identify::tables(book, index, &complete);
+    let overlap = |a: &Table, b: &Table| {
+        a.rows.first() == b.rows.first() && a.cols.values().any(|c| b.cols.values().any(|d| c == d))
+    };
+    let partial: Vec<Table> =
+        partial.into_iter().filter(|t| !identified.iter().any(|i| overlap(&i.table, t))).collect();
+    let mut all: Vec<(Table, Vec<String>)> = complete
+        .into_iter()
+        .chain(partial)
+        .map(|t| (t, Vec::new()))
+        .chain(identified.into_iter().map(|i| (i.table, i.notes)))
+        .collect();
+    all.sort_by_key(|(t, _)| (t.header_row, t.top_left().col));
+    all
 }
 
 /// Opens and checks one workbook file; a workbook without any table cannot be checked.

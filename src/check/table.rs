@@ -32,7 +32,7 @@ struct Pass {
 
 /// Checks a table cell by cell, in sheet order, then diagnoses its wrong cells and says what
 /// could not be checked.
-pub(super) fn check_table(mut grid: Grid, options: &Options) -> TableReport {
+pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<String>) -> TableReport {
     let table = grid.table;
     let columns = table.columns;
     let iterations = table.rows.len();
@@ -70,6 +70,7 @@ pub(super) fn check_table(mut grid: Grid, options: &Options) -> TableReport {
         iterations,
         eta: grid.eta.value,
         eta_source: grid.eta.source.clone(),
+        identified,
         verdict,
         checked_cells: pass.checked,
         wrong_cells: cells.len(),

@@ -730,7 +730,8 @@ mod tests {
         for (text, col) in cases {
             assert_eq!(Col::from_header(text), Some(col), "{text}");
         }
-        for text in ["", "Step", "η =", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2", "h9", "b3", "x", "input", "sigmoid"] {
+        for text in ["", "Step", "η =", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2", "h9", "b3", "x", "input", "sigmoid"]
+        {
             assert_eq!(Col::from_header(text), None, "{text}");
         }
     }

@@ -15,6 +15,7 @@ mod tables;
 
 pub(crate) use formula::{Addr, parse_formula};
 pub(crate) use recalc::{CalcSettings, operand_value};
+pub(crate) use tables::data_rows;
 pub use tables::{Table, find_tables};
 
 /// The most a workbook's parts may unpack to, in all. A class workbook is a few megabytes; the

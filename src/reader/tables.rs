@@ -97,7 +97,7 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
 /// table when every input cell holds something and one at least a number (text there is a
 /// finding of `check`, not the end of the table). Later rows hold numbers, or the errors of a
 /// run that diverged.
-fn data_rows(sheet: &Sheet, header_row: u32, columns: &Columns, cols: &HashMap<Col, u32>) -> Vec<u32> {
+pub(crate) fn data_rows(sheet: &Sheet, header_row: u32, columns: &Columns, cols: &HashMap<Col, u32>) -> Vec<u32> {
     let cells = |r: u32| columns.typed().map(move |c| sheet.value(Pos { row: r, col: cols[&c] }));
     let first = header_row + 1;
     if !(cells(first).all(|d| d.is_some()) && cells(first).any(|d| d.and_then(number).is_some())) {

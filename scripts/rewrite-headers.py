@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Rewrites the header row of every worksheet table of a workbook and saves it with openpyxl,
+which keeps the formulas and saves no results: how the tests make workbooks whose headers are
+spelled as real workbooks spell them, hold a typo, are in another language, or are blank.
+
+usage: rewrite-headers.py IN OUT MODE   (MODE: spellings, typo, foreign, blank)
+"""
+import re
+import sys
+
+import openpyxl
+
+SPELLINGS = {
+    "t": "target{}", "i": "x{}", "a_h": "σ(h{})", "a_o": "sigmoid(o{})", "h": "net_h{}",
+    "E": "E{} (squared error)", "E_total": "E_total (sum of the errors)", "dw": "dE_total/dw{}",
+}
+FOREIGN = {
+    "t": "Ziel{}", "i": "Eingabe{}", "w": "Gewicht{}", "h": "Netz_v{}", "a_h": "Aktiv_v{}", "o": "Netz_a{}",
+    "a_o": "Aktiv_a{}", "E": "Fehler{}", "E_total": "Gesamtfehler", "dw": "Ableitung{}",
+}
+
+
+def rewrite(text, mode):
+    if text == "E_total":
+        stem, n = "E_total", ""
+    elif text.startswith("∂E/∂w"):
+        stem, n = "dw", text[len("∂E/∂w"):]
+    else:
+        m = re.fullmatch(r"(t|i|w|h|a_h|o|a_o|E)(\d+)", text)
+        if not m:
+            return text
+        stem, n = m.groups()
+    if mode == "blank":
+        return None
+    table = SPELLINGS if mode == "spellings" else FOREIGN
+    return table[stem].format(n) if stem in table else text
+
+
+def main():
+    src, dst, mode = sys.argv[1:4]
+    book = openpyxl.load_workbook(src)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            texts = [c for c in row if isinstance(c.value, str)]
+            if not any(c.value == "t1" for c in texts):
+                continue
+            for cell in texts:
+                if mode == "typo":
+                    if cell.value == "t2":
+                        cell.value = "i2"
+                elif cell.value.lower() in ("iteration", "step") and mode in ("blank", "foreign"):
+                    cell.value = None if mode == "blank" else "Schritt"
+                else:
+                    cell.value = rewrite(cell.value, mode)
+    book.save(dst)
+
+
+if __name__ == "__main__":
+    main()
