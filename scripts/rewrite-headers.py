@@ -3,7 +3,8 @@
 which keeps the formulas and saves no results: how the tests make workbooks whose headers are
 spelled as real workbooks spell them, hold a typo, are in another language, or are blank.
 
-usage: rewrite-headers.py IN OUT MODE   (MODE: spellings, typo, foreign, blank)
+usage: rewrite-headers.py IN OUT-STEM MODE...   (MODE: spellings, typo, foreign, blank); writes
+OUT-STEM-MODE.xlsx for each mode
 """
 import re
 import sys
@@ -37,7 +38,12 @@ def rewrite(text, mode):
 
 
 def main():
-    src, dst, mode = sys.argv[1:4]
+    src, stem, modes = sys.argv[1], sys.argv[2], sys.argv[3:]
+    for mode in modes:
+        save(src, f"{stem}-{mode}.xlsx", mode)
+
+
+def save(src, dst, mode):
     book = openpyxl.load_workbook(src)
     for sheet in book.worksheets:
         for row in sheet.iter_rows():

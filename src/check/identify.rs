@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::written::{Cell, canonical, known};
 use crate::model::columns::{Col, Columns, network_named};
-use crate::model::expr::Expr;
+use crate::model::expr::{Expr, Op};
 use crate::model::network::{Bias, MAX_UNITS, Network};
 use crate::reader::{Pos, Sheet, Table, Workbook, column_name, data_rows, parse_formula};
 
@@ -143,7 +143,13 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
     candidates.extend(networks_of_width(span.len()));
     let mut best: Option<(Score, &'static Columns, usize, Vec<Col>)> = None;
     let mut tried = Vec::new();
-    'networks: for net in candidates {
+    // A step column counting the rows (`=A4+1`) is no quantity of the network.
+    let step = |k: usize, t: &Expr<Loc>| {
+        let above = Expr::Ref(Loc::In { at: k, offset: -1 });
+        matches!(t, Expr::Bin(Op::Add, a, b) if (**a == above && **b == Expr::Num(1.0)) || (**b == above && **a == Expr::Num(1.0)))
+    };
+    let formulas = trees.iter().enumerate().filter(|(k, t)| t.as_ref().is_some_and(|t| !step(*k, t))).count();
+    for net in candidates {
         if tried.contains(&net) || !(span.len().saturating_sub(EXTRA)..=span.len()).contains(&width(net)) {
             continue;
         }
@@ -151,16 +157,14 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
         let columns = Columns::of(net);
         for start in 0..=span.len() - columns.len() {
             let window = start..start + columns.len();
-            let formulas = trees[window.clone()].iter().filter(|t| t.is_some()).count();
             let search = Search { columns, trees: &trees[window.clone()], hints: &hints[window], start };
             let (score, assignment) = search.run();
-            let perfect = score.matches == formulas;
             if best.as_ref().is_none_or(|b| score > b.0) {
                 best = Some((score, columns, start, assignment));
             }
-            if perfect {
-                break 'networks;
-            }
+        }
+        if best.as_ref().is_some_and(|b| b.0.matches == formulas) {
+            break;
         }
     }
     let (score, columns, start, assignment) = best?;

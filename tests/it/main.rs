@@ -6,6 +6,7 @@ mod class;
 mod common;
 mod generate;
 mod hostile;
+mod identify;
 mod ironcalc;
 mod layers;
 mod libreoffice;
