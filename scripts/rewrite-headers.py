@@ -3,8 +3,11 @@
 which keeps the formulas and saves no results: how the tests make workbooks whose headers are
 spelled as real workbooks spell them, hold a typo, are in another language, or are blank.
 
-usage: rewrite-headers.py IN OUT-STEM MODE...   (MODE: spellings, typo, foreign, blank); writes
-OUT-STEM-MODE.xlsx for each mode
+usage: rewrite-headers.py IN OUT-STEM MODE...   writes OUT-STEM-MODE.xlsx for each mode:
+  spellings, typo, foreign, blank    the header row respelled, t2 headed i2, in German, or blank
+  gradients-unnamed                  the gradient columns headed g1..g8, a name no one reads
+  activations-unnamed                the activations headed f(h1), f(o1), ...
+  unfinished                         one row computed, the next holding only its typed weights
 """
 import re
 import sys
@@ -43,6 +46,16 @@ def main():
         save(src, f"{stem}-{mode}.xlsx", mode)
 
 
+def unfinished(sheet, header):
+    """Keeps the first row, types the next row's weights only, and clears every row below."""
+    first = header + 1
+    for row in sheet.iter_rows(min_row=first + 1):
+        for cell in row:
+            head = sheet.cell(header, cell.column).value
+            typed_weight = cell.row == first + 1 and isinstance(head, str) and re.fullmatch(r"w\d+", head)
+            cell.value = 0.25 if typed_weight else None
+
+
 def save(src, dst, mode):
     book = openpyxl.load_workbook(src)
     for sheet in book.worksheets:
@@ -50,8 +63,15 @@ def save(src, dst, mode):
             texts = [c for c in row if isinstance(c.value, str)]
             if not any(c.value == "t1" for c in texts):
                 continue
+            if mode == "unfinished":
+                unfinished(sheet, row[0].row)
+                continue
             for cell in texts:
-                if mode == "typo":
+                if mode == "gradients-unnamed":
+                    cell.value = re.sub(r"^∂E/∂w(\d+)$", r"g\1", cell.value)
+                elif mode == "activations-unnamed":
+                    cell.value = re.sub(r"^a_([ho])(\d+)$", r"f(\1\2)", cell.value)
+                elif mode == "typo":
                     if cell.value == "t2":
                         cell.value = "i2"
                 elif cell.value.lower() in ("iteration", "step") and mode in ("blank", "foreign"):

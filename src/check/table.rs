@@ -51,7 +51,18 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
     let diagnosed = diagnose_all(&grid, &mut pass, options.rel_tol);
     let wrong_columns = group(&grid, &diagnosed);
     let cells = wrong_cells(&grid, diagnosed);
-    let mut not_checked = not_checked(&grid, &pass);
+    let mut not_checked = not_checked(&grid, &pass, has_formulas);
+    not_checked.extend(unfinished_row(&grid));
+    let (final_e_total_shown, final_e_total_correct) = final_e_total(&grid);
+    if cells.is_empty()
+        && let (Some(Value::Number(shown)), Some(Value::Number(correct))) =
+            (&final_e_total_shown, &final_e_total_correct)
+        && !same_final(&grid, *shown, *correct, has_formulas)
+    {
+        not_checked.push(format!(
+            "E_total: the last row shows {shown}, correct arithmetic from the first row and η reaches {correct}: a cell that could not be checked is wrong"
+        ));
+    }
     let verdict = if !cells.is_empty() {
         Verdict::Fail
     } else if pass.checked == 0 && iterations <= 1 {
@@ -62,7 +73,6 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
     } else {
         Verdict::Pass
     };
-    let (final_e_total_shown, final_e_total_correct) = final_e_total(&grid);
     TableReport {
         network: columns.network.to_string(),
         sheet: grid.sheet.name.clone(),
@@ -124,13 +134,18 @@ fn wrong_cells(grid: &Grid, diagnosed: Vec<(Wrong, Diagnosis)>) -> Vec<WrongCell
 }
 
 /// The columns the table lacks, and the cells of each column left unchecked, and why.
-fn not_checked(grid: &Grid, pass: &Pass) -> Vec<String> {
+fn not_checked(grid: &Grid, pass: &Pass, has_formulas: bool) -> Vec<String> {
     let columns = grid.table.columns;
     let mut not_checked: Vec<String> = columns
         .all()
         .iter()
         .filter(|c| !grid.table.cols.contains_key(c))
-        .map(|c| format!("{}: no such column", c.header()))
+        .map(|c| match has_formulas {
+            true => format!("{}: no such column", c.header()),
+            false => {
+                format!("{}: no column headed so (a table of typed values is read by its headers alone)", c.header())
+            }
+        })
         .collect();
     for &col in columns.all() {
         if let Some(n) = pass.skipped.get(&col) {
@@ -147,6 +162,33 @@ fn not_checked(grid: &Grid, pass: &Pass) -> Vec<String> {
         }
     }
     not_checked
+}
+
+/// Whether the last row's E_total is the one correct arithmetic reaches, to the precision it was
+/// stored with. Formulas written in another order drift by a few units in the last place over a
+/// run; values typed with a few digits, each row computed from the rounded row above, by more.
+fn same_final(grid: &Grid, shown: f64, correct: f64, has_formulas: bool) -> bool {
+    let digits = if has_formulas { grid.formula_digits } else { precision::digits(shown).0 };
+    let drift = if has_formulas { 1e-9 } else { 1e-4 };
+    (shown - correct).abs() <= precision::half_unit(shown, digits) + drift * correct.abs()
+}
+
+/// The row below the table when it was begun and not finished (the weights of the next
+/// iteration typed, its inputs not): the table is not done.
+fn unfinished_row(grid: &Grid) -> Option<String> {
+    let table = grid.table;
+    let row = table.rows.last()? + 1;
+    let filled = |c: &Col| {
+        let pos = Pos { row, col: table.cols[c] };
+        grid.sheet.value(pos).is_some() || grid.sheet.formulas.contains_key(&pos)
+    };
+    let present: Vec<Col> = table.columns.all().iter().copied().filter(|c| table.cols.contains_key(c)).collect();
+    let (done, missing): (Vec<Col>, Vec<Col>) = present.iter().partition(|c| filled(c));
+    if done.is_empty() {
+        return None;
+    }
+    let names = |cols: &[Col]| cols.iter().map(|c| c.header()).collect::<Vec<_>>().join(" ");
+    Some(format!("row {}: begun but not finished ({} filled; {} empty)", row + 1, names(&done), names(&missing)))
 }
 
 /// The last row's E_total as the sheet shows it, and as correct arithmetic reaches it from the

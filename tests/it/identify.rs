@@ -81,3 +81,46 @@ fn a_typo_in_a_header_is_read_from_the_formulas_and_said() {
     assert_eq!(lines[0], "column B, with no header, computes as t1: read as t1");
     assert_eq!(lines[30], "column AF, with no header, computes as ∂E/∂w8: read as ∂E/∂w8");
 }
+
+/// The shapes that once passed unearned: gradient columns or activations under names no one
+/// reads, a table left unfinished, a table of typed values without its gradient headers.
+#[test]
+fn no_pass_that_was_not_earned() {
+    let (dir, out) = generate(&["--mistake", "a_h1-for-a_h2", "--learning-rates", "0.5", "--iterations", "8"]);
+    let stem = dir.path().join("shape");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
+    let modes = ["gradients-unnamed", "activations-unnamed", "unfinished"];
+    assert!(Command::new("python3").arg(&script).arg(&out).arg(&stem).args(modes).status().unwrap().success());
+    let original = dir.path().join("original.xlsx");
+    resave(&out, &original, Saved::WithoutResults);
+    let (_, want) = check(&original, &[]);
+    for mode in &modes[..2] {
+        let (code, report) = check(&dir.path().join(format!("shape-{mode}.xlsx")), &[]);
+        assert_eq!((code, &report["verdict"]), (1, &Value::from("fail")), "{mode}");
+        assert_eq!(findings(report), findings(want.clone()), "{mode}");
+    }
+    let (code, report) = check(&dir.path().join("shape-unfinished.xlsx"), &[]);
+    assert_eq!((code, &report["verdict"]), (1, &Value::from("fail")), "the first row's mistake is still found");
+    assert_eq!(
+        report["tables"][0]["not_checked"],
+        serde_json::json!([
+            "row 5: begun but not finished (w1 w2 w3 w4 w5 w6 w7 w8 filled; t1 t2 i1 i2 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total ∂E/∂w1 ∂E/∂w2 ∂E/∂w3 ∂E/∂w4 ∂E/∂w5 ∂E/∂w6 ∂E/∂w7 ∂E/∂w8 empty)"
+        ])
+    );
+    let (dir, out) = generate(&["--learning-rates", "0.5", "--iterations", "8"]);
+    let stem = dir.path().join("shape");
+    assert!(Command::new("python3").arg(&script).arg(&out).arg(&stem).arg("unfinished").status().unwrap().success());
+    let (code, report) = check(&dir.path().join("shape-unfinished.xlsx"), &[]);
+    assert_eq!((code, &report["verdict"]), (1, &Value::from("incomplete")), "{report}");
+    let (dir, out) = generate(&["--values-only", "--learning-rates", "0.5", "--iterations", "8"]);
+    let stem = dir.path().join("shape");
+    assert!(
+        Command::new("python3").arg(&script).arg(&out).arg(&stem).arg("gradients-unnamed").status().unwrap().success()
+    );
+    let (code, report) = check(&dir.path().join("shape-gradients-unnamed.xlsx"), &[]);
+    assert_eq!((code, &report["verdict"]), (1, &Value::from("incomplete")), "{report}");
+    assert_eq!(
+        report["tables"][0]["not_checked"][0],
+        "∂E/∂w1: no column headed so (a table of typed values is read by its headers alone)"
+    );
+}
