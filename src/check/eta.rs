@@ -19,10 +19,15 @@ pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options:
     if let Some(eta) = options.eta {
         return Eta { value: Some(eta), cell: None, source: "--eta".into() };
     }
-    let labelled = labels
-        .iter()
-        .copied()
-        .filter(|(label, _)| label.row <= table.header_row)
+    // Of the labels above the table, those over its own columns (tables side by side each have
+    // theirs), the nearest above.
+    let left = table.top_left().col;
+    let right = table.cols.values().max().copied().unwrap_or(left);
+    let above: Vec<(Pos, Pos)> = labels.iter().copied().filter(|(label, _)| label.row <= table.header_row).collect();
+    let over = |(label, _): &(Pos, Pos)| (left..=right).contains(&label.col);
+    let candidates = if above.iter().any(over) { above.into_iter().filter(over).collect() } else { above };
+    let labelled = candidates
+        .into_iter()
         .max_by_key(|(label, _)| label.row)
         .and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
     if let Some((eta, label, at)) = labelled {

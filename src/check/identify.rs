@@ -149,22 +149,28 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
         matches!(t, Expr::Bin(Op::Add, a, b) if (**a == above && **b == Expr::Num(1.0)) || (**b == above && **a == Expr::Num(1.0)))
     };
     let formulas = trees.iter().enumerate().filter(|(k, t)| t.as_ref().is_some_and(|t| !step(*k, t))).count();
-    for net in candidates {
+    'networks: for net in candidates {
         if tried.contains(&net) || !(span.len().saturating_sub(EXTRA)..=span.len()).contains(&width(net)) {
             continue;
         }
         tried.push(net);
         let columns = Columns::of(net);
-        for start in 0..=span.len() - columns.len() {
+        let search = |start: usize| {
             let window = start..start + columns.len();
-            let search = Search { columns, trees: &trees[window.clone()], hints: &hints[window], start };
-            let (score, assignment) = search.run();
+            Search { columns, trees: &trees[window.clone()], hints: &hints[window], start }
+        };
+        // The placement whose first reading matches most is climbed from first.
+        let mut starts: Vec<(usize, usize)> =
+            (0..=span.len() - columns.len()).map(|start| (search(start).initial_matches(), start)).collect();
+        starts.sort_by_key(|&(m, start)| (std::cmp::Reverse(m), start));
+        for (_, start) in starts {
+            let (score, assignment) = search(start).run();
             if best.as_ref().is_none_or(|b| score > b.0) {
                 best = Some((score, columns, start, assignment));
             }
-        }
-        if best.as_ref().is_some_and(|b| b.0.matches == formulas) {
-            break;
+            if best.as_ref().is_some_and(|b| b.0.matches == formulas) {
+                break 'networks;
+            }
         }
     }
     let (score, columns, start, assignment) = best?;
@@ -286,7 +292,7 @@ impl Search<'_> {
     /// The headers' reading where they name a column of this network once, the class order for
     /// the rest; then every swap of two columns that reads more formulas (or, as many, more
     /// headers, then more of the class order) is made, until none does.
-    fn run(&self) -> (Score, Vec<Col>) {
+    fn initial(&self) -> Vec<Col> {
         let all = self.columns.all();
         let named_once = |c: Col| self.columns.contains(c) && self.hints.iter().filter(|h| **h == Some(c)).count() == 1;
         let mut assignment: Vec<Option<Col>> = self.hints.iter().map(|h| h.filter(|&c| named_once(c))).collect();
@@ -295,7 +301,18 @@ impl Search<'_> {
         for a in assignment.iter_mut().filter(|a| a.is_none()) {
             *a = rest.next();
         }
-        let mut assignment: Vec<Col> = assignment.into_iter().map(|a| a.expect("as many columns as places")).collect();
+        assignment.into_iter().map(|a| a.expect("as many columns as places")).collect()
+    }
+
+    /// The formulas the first reading matches: which placement to climb from first.
+    fn initial_matches(&self) -> usize {
+        let assignment = self.initial();
+        (0..assignment.len()).map(|k| self.matches(&assignment, k)).sum()
+    }
+
+    fn run(&self) -> (Score, Vec<Col>) {
+        let all = self.columns.all();
+        let mut assignment = self.initial();
         // Which columns' formulas read each column: a swap changes only theirs and its own.
         let mut readers: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
         for k in 0..all.len() {

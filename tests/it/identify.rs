@@ -124,3 +124,51 @@ fn no_pass_that_was_not_earned() {
         "∂E/∂w1: no column headed so (a table of typed values is read by its headers alone)"
     );
 }
+
+/// Six tables on one sheet, one per learning rate, stacked or side by side, each with its η cell
+/// above it, headed as a real workbook heads them (`t1 ( output of out_o1)`,
+/// `∂(E_total)/∂w1`) or not at all: each is found and checked with its own η.
+#[test]
+fn six_tables_on_one_sheet_each_with_its_eta() {
+    let (dir, out) = generate(&["--iterations", "10", "--mistake", "a_h1-for-a_h2"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/one-sheet.py");
+    for how in ["stacked", "side-by-side"] {
+        for headers in ["real", "blank"] {
+            let one = dir.path().join(format!("{how}-{headers}.xlsx"));
+            let real = (headers == "real").then_some("real");
+            assert!(
+                Command::new("python3")
+                    .arg(&script)
+                    .arg(&out)
+                    .arg(&one)
+                    .arg(how)
+                    .args(real)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            let file = if headers == "blank" {
+                let stem = dir.path().join(format!("{how}"));
+                let rewrite = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
+                assert!(
+                    Command::new("python3").arg(rewrite).arg(&one).arg(&stem).arg("blank").status().unwrap().success()
+                );
+                dir.path().join(format!("{how}-blank.xlsx"))
+            } else {
+                one
+            };
+            let (code, report) = check(&file, &[]);
+            let what = format!("{how}, headers {headers}");
+            assert_eq!(code, 1, "{what}");
+            let tables = report["tables"].as_array().unwrap();
+            let etas: Vec<f64> = tables.iter().map(|t| t["eta"].as_f64().unwrap()).collect();
+            assert_eq!(etas, [0.1, 0.2, 0.5, 0.8, 1.0, 2.0], "{what}");
+            for t in tables {
+                let columns: Vec<&str> =
+                    t["wrong_columns"].as_array().unwrap().iter().map(|w| w["column"].as_str().unwrap()).collect();
+                assert_eq!(columns, ["∂E/∂w3", "∂E/∂w4"], "{what}: {}", t["at"]);
+                assert_eq!(t["wrong_cells"], 20, "{what}");
+            }
+        }
+    }
+}
