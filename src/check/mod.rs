@@ -23,8 +23,9 @@ pub(crate) use verdict::Key;
 pub use verdict::{SheetKey, Verdict};
 
 use crate::error::Error;
-use crate::reader::labels::learning_rate_cells;
-use crate::reader::{Table, Workbook, find_tables};
+use crate::model::columns::Columns;
+use crate::reader::labels::{labelled_quantities, learning_rate_cells};
+use crate::reader::{Table, Workbook, closest_header, find_tables};
 use grid::Grid;
 
 /// How strict the comparison is, and what the command line knows that the sheet may not.
@@ -81,12 +82,49 @@ fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
 
 /// Opens and checks one workbook file; a workbook without any table cannot be checked.
 pub(crate) fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, Error> {
-    let report = check(Workbook::open(path)?, options);
+    let book = Workbook::open(path)?;
+    let found = what_was_found(&book);
+    let report = check(book, options);
     if report.tables.is_empty() {
-        return Err(Error::Content {
-            file: path.to_path_buf(),
-            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers".into(),
-        });
+        return Err(Error::Content { file: path.to_path_buf(), what: format!("no table to check: {found}") });
     }
     Ok(report)
+}
+
+/// What a workbook without a table holds, for its message: the header row that comes closest
+/// and what it lacks, or one iteration per sheet in labelled cells, or nothing like a table.
+fn what_was_found(book: &Workbook) -> String {
+    let closest = book
+        .sheets
+        .iter()
+        .filter_map(|s| closest_header(s).map(|(row, cols)| (s, row, cols)))
+        .max_by_key(|(_, _, cols)| cols.len());
+    if let Some((sheet, row, cols)) = closest.filter(|(_, _, cols)| cols.len() >= 3) {
+        let columns = Columns::class();
+        let lacks: Vec<String> = columns.typed().filter(|c| !cols.contains(c)).map(|c| c.header()).collect();
+        let names: Vec<String> = cols.iter().take(8).map(|c| c.header()).collect();
+        let more = if cols.len() > 8 { format!(" and {} more", cols.len() - 8) } else { String::new() };
+        let lack = match lacks.is_empty() {
+            true => "but no row of numbers below it".to_string(),
+            false => format!("but no column headed {}", lacks.join(" ")),
+        };
+        return format!(
+            "the closest is row {} of sheet '{}', which names {}{more} {lack}; a table of typed values needs every typed column headed",
+            row + 1,
+            sheet.name,
+            names.join(" ")
+        );
+    }
+    for sheet in &book.sheets {
+        let labels = labelled_quantities(sheet);
+        if labels.len() >= 3 {
+            let shown: Vec<String> = labels.iter().take(6).map(|l| l.chars().take(20).collect()).collect();
+            return format!(
+                "sheet '{}' holds labelled cells {}, ...: one iteration per sheet, which check does not read; put the iterations in rows under a header row (t1 t2 i1 i2 w1..w8 ...)",
+                sheet.name,
+                shown.join(", ")
+            );
+        }
+    }
+    "no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers, nor formulas that compute them".into()
 }

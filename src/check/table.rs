@@ -36,28 +36,23 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
     let table = grid.table;
     let columns = table.columns;
     let iterations = table.rows.len();
-    let has_formulas = table.rows.iter().skip(1).any(|&row| {
-        columns
-            .trained()
-            .any(|(c, _)| table.cols.get(&c).is_some_and(|&col| grid.sheet.formulas.contains_key(&Pos { row, col })))
-    });
     let mut pass = Pass::default();
     for iteration in 1..=iterations {
         for &col in columns.all().iter().filter(|c| table.cols.contains_key(c)) {
-            check_cell(&mut grid, &mut pass, col, iteration, has_formulas, options.rel_tol);
+            check_cell(&mut grid, &mut pass, col, iteration, options.rel_tol);
         }
         missing_iteration(&grid, &mut pass, iteration);
     }
     let diagnosed = diagnose_all(&grid, &mut pass, options.rel_tol);
     let wrong_columns = group(&grid, &diagnosed);
     let cells = wrong_cells(&grid, diagnosed);
-    let mut not_checked = not_checked(&grid, &pass, has_formulas);
+    let mut not_checked = not_checked(&grid, &pass);
     not_checked.extend(unfinished_row(&grid));
     let (final_e_total_shown, final_e_total_correct) = final_e_total(&grid);
     if cells.is_empty()
         && let (Some(Value::Number(shown)), Some(Value::Number(correct))) =
             (&final_e_total_shown, &final_e_total_correct)
-        && !same_final(&grid, *shown, *correct, has_formulas)
+        && !same_final(&grid, *shown, *correct, options.rel_tol)
     {
         not_checked.push(format!(
             "E_total: the last row shows {shown}, correct arithmetic from the first row and η reaches {correct}: a cell that could not be checked is wrong"
@@ -134,13 +129,13 @@ fn wrong_cells(grid: &Grid, diagnosed: Vec<(Wrong, Diagnosis)>) -> Vec<WrongCell
 }
 
 /// The columns the table lacks, and the cells of each column left unchecked, and why.
-fn not_checked(grid: &Grid, pass: &Pass, has_formulas: bool) -> Vec<String> {
+fn not_checked(grid: &Grid, pass: &Pass) -> Vec<String> {
     let columns = grid.table.columns;
     let mut not_checked: Vec<String> = columns
         .all()
         .iter()
         .filter(|c| !grid.table.cols.contains_key(c))
-        .map(|c| match has_formulas {
+        .map(|c| match grid.has_formulas {
             true => format!("{}: no such column", c.header()),
             false => {
                 format!("{}: no column headed so (a table of typed values is read by its headers alone)", c.header())
@@ -166,11 +161,13 @@ fn not_checked(grid: &Grid, pass: &Pass, has_formulas: bool) -> Vec<String> {
 
 /// Whether the last row's E_total is the one correct arithmetic reaches, to the precision it was
 /// stored with. Formulas written in another order drift by a few units in the last place over a
-/// run; values typed with a few digits, each row computed from the rounded row above, by more.
-fn same_final(grid: &Grid, shown: f64, correct: f64, has_formulas: bool) -> bool {
+/// run; values typed with a few digits, each row computed from the rounded row above, by more;
+/// and `--rel-tol` loosens this as it does every cell.
+fn same_final(grid: &Grid, shown: f64, correct: f64, rel_tol: f64) -> bool {
+    let has_formulas = grid.has_formulas;
     let digits = if has_formulas { grid.formula_digits } else { precision::digits(shown).0 };
     let drift = if has_formulas { 1e-9 } else { 1e-4 };
-    (shown - correct).abs() <= precision::half_unit(shown, digits) + drift * correct.abs()
+    (shown - correct).abs() <= precision::half_unit(shown, digits) + (drift + rel_tol) * correct.abs()
 }
 
 /// The row below the table when it was begun and not finished (the weights of the next
@@ -212,7 +209,7 @@ fn final_e_total(grid: &Grid) -> (Option<Value>, Option<Value>) {
 }
 
 /// Checks one cell, in sheet order: the cells it reads have been judged before it.
-fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_formulas: bool, rel_tol: f64) {
+fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, rel_tol: f64) {
     let columns = grid.table.columns;
     let pos = grid.table.pos(col, iteration).expect("the table has this column and row");
     if iteration == 1 && columns.is_input(col) {
@@ -233,7 +230,7 @@ fn check_cell(grid: &mut Grid, pass: &mut Pass, col: Col, iteration: usize, has_
     };
     // A number typed where the table's formulas are; targets and inputs typed in every row are
     // as good as carried down by formula.
-    let typed_over = has_formulas && !columns.is_constant(col) && !grid.has_formula(col, iteration);
+    let typed_over = grid.typed_over(col, iteration);
     let definition = columns.definition(col);
     match grid.compare(definition, col, iteration, found, rel_tol, false) {
         Some((expected, true)) if CellError::of(found).is_some() && grid.formula_differs(col, iteration) => {

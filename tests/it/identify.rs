@@ -172,3 +172,44 @@ fn six_tables_on_one_sheet_each_with_its_eta() {
         }
     }
 }
+
+/// A workbook laid out another way is refused with what was found: the header row that comes
+/// closest and the columns it lacks, or one iteration per sheet in labelled cells.
+#[test]
+fn what_was_found_where_no_table_is() {
+    let (dir, out) = generate(&["--values-only", "--learning-rates", "0.5", "--iterations", "4"]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
+    let stem = dir.path().join("values");
+    assert!(Command::new("python3").arg(script).arg(&out).arg(&stem).arg("typo").status().unwrap().success());
+    let typo = dir.path().join("values-typo.xlsx");
+    let run = bin().arg("check").arg(&typo).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "backprop-sheet: {}: no table to check: the closest is row 3 of sheet 'LR 0.5', which names t1 i2 i1 i2 w1 w2 w3 w4 and 23 more but no column headed t2; a table of typed values needs every typed column headed.\n",
+            typo.display()
+        )
+    );
+    let mazur = dir.path().join("mazur.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("iter 1").unwrap();
+    for (k, (label, value)) in
+        [("i1", 0.05), ("h1", 0.3775), ("out_h1", 0.5933), ("o1", 1.1059), ("out_o1", 0.7514), ("E_total", 0.2984)]
+            .into_iter()
+            .enumerate()
+    {
+        sheet.write_string(k as u32, 0, label).unwrap();
+        sheet.write_number(k as u32, 1, value).unwrap();
+    }
+    book.save(&mazur).unwrap();
+    let run = bin().arg("check").arg(&mazur).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "backprop-sheet: {}: no table to check: sheet 'iter 1' holds labelled cells h1, out_h1, o1, out_o1, E_total, ...: one iteration per sheet, which check does not read; put the iterations in rows under a header row (t1 t2 i1 i2 w1..w8 ...).\n",
+            mazur.display()
+        )
+    );
+}

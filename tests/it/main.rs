@@ -11,4 +11,5 @@ mod ironcalc;
 mod layers;
 mod libreoffice;
 mod scale;
+mod slips;
 mod template;
