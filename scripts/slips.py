@@ -6,6 +6,7 @@ no results), into OUTDIR:
   typed-typo.xlsx       a table of values rounded to 6 significant digits, with two digits of one
                         a_o1 swapped
   typed-over-sign.xlsx  a number typed over a ∂E/∂w6 formula, with its sign flipped
+  eta-typed.xlsx        η typed into every weight update (=F4-0.5*Y4), and no η cell
 
 usage: slips.py FORMULAS.xlsx VALUES.xlsx OUTDIR   (one learning rate; header in row 3)
 """
@@ -46,11 +47,25 @@ def typed_over_sign(src, dst):
     book.save(dst)
 
 
+def eta_typed(src, dst):
+    book = openpyxl.load_workbook(src)
+    sheet = book.worksheets[-1]
+    eta = sheet["B1"].value
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and "$B$1" in cell.value:
+                cell.value = cell.value.replace("$B$1", repr(eta))
+    for at in ("A1", "B1", "C1"):
+        sheet[at] = None
+    book.save(dst)
+
+
 def main():
     formulas, values, out = sys.argv[1:4]
     error_flows(formulas, f"{out}/error-flows.xlsx")
     typed_typo(values, f"{out}/typed-typo.xlsx")
     typed_over_sign(formulas, f"{out}/typed-over-sign.xlsx")
+    eta_typed(formulas, f"{out}/eta-typed.xlsx")
 
 
 if __name__ == "__main__":

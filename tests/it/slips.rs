@@ -73,4 +73,12 @@ fn each_slip_is_blamed_once_for_what_it_is() {
             "{value} is typed over the formula, not computed; it is the value with this mistake: the gradient has the wrong sign"
         )
     );
+
+    let (code, report) = check(&dir.path().join("eta-typed.xlsx"), &[]);
+    let t = &report["tables"][0];
+    assert_eq!((code, &t["eta"]), (0, &json!(0.5)), "{report}");
+    assert_eq!(
+        t["eta_source"],
+        "typed into the weight updates (F5: =F4-0.5*Y4): number-for-eta, the sheet follows no η cell"
+    );
 }
