@@ -2,9 +2,9 @@
 //! the weight updates read, or the sheet's name.
 
 use super::Options;
-use crate::reader::labels::eta_reference;
 use crate::model::columns::Col;
 use crate::model::expr::{Expr, Op};
+use crate::reader::labels::eta_reference;
 use crate::reader::{Addr, Pos, Sheet, Table, parse_formula};
 
 /// A table's η, the cell that holds it (when one does), and how it was found, for the report.

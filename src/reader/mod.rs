@@ -256,7 +256,13 @@ fn reason(e: &calamine::XlsxError) -> &'static str {
 /// Every sheet, read cell by cell as stored. Only the cells that exist are kept: a dense grid
 /// would let a sheet with two far-apart cells ask for billions of them.
 fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sheet>, Error> {
-    let names = xlsx.sheet_names();
+    // A chart sheet holds a chart, no cells: it is not a sheet to read.
+    let names: Vec<String> = xlsx
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ != calamine::SheetType::ChartSheet)
+        .map(|s| s.name.clone())
+        .collect();
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let bad = |e: calamine::XlsxError| Error::BadSheet {

@@ -82,3 +82,32 @@ fn each_slip_is_blamed_once_for_what_it_is() {
         "typed into the weight updates (F5: =F4-0.5*Y4): number-for-eta, the sheet follows no η cell"
     );
 }
+
+/// A chart sheet (a chart of E_total on a sheet of its own) holds no cells: it is passed over,
+/// and the workbook's tables are checked.
+#[test]
+fn a_chart_sheet_is_passed_over() {
+    use rust_xlsxwriter::{Chart, ChartType, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chart.xlsx");
+    let params = params(&[]);
+    let columns = backprop_sheet::columns::Columns::class();
+    let rows: Vec<_> = backprop_sheet::engine::rows(&params.inputs, 0.5, 5, columns.formulas()).collect();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("LR 0.5").unwrap();
+    sheet.write_string(0, 0, "η").unwrap();
+    sheet.write_number(0, 1, 0.5).unwrap();
+    for (k, col) in columns.all().iter().enumerate() {
+        sheet.write_string(2, k as u16, col.header()).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            sheet.write_number(3 + r as u32, k as u16, row.get(*col)).unwrap();
+        }
+    }
+    let mut chart = Chart::new(ChartType::Line);
+    chart.add_series().set_values("='LR 0.5'!$X$4:$X$8");
+    let charts = book.add_chartsheet();
+    charts.insert_chart(0, 0, &chart).unwrap();
+    book.save(&file).unwrap();
+    let (code, report) = check(&file, &[]);
+    assert_eq!((code, &report["verdict"]), (0, &json!("pass")), "{report}");
+}
