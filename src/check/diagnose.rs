@@ -107,7 +107,18 @@ pub(super) fn diagnose(
     let agrees = |v: &&Variant| grid.agrees(&v.expr, w.col, w.iteration, w.found, rel_tol);
     let best = || variants.iter().filter(agrees).max_by_key(|v| rank(columns, v, wrong_set));
     if let Some(v) = column_best.filter(agrees).or_else(best) {
-        return Diagnosis::of(v);
+        let d = Diagnosis::of(v);
+        if !grid.typed_over(w.col, w.iteration) {
+            return d;
+        }
+        // Typed over the formula: that comes first, the mistake its number repeats beside it.
+        let mut mistakes = vec![Key::Sheet(SheetKey::TypedValue)];
+        mistakes.extend(d.mistakes);
+        let explanation = format!(
+            "{} is typed over the formula, not computed; it is the value with this mistake: {}",
+            w.found, d.explanation
+        );
+        return Diagnosis { mistakes, explanation };
     }
     if !grid.has_formula(w.col, w.iteration) {
         // A number typed where a formula's result belongs: say what it should have rounded to.

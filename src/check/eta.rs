@@ -2,8 +2,10 @@
 //! the weight updates read, or the sheet's name.
 
 use super::Options;
+use crate::model::columns::Col;
+use crate::model::expr::{Expr, Op};
 use crate::reader::labels::eta_reference;
-use crate::reader::{Pos, Sheet, Table};
+use crate::reader::{Addr, Pos, Sheet, Table, parse_formula};
 
 /// A table's η, the cell that holds it (when one does), and how it was found, for the report.
 #[derive(Clone, Debug)]
@@ -19,10 +21,15 @@ pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options:
     if let Some(eta) = options.eta {
         return Eta { value: Some(eta), cell: None, source: "--eta".into() };
     }
-    let labelled = labels
-        .iter()
-        .copied()
-        .filter(|(label, _)| label.row <= table.header_row)
+    // Of the labels above the table, those over its own columns (tables side by side each have
+    // theirs), the nearest above.
+    let left = table.top_left().col;
+    let right = table.cols.values().max().copied().unwrap_or(left);
+    let above: Vec<(Pos, Pos)> = labels.iter().copied().filter(|(label, _)| label.row <= table.header_row).collect();
+    let over = |(label, _): &(Pos, Pos)| (left..=right).contains(&label.col);
+    let candidates = if above.iter().any(over) { above.into_iter().filter(over).collect() } else { above };
+    let labelled = candidates
+        .into_iter()
         .max_by_key(|(label, _)| label.row)
         .and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
     if let Some((eta, label, at)) = labelled {
@@ -38,10 +45,37 @@ pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options:
             source: format!("cell {}, read by the weight updates", at.a1()),
         };
     }
+    if let Some((eta, at)) = typed_in_updates(sheet, table) {
+        let source = format!(
+            "typed into the weight updates ({}: ={}): number-for-eta, the sheet follows no η cell",
+            at.a1(),
+            sheet.formulas[&at].trim_start_matches('=')
+        );
+        return Eta { value: Some(eta), cell: None, source };
+    }
     if let Some(eta) = from_sheet_name(&sheet.name) {
         return Eta { value: Some(eta), cell: None, source: format!("the sheet name '{}'", sheet.name) };
     }
     Eta { value: None, cell: None, source: "not found: pass --eta".into() }
+}
+
+/// η typed as a number into the second row's w1 update (`=F4-0.5*Y4`, `=F4+1*Y4`): the
+/// positive number that multiplies a cell.
+fn typed_in_updates(sheet: &Sheet, table: &Table) -> Option<(f64, Pos)> {
+    let at = table.pos(Col::W(1), 2)?;
+    let tree = parse_formula(sheet.formulas.get(&at)?, 0, &|_| None).ok()?;
+    fn factor(e: &Expr<Addr>) -> Option<f64> {
+        match e {
+            Expr::Bin(Op::Mul, a, b) => match (&**a, &**b) {
+                (Expr::Num(n), Expr::Ref(_)) | (Expr::Ref(_), Expr::Num(n)) if *n > 0.0 => Some(*n),
+                _ => factor(a).or_else(|| factor(b)),
+            },
+            Expr::Bin(_, a, b) => factor(a).or_else(|| factor(b)),
+            Expr::Neg(x) => factor(x),
+            _ => None,
+        }
+    }
+    factor(&tree).map(|eta| (eta, at))
 }
 
 fn from_sheet_name(name: &str) -> Option<f64> {

@@ -7,7 +7,7 @@ use calamine::Data;
 
 use super::eta::Eta;
 use super::precision::{digits, half_unit};
-use super::written::{Cell, canonical, known, rows_away};
+use super::written::{Cell, canonical, known, rows_away, same_function};
 use crate::model::columns::{Col, Ref, write_name};
 use crate::model::expr::{self, CellError, Expr, ParseError};
 use crate::reader::{Pos, Sheet, Table, Workbook, number, operand_value, parse_formula};
@@ -21,6 +21,9 @@ pub(super) struct Grid<'a> {
     /// The significant digits the saving program kept for formula results: 17 for Excel, 15 for
     /// LibreOffice, fewer for some. A typed value keeps the digits it was typed with.
     pub formula_digits: u32,
+    /// Whether the table computes its rows by formula (its updated columns do, after the first
+    /// row): a number typed there is typed over a formula.
+    pub has_formulas: bool,
     /// Cells found wrong so far, with the value they should hold. A typed table's cells were
     /// often computed before a slip in a cell they read was typed: they are right when they
     /// agree with that cell's corrected value.
@@ -47,7 +50,13 @@ impl<'a> Grid<'a> {
             .map(|x| digits(x).0)
             .try_fold(0, |most, n| if n >= 17 { Err(17) } else { Ok(most.max(n)) })
             .map_or(17, |most| if most == 0 { 17 } else { most });
-        Grid { book, sheet_index, sheet, table, eta, formula_digits, corrected: HashMap::new() }
+        let has_formulas = table.rows.iter().skip(1).any(|&row| {
+            let columns = table.columns;
+            columns
+                .trained()
+                .any(|(c, _)| table.cols.get(&c).is_some_and(|&col| sheet.formulas.contains_key(&Pos { row, col })))
+        });
+        Grid { book, sheet_index, sheet, table, eta, formula_digits, has_formulas, corrected: HashMap::new() }
     }
 
     /// A cell's number or spreadsheet error; None when it is empty, holds text, or is missing.
@@ -65,6 +74,12 @@ impl<'a> Grid<'a> {
 
     pub(super) fn has_formula(&self, col: Col, iteration: usize) -> bool {
         self.formula(col, iteration).is_some()
+    }
+
+    /// Whether a cell holds a number typed where the table's formulas are (targets and inputs
+    /// typed in every row are as good as carried down by formula).
+    pub(super) fn typed_over(&self, col: Col, iteration: usize) -> bool {
+        self.has_formulas && !self.table.columns.is_constant(col) && !self.has_formula(col, iteration)
     }
 
     /// Remembers that a cell is wrong and what it should hold.
@@ -157,7 +172,10 @@ impl<'a> Grid<'a> {
     /// a cell whose value cannot: one that shows the error of a cell it reads.
     pub(super) fn formula_differs(&self, col: Col, iteration: usize) -> bool {
         match self.written(col, iteration) {
-            Some(Ok(tree)) => canonical(&tree) != known(self.table.columns, col).correct_canonical,
+            Some(Ok(tree)) => {
+                let known = known(self.table.columns, col);
+                canonical(&tree) != known.correct_canonical && !same_function(&tree, &known.correct)
+            }
             Some(Err(_)) => true,
             None => false,
         }

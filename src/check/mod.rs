@@ -9,6 +9,7 @@
 mod diagnose;
 mod eta;
 mod grid;
+mod identify;
 mod precision;
 pub(crate) mod report;
 mod table;
@@ -22,8 +23,9 @@ pub(crate) use verdict::Key;
 pub use verdict::{SheetKey, Verdict};
 
 use crate::error::Error;
-use crate::reader::labels::learning_rate_cells;
-use crate::reader::{Workbook, find_tables};
+use crate::model::columns::Columns;
+use crate::reader::labels::{labelled_quantities, learning_rate_cells};
+use crate::reader::{Table, Workbook, closest_header, find_tables};
 use grid::Grid;
 
 /// How strict the comparison is, and what the command line knows that the sheet may not.
@@ -47,23 +49,82 @@ pub fn check(mut book: Workbook, options: &Options) -> Report {
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
         let labels = learning_rate_cells(sheet);
-        for table in find_tables(sheet) {
+        for (table, identified) in sheet_tables(&book, index as u32) {
             let eta = eta::find(sheet, &table, &labels, options);
             let grid = Grid::new(&book, index as u32, &table, eta);
-            tables.push(table::check_table(grid, options));
+            tables.push(table::check_table(grid, options, identified));
         }
     }
     Report::new(book.file.display().to_string(), values_computed, tables)
 }
 
+/// A sheet's tables, top to bottom and left to right, each with how the columns its headers do
+/// not name were identified. A table whose headers name only some columns is read from its
+/// formulas when they identify it, else as its headers say (and is incomplete).
+fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
+    let (complete, partial): (Vec<Table>, Vec<Table>) =
+        find_tables(&book.sheets[index as usize]).into_iter().partition(|t| t.cols.len() == t.columns.len());
+    let identified = identify::tables(book, index, &complete);
+    let overlap = |a: &Table, b: &Table| {
+        a.rows.first() == b.rows.first() && a.cols.values().any(|c| b.cols.values().any(|d| c == d))
+    };
+    let partial: Vec<Table> =
+        partial.into_iter().filter(|t| !identified.iter().any(|i| overlap(&i.table, t))).collect();
+    let mut all: Vec<(Table, Vec<String>)> = complete
+        .into_iter()
+        .chain(partial)
+        .map(|t| (t, Vec::new()))
+        .chain(identified.into_iter().map(|i| (i.table, i.notes)))
+        .collect();
+    all.sort_by_key(|(t, _)| (t.header_row, t.top_left().col));
+    all
+}
+
 /// Opens and checks one workbook file; a workbook without any table cannot be checked.
 pub(crate) fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, Error> {
-    let report = check(Workbook::open(path)?, options);
+    let book = Workbook::open(path)?;
+    let found = what_was_found(&book);
+    let report = check(book, options);
     if report.tables.is_empty() {
-        return Err(Error::Content {
-            file: path.to_path_buf(),
-            what: "no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers".into(),
-        });
+        return Err(Error::Content { file: path.to_path_buf(), what: format!("no table to check: {found}") });
     }
     Ok(report)
+}
+
+/// What a workbook without a table holds, for its message: the header row that comes closest
+/// and what it lacks, or one iteration per sheet in labelled cells, or nothing like a table.
+fn what_was_found(book: &Workbook) -> String {
+    let closest = book
+        .sheets
+        .iter()
+        .filter_map(|s| closest_header(s).map(|(row, cols)| (s, row, cols)))
+        .max_by_key(|(_, _, cols)| cols.len());
+    if let Some((sheet, row, cols)) = closest.filter(|(_, _, cols)| cols.len() >= 3) {
+        let columns = Columns::class();
+        let lacks: Vec<String> = columns.typed().filter(|c| !cols.contains(c)).map(|c| c.header()).collect();
+        let names: Vec<String> = cols.iter().take(8).map(|c| c.header()).collect();
+        let more = if cols.len() > 8 { format!(" and {} more", cols.len() - 8) } else { String::new() };
+        let lack = match lacks.is_empty() {
+            true => "but no row of numbers below it".to_string(),
+            false => format!("but no column headed {}", lacks.join(" ")),
+        };
+        return format!(
+            "the closest is row {} of sheet '{}', which names {}{more} {lack}; a table of typed values needs every typed column headed",
+            row + 1,
+            sheet.name,
+            names.join(" ")
+        );
+    }
+    for sheet in &book.sheets {
+        let labels = labelled_quantities(sheet);
+        if labels.len() >= 3 {
+            let shown: Vec<String> = labels.iter().take(6).map(|l| l.chars().take(20).collect()).collect();
+            return format!(
+                "sheet '{}' holds labelled cells {}, ...: one iteration per sheet, which check does not read; put the iterations in rows under a header row (t1 t2 i1 i2 w1..w8 ...)",
+                sheet.name,
+                shown.join(", ")
+            );
+        }
+    }
+    "no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers, nor formulas that compute them".into()
 }

@@ -77,6 +77,9 @@ pub struct TableReport {
     pub iterations: usize,
     pub eta: Option<f64>,
     pub eta_source: String,
+    /// How the columns its headers do not name were identified from their formulas: "column C,
+    /// headed `i2`, computes as t2: read as t2".
+    pub identified: Vec<String>,
     /// Named `status` in JSON, as scripts have read it since before there were five verdicts.
     #[serde(rename = "status")]
     pub verdict: Verdict,

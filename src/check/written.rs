@@ -137,6 +137,23 @@ pub(super) fn canonical(e: &Expr<Cell>) -> Expr<Cell> {
     }
 }
 
+/// Whether two trees compute the same function of the cells they read, as far as two
+/// evaluations at made-up operands in (0.1, 0.9) can tell: `0.5*(a_o1-t1)^2` and
+/// `0.5*(t1-a_o1)^2` do; a swapped operand or a lost factor does not.
+pub(super) fn same_function(a: &Expr<Cell>, b: &Expr<Cell>) -> bool {
+    [1u64, 2].into_iter().all(|seed| {
+        let at = |c: Cell| {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+            for byte in key(&Expr::Ref(c)).bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+            0.1 + (hash % 10_000) as f64 / 12_500.0
+        };
+        let (x, y) = (a.eval(&at), b.eval(&at));
+        x.is_finite() && y.is_finite() && (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+    })
+}
+
 fn flatten(e: &Expr<Cell>, op: Op, out: &mut Vec<Expr<Cell>>) {
     match e {
         Expr::Bin(o, a, b) if *o == op => {
@@ -208,6 +225,10 @@ mod tests {
             canonical(&tree("a_h1*((a_o1-t1)*a_o1)*(1-a_o1)"))
         );
         assert_ne!(canonical(&tree("a_h1-a_h2")), canonical(&tree("a_h2-a_h1")));
+        assert!(same_function(&tree("0.5*(a_o1-t1)^2"), &tree("0.5*(t1-a_o1)^2")));
+        assert!(same_function(&tree("a_h1*(1-a_h1)"), &tree("a_h1-a_h1*a_h1")));
+        assert!(!same_function(&tree("(a_o1-t1)^2"), &tree("0.5*(t1-a_o1)^2")));
+        assert!(!same_function(&tree("a_h1-a_h2"), &tree("a_h2-a_h1")));
     }
 
     #[test]

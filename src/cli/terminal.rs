@@ -63,6 +63,9 @@ fn render_table(out: &mut String, t: &TableReport) {
         plural(t.iterations, "iteration", "iterations"),
         t.eta_source
     );
+    for line in &t.identified {
+        let _ = writeln!(out, "  identified: {line}");
+    }
     match t.verdict {
         Verdict::NothingToCheck => {
             let _ = writeln!(out, "  NOTHING TO CHECK YET: only the typed first row, no computed cell");

@@ -101,12 +101,25 @@ impl Col {
     }
 
     /// Recognises a header cell in any of the spellings found in real workbooks: `a_h1`,
-    /// `out_h1`, `act_h1`; `E_tot`, `E_total`, `Etotal`; `∂E/∂w1`, `∂E_total/∂w1`, `∂E∂W1`,
-    /// `δE_tot/δw1`, `Etotaldw1`, `dE/dw1`. Case, spaces and underscores do not matter.
+    /// `out_h1`, `act_h1`, `σ(h1)`, `sigmoid(h1)`; `E_tot`, `E_total`, `Etotal`; `∂E/∂w1`,
+    /// `∂E_total/∂w1`, `∂(E_total)/∂w1`, `∂E∂W1`, `δE_tot/δw1`, `Etotaldw1`, `dE/dw1`, `dw1`;
+    /// `x1`, `input1` for inputs, `y1`, `target1` for targets; and any of these followed by an
+    /// explanation in parentheses (`t1 (target of o1)`). Case, spaces and underscores do not
+    /// matter.
     pub fn from_header(text: &str) -> Option<Col> {
+        Col::from_spelling(text, true).or_else(|| {
+            let (name, explanation) = text.split_once('(')?;
+            (!name.trim().is_empty() && !explanation.is_empty()).then(|| Col::from_spelling(name, false))?
+        })
+    }
+
+    /// A header's name, without anything after it; parentheses dropped when `unwrap` (as in
+    /// `σ(h1)`).
+    fn from_spelling(text: &str, unwrap: bool) -> Option<Col> {
         let s: String = text
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '/' | ':' | '='))
+            .filter(|c| !unwrap || !matches!(c, '(' | ')'))
             .flat_map(char::to_lowercase)
             .map(|c| if c == 'δ' { '∂' } else { c })
             .collect();
@@ -116,15 +129,17 @@ impl Col {
         let digits = s.trim_start_matches(|c: char| !c.is_ascii_digit());
         let stem = &s[..s.len() - digits.len()];
         let plain = |stem: &str| match stem {
-            "t" => Some("t"),
-            "i" => Some("i"),
+            "t" | "y" | "target" => Some("t"),
+            "i" | "x" | "input" => Some("i"),
             "w" => Some("w"),
             "b" => Some("b"),
-            "h" => Some("h"),
-            "o" => Some("o"),
+            "h" | "neth" => Some("h"),
+            "o" | "neto" => Some("o"),
             "e" => Some("E"),
-            "outh" | "acth" | "ah" => Some("a_h"),
-            "outo" | "acto" | "ao" => Some("a_o"),
+            "outh" | "acth" | "ah" | "σh" | "sigmoidh" => Some("a_h"),
+            "outo" | "acto" | "ao" | "σo" | "sigmoido" => Some("a_o"),
+            "dw" | "∂w" => Some("dw"),
+            "db" | "∂b" => Some("db"),
             _ => None,
         };
         if let Some(name) = plain(stem) {
@@ -702,11 +717,25 @@ mod tests {
             ("t2", T(2)),
             ("E1", E(1)),
             ("h3", H(3)),
+            ("dw1", Dw(1)),
+            ("dE_total/dw2", Dw(2)),
+            ("∂(E_total)/∂w1", Dw(1)),
+            ("δE_total/δw4", Dw(4)),
+            ("out_h1", AH(1)),
+            ("σ(h1)", AH(1)),
+            ("sigmoid(o2)", AO(2)),
+            ("x1", I(1)),
+            ("input2", I(2)),
+            ("y2", T(2)),
+            ("Target1", T(1)),
+            ("t1 ( output of out_o1)", T(1)),
+            ("E_total (sum of E1 and E2)", ETotal),
         ];
         for (text, col) in cases {
             assert_eq!(Col::from_header(text), Some(col), "{text}");
         }
-        for text in ["", "Step", "η =", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2", "h9", "b3"] {
+        for text in ["", "Step", "η =", "∂E/∂w", "E", "xw1", "h1=w1*i1+w2*i2", "h9", "b3", "x", "input", "sigmoid"]
+        {
             assert_eq!(Col::from_header(text), None, "{text}");
         }
     }

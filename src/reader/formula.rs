@@ -29,6 +29,54 @@ pub(crate) fn parse_formula(
     expr::parse(text, &|word: &str| reference(word, this, sheet_index), &|_: &str, _: &str| None)
 }
 
+/// An OpenDocument formula (`of:=[.F4]-[$'LR 0.5'.$B$1]*[.Y4]`, arguments split by `;`) in
+/// the spelling of Excel's (`=F4-'LR 0.5'!$B$1*Y4`), as this reader parses it.
+pub(crate) fn from_open_formula(text: &str) -> String {
+    let body = text.strip_prefix("of:").unwrap_or(text);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '[' if !quoted => {
+                let mut reference = String::new();
+                for r in chars.by_ref() {
+                    if r == ']' {
+                        break;
+                    }
+                    reference.push(r);
+                }
+                out.push_str(&open_reference(&reference));
+            }
+            ';' if !quoted => out.push(','),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `.F4`, `$'LR 0.5'.$B$1`, `.A1:.B2` as `F4`, `'LR 0.5'!$B$1`, `A1:B2`.
+fn open_reference(text: &str) -> String {
+    text.split(':')
+        .enumerate()
+        .map(|(k, part)| {
+            // A cell is `.F4`; what stands before the dot is a sheet, `$` when written absolute.
+            let part = part.strip_prefix('$').unwrap_or(part);
+            match part.rsplit_once('.') {
+                Some(("", cell)) => cell.to_string(),
+                Some((sheet, cell)) if k == 0 => format!("{sheet}!{cell}"),
+                Some((_, cell)) => cell.to_string(),
+                None => part.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 fn reference(text: &str, this: u32, sheet_index: &impl Fn(&str) -> Option<u32>) -> Result<Expr<Addr>, String> {
     let (sheet, cells) = match text.rsplit_once('!') {
         Some((name, cells)) => {
@@ -87,6 +135,18 @@ pub(super) fn cell(text: &str) -> Option<(Pos, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_document_formulas_in_excel_s_spelling() {
+        for (open, excel) in [
+            ("of:=[.F4]-[$'LR 0.5'.$B$1]*[.Y4]", "=F4-'LR 0.5'!$B$1*Y4"),
+            ("of:=SUM([.A1:.B2];[$Sheet2.C3])", "=SUM(A1:B2,Sheet2!C3)"),
+            ("of:=IF([.A1]>0;\"a;[b]\";1)", "=IF(A1>0,\"a;[b]\",1)"),
+            ("of:=1/(1+EXP(-[.J5]))", "=1/(1+EXP(-J5))"),
+        ] {
+            assert_eq!(from_open_formula(open), excel, "{open}");
+        }
+    }
 
     fn sheets(name: &str) -> Option<u32> {
         ["Sheet1", "LR 0.5", "it's"].iter().position(|s| s.eq_ignore_ascii_case(name)).map(|k| k as u32)

@@ -97,6 +97,21 @@ pub(crate) fn labelled(sheet: &Sheet) -> Vec<(Label, Pos, Pos, Step)> {
         .collect()
 }
 
+/// The computed quantities a sheet labels one by one (`h1` with its value beside it, `out_h1`,
+/// `E_total`): the layout of one iteration per sheet. The labels as written, in sheet order.
+pub(crate) fn labelled_quantities(sheet: &Sheet) -> Vec<String> {
+    let mut found: Vec<(Pos, &str)> = sheet
+        .texts()
+        .into_iter()
+        .filter(|(pos, text)| {
+            Col::from_header(text).is_some_and(|c| !c.is_typed())
+                && value_of(sheet, *pos).is_some_and(|(at, _)| sheet.number(at).is_some())
+        })
+        .collect();
+    found.sort_by_key(|(p, _)| (p.row, p.col));
+    found.into_iter().map(|(_, t)| t.trim().to_string()).collect()
+}
+
 /// The cells a sheet labels as its learning rate: (label, value).
 pub(crate) fn learning_rate_cells(sheet: &Sheet) -> Vec<(Pos, Pos)> {
     labelled(sheet).into_iter().filter(|(w, ..)| *w == Label::LearningRate).map(|(_, l, v, _)| (l, v)).collect()

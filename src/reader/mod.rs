@@ -16,6 +16,7 @@ mod tables;
 pub(crate) use formula::{Addr, parse_formula};
 pub(crate) use recalc::{CalcSettings, operand_value};
 pub use tables::{Table, find_tables};
+pub(crate) use tables::{closest_header, data_rows};
 
 /// The most a workbook's parts may unpack to, in all. A class workbook is a few megabytes; the
 /// bound keeps a zip bomb (a tiny file that unpacks to gigabytes) from taking all memory, since
@@ -177,11 +178,27 @@ impl Workbook {
             // Excel keeps a password-protected workbook, and a 97-2003 one, in an OLE compound
             // file, not a zip package; an encrypted one holds a stream named EncryptionInfo.
             let name: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
-            return Err(if bytes.windows(name.len()).any(|w| w == name.as_slice()) {
-                Error::Encrypted { file }
-            } else {
-                Error::OldExcel { file }
+            if bytes.windows(name.len()).any(|w| w == name.as_slice()) {
+                return Err(Error::Encrypted { file });
+            }
+            let read = crate::sys::panics::contained(|| {
+                let xls = calamine::Xls::new(Cursor::new(bytes)).ok()?;
+                read_any(xls, &|f| f.to_string()).ok()
             });
+            return match read.ok().flatten() {
+                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default() }),
+                None => Err(Error::OldExcel { file }),
+            };
+        }
+        if bytes.starts_with(b"PK") && bytes.windows(ODS_MIME.len()).take(128).any(|w| w == ODS_MIME) {
+            let read = crate::sys::panics::contained(|| {
+                let ods = calamine::Ods::new(Cursor::new(bytes)).ok()?;
+                read_any(ods, &formula::from_open_formula).ok()
+            });
+            return match read.ok().flatten() {
+                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default() }),
+                None => Err(Error::Unreadable { file, detail: "its OpenDocument contents are malformed".into() }),
+            };
         }
         if !bytes.starts_with(b"PK") {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
@@ -236,6 +253,36 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, Error>
     Ok(CalcSettings::read(&part))
 }
 
+/// The media type an OpenDocument spreadsheet stores first in its package, unpacked.
+const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+
+/// Every worksheet of an `.xls` or `.ods` workbook, through calamine's common reader: its
+/// values, and its formulas in the spelling this reader parses (`translate`).
+fn read_any<RS: Read + Seek, R: Reader<RS>>(mut book: R, translate: &dyn Fn(&str) -> String) -> Result<Vec<Sheet>, ()> {
+    let names: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let mut sheet = Sheet { name: name.clone(), ..Sheet::default() };
+        let values = book.worksheet_range(&name).map_err(|_| ())?;
+        let (top, left) = values.start().unwrap_or((0, 0));
+        for (r, c, d) in values.used_cells() {
+            sheet.values.insert(Pos { row: top + r as u32, col: left + c as u32 }, d.clone());
+        }
+        let formulas = book.worksheet_formula(&name).map_err(|_| ())?;
+        let (top, left) = formulas.start().unwrap_or((0, 0));
+        for (r, c, f) in formulas.used_cells().filter(|(_, _, f)| !f.is_empty()) {
+            sheet.formulas.insert(Pos { row: top + r as u32, col: left + c as u32 }, translate(f));
+        }
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
 /// The first bytes of an OLE compound file.
 const COMPOUND_FILE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
@@ -255,7 +302,13 @@ fn reason(e: &calamine::XlsxError) -> &'static str {
 /// Every sheet, read cell by cell as stored. Only the cells that exist are kept: a dense grid
 /// would let a sheet with two far-apart cells ask for billions of them.
 fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sheet>, Error> {
-    let names = xlsx.sheet_names();
+    // A chart sheet holds a chart, no cells: it is not a sheet to read.
+    let names: Vec<String> = xlsx
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ != calamine::SheetType::ChartSheet)
+        .map(|s| s.name.clone())
+        .collect();
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let bad = |e: calamine::XlsxError| Error::BadSheet {

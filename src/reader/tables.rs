@@ -93,11 +93,25 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
     tables
 }
 
+/// The row of a sheet naming the most columns of the class layout, and the columns it names in
+/// sheet order, for saying what was found where no table was.
+pub(crate) fn closest_header(sheet: &Sheet) -> Option<(u32, Vec<Col>)> {
+    let mut by_row: HashMap<u32, Vec<(u32, Col)>> = HashMap::new();
+    for (pos, text) in sheet.texts() {
+        if let Some(col) = Col::from_header(text) {
+            by_row.entry(pos.row).or_default().push((pos.col, col));
+        }
+    }
+    let (row, mut cells) = by_row.into_iter().max_by_key(|(row, cells)| (cells.len(), std::cmp::Reverse(*row)))?;
+    cells.sort();
+    Some((row, cells.into_iter().map(|(_, c)| c).collect()))
+}
+
 /// The rows of a table below its header. The first row is what was typed: it belongs to the
 /// table when every input cell holds something and one at least a number (text there is a
 /// finding of `check`, not the end of the table). Later rows hold numbers, or the errors of a
 /// run that diverged.
-fn data_rows(sheet: &Sheet, header_row: u32, columns: &Columns, cols: &HashMap<Col, u32>) -> Vec<u32> {
+pub(crate) fn data_rows(sheet: &Sheet, header_row: u32, columns: &Columns, cols: &HashMap<Col, u32>) -> Vec<u32> {
     let cells = |r: u32| columns.typed().map(move |c| sheet.value(Pos { row: r, col: cols[&c] }));
     let first = header_row + 1;
     if !(cells(first).all(|d| d.is_some()) && cells(first).any(|d| d.and_then(number).is_some())) {

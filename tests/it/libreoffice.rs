@@ -305,3 +305,40 @@ fn libreoffice_recalculates_another_network_with_trained_biases() {
     assert_eq!(t.cells, 40 * columns - 18 + 40 * checks, "every cell but the 18 typed");
     assert_eq!(t.identical, t.cells, "all bit-identical, as the README says");
 }
+
+/// Submissions saved as `.ods` (LibreOffice's own format, formulas in OpenFormula) and `.xls`
+/// (Excel 97-2003) are read: the same findings as the `.xlsx` they came from, the formulas of the
+/// `.ods` included.
+/// (The numbers are LibreOffice's, saved to 15 digits.)
+#[test]
+#[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
+fn ods_and_xls_submissions_are_read_with_their_formulas() {
+    let (dir, out) = generate(&["--mistake", "a_h1-for-a_h2", "--learning-rates", "0.5", "--iterations", "8"]);
+    let (code, want) = check_json(&out, &[]);
+    assert_eq!(code, 1);
+    // LibreOffice saves results recomputed to 15 digits: the findings, not the numbers, compare.
+    // LibreOffice's .xls stores filled-down formulas as shared ones, which the .xls reader does
+    // not decode: those cells are checked by their values, as a table of typed values is.
+    let findings = |report: &serde_json::Value, format: &str| -> Vec<Vec<serde_json::Value>> {
+        let columns = report["tables"][0]["wrong_columns"].as_array().unwrap();
+        let keys: &[&str] = if format == "xls" {
+            &["cells", "column", "diagnosis"]
+        } else {
+            &["cells", "column", "diagnosis", "formula_found"]
+        };
+        columns.iter().map(|w| keys.iter().map(|k| w[*k].clone()).collect()).collect()
+    };
+    for format in ["ods", "xls"] {
+        let profile = format!("-env:UserInstallation=file://{}/profile", dir.path().display());
+        let status = Command::new("soffice")
+            .args([profile.as_str(), "--headless", "--convert-to", format, "--outdir"])
+            .arg(dir.path())
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "LibreOffice could not save {format}");
+        let (code, got) = check_json(&out.with_extension(format), &[]);
+        assert_eq!(code, 1, "{format}: {got}");
+        assert_eq!(findings(&got, format), findings(&want, format), "{format}");
+    }
+}
