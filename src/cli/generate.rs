@@ -17,7 +17,7 @@ use crate::model::columns::Col;
 use crate::model::engine::Params;
 use crate::model::gradient_check;
 use crate::model::mistakes::{CATALOGUE, Mistake};
-use crate::model::network::{Bias, Network};
+use crate::model::network::{Activation, Bias, Maths, Network};
 use crate::sys::output::{self, Destination};
 
 /// The network, for `generate` and `template`; `check` reads it from the headers.
@@ -46,6 +46,25 @@ impl NetworkArgs {
     }
 }
 
+/// What the network is trained with; the class's sigmoid, squared error and gradient descent
+/// unless given.
+#[derive(Args, Debug)]
+struct MathsArgs {
+    /// The hidden layer's activation: sigmoid, tanh, relu, leaky-relu[=α] (α 0.01 unless given) or
+    /// linear.
+    #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
+    activation: Activation,
+    /// The output layer's activation, from the same list.
+    #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
+    output_activation: Activation,
+}
+
+impl MathsArgs {
+    fn maths(&self) -> Maths {
+        Maths { activation: self.activation, output_activation: self.output_activation, ..Maths::default() }
+    }
+}
+
 #[derive(Args, Debug)]
 pub(super) struct GenerateArgs {
     /// Read the initial values from this workbook (labelled cells, or the class layout).
@@ -63,6 +82,8 @@ pub(super) struct GenerateArgs {
     learning_rates: Option<Vec<f64>>,
     #[command(flatten)]
     network: NetworkArgs,
+    #[command(flatten)]
+    maths: MathsArgs,
     /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
     /// Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -219,7 +240,9 @@ impl GenerateRun {
             ),
         };
         if network != class {
-            let _ = writeln!(text, "Network: {network}");
+            let maths = network.maths;
+            let maths = if maths == Maths::default() { String::new() } else { format!(", {maths}") };
+            let _ = writeln!(text, "Network: {network}{maths}");
         }
         if let (Some(t), Some((rates, at)), None) =
             (&self.template, &self.found.learning_rates, &self.overrides.learning_rates)
@@ -283,6 +306,7 @@ fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
     Ok(Overrides {
         shape: args.network.network,
         bias: args.network.bias(),
+        maths: args.maths.maths(),
         learning_rates: args.learning_rates.clone(),
         iterations: args.iterations,
         set: args.set.clone(),

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::model::cache::PerNetwork;
 use crate::model::expr::{self, Expr};
-use crate::model::network::{Bias, Network, Param};
+use crate::model::network::{Bias, Maths, Network, Param};
 
 /// A column of the worksheet, by its name: what it is does not depend on the network, where it
 /// sits does (see [`Columns::index`]). Units are numbered from 1.
@@ -374,7 +374,8 @@ impl Columns {
 /// the previous row's x. w6 is updated from ∂E/∂w6; the course text's `w8 = w6 - η*∂E/∂w6` is a
 /// typo.
 fn definition_text(network: Network, col: Col) -> String {
-    let Network { inputs, hidden, outputs, bias, activation, output_activation, loss, optimizer } = network;
+    let Network { inputs, hidden, outputs, bias, maths } = network;
+    let Maths { activation, output_activation, loss, optimizer } = maths;
     let join = |parts: Vec<String>| parts.join("+");
     // An output's delta, ∂E/∂o_k: what every gradient is made of.
     let delta = |k: u8| loss.delta(output_activation, k);

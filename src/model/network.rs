@@ -40,33 +40,95 @@ impl Bias {
 
 /// A layer's activation: its formula as a function of the unit's weighted sum, and its slope in
 /// the chain rule's form, written with the activation itself where the course does (sigmoid's
-/// `a*(1-a)`).
+/// `a*(1-a)`, tanh's `1-a^2`). ReLU's slope at exactly 0 is taken as 0 and leaky ReLU's as α,
+/// as PyTorch takes them: `IF(h>0,1,0)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Activation {
     #[default]
     Sigmoid,
+    Tanh,
+    Relu,
+    /// α*x below 0, α kept as its bits so that a network stays a key.
+    LeakyRelu(Alpha),
+    Linear,
+}
+
+/// Leaky ReLU's slope below 0: a finite number, written into the formulas as a literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Alpha(u64);
+
+impl Alpha {
+    /// PyTorch's `negative_slope`.
+    pub const DEFAULT: f64 = 0.01;
+
+    pub fn new(alpha: f64) -> Alpha {
+        Alpha(alpha.to_bits())
+    }
+
+    pub fn value(self) -> f64 {
+        f64::from_bits(self.0)
+    }
 }
 
 impl Activation {
-    /// As the flags and the Summary name it.
-    pub fn text(self) -> &'static str {
-        match self {
-            Activation::Sigmoid => "sigmoid",
-        }
+    /// The names `--activation` takes.
+    pub const NAMES: &str = "sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear";
+
+    /// Parses a flag's value: one of [`Activation::NAMES`].
+    pub fn parse(text: &str) -> Result<Activation, String> {
+        let text = text.trim().to_ascii_lowercase();
+        let (name, alpha) = match text.split_once('=') {
+            Some((name, alpha)) => (name.trim(), Some(alpha.trim())),
+            None => (text.as_str(), None),
+        };
+        let activation = match (name, alpha) {
+            ("sigmoid", None) => Activation::Sigmoid,
+            ("tanh", None) => Activation::Tanh,
+            ("relu", None) => Activation::Relu,
+            ("linear", None) => Activation::Linear,
+            ("leaky-relu", None) => Activation::LeakyRelu(Alpha::new(Alpha::DEFAULT)),
+            ("leaky-relu", Some(alpha)) => match alpha.parse::<f64>() {
+                Ok(a) if a.is_finite() && a >= 0.0 && a < 1.0 => Activation::LeakyRelu(Alpha::new(a)),
+                _ => return Err(format!("leaky ReLU's α must be a number from 0 to below 1, not `{alpha}`")),
+            },
+            _ => return Err(format!("`{text}` is not an activation: use one of {}", Activation::NAMES)),
+        };
+        Ok(activation)
     }
 
     /// The activation of the sum named `x`, as written in column names.
     pub(crate) fn formula(self, x: &str) -> String {
         match self {
             Activation::Sigmoid => format!("1/(1+EXP(-{x}))"),
+            Activation::Tanh => format!("TANH({x})"),
+            Activation::Relu => format!("MAX(0,{x})"),
+            Activation::LeakyRelu(alpha) => format!("IF({x}>0,{x},{}*{x})", alpha.value()),
+            Activation::Linear => x.to_string(),
         }
     }
 
     /// The slope at the sum `x` whose activation is `a`, as a factor of a product: None when it
     /// is 1 and a careful person would not write it.
-    pub(crate) fn slope(self, _x: &str, a: &str) -> Option<String> {
+    pub(crate) fn slope(self, x: &str, a: &str) -> Option<String> {
         match self {
             Activation::Sigmoid => Some(format!("{a}*(1-{a})")),
+            Activation::Tanh => Some(format!("(1-{a}^2)")),
+            Activation::Relu => Some(format!("IF({x}>0,1,0)")),
+            Activation::LeakyRelu(alpha) => Some(format!("IF({x}>0,1,{})", alpha.value())),
+            Activation::Linear => None,
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    /// As the Summary and the terminal name it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Activation::Sigmoid => f.write_str("sigmoid"),
+            Activation::Tanh => f.write_str("tanh"),
+            Activation::Relu => f.write_str("ReLU"),
+            Activation::LeakyRelu(alpha) => write!(f, "leaky ReLU (α = {})", alpha.value()),
+            Activation::Linear => f.write_str("linear"),
         }
     }
 }
@@ -103,6 +165,17 @@ impl Loss {
             Some(slope) => format!("{derivative}*{slope}"),
             None => derivative,
         }
+    }
+}
+
+impl fmt::Display for Maths {
+    /// As the Summary and the terminal say it: `tanh everywhere, squared error, gradient descent`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.activation, self.output_activation) {
+            (hidden, output) if hidden == output => write!(f, "{hidden} everywhere")?,
+            (hidden, output) => write!(f, "{hidden} hidden, {output} outputs")?,
+        }
+        write!(f, ", {}, {}", self.loss.text(), self.optimizer.text())
     }
 }
 
@@ -172,6 +245,13 @@ pub struct Network {
     pub hidden: u8,
     pub outputs: u8,
     pub bias: Bias,
+    pub maths: Maths,
+}
+
+/// What a network is trained with: the class's is sigmoid everywhere, squared error and
+/// gradient descent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Maths {
     /// The hidden layer's activation, and the output layer's.
     pub activation: Activation,
     pub output_activation: Activation,
@@ -199,16 +279,7 @@ impl Network {
     /// A network of this shape without biases, trained as the class trains: sigmoid
     /// everywhere, squared error, gradient descent.
     pub fn shape(inputs: u8, hidden: u8, outputs: u8) -> Network {
-        Network {
-            inputs,
-            hidden,
-            outputs,
-            bias: Bias::None,
-            activation: Activation::default(),
-            output_activation: Activation::default(),
-            loss: Loss::default(),
-            optimizer: Optimizer::default(),
-        }
+        Network { inputs, hidden, outputs, bias: Bias::None, maths: Maths::default() }
     }
 
     /// Whether two networks have the same units and connections, whatever their biases and maths:
@@ -233,6 +304,10 @@ impl Network {
 
     pub fn with_bias(self, bias: Bias) -> Network {
         Network { bias, ..self }
+    }
+
+    pub fn with_maths(self, maths: Maths) -> Network {
+        Network { maths, ..self }
     }
 
     pub fn hidden_weights(self) -> u8 {

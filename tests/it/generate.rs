@@ -455,3 +455,28 @@ fn the_workbooks_are_the_previous_release_s_byte_for_byte() {
         assert_eq!(got, want, "generate {args}");
     }
 }
+
+/// `--activation` and `--output-activation` change the activations' formulas and their slopes in
+/// the gradients, and the Summary says which; an unknown name is refused by the flag.
+#[test]
+fn the_activations_are_written_as_formulas_and_named_on_the_summary() {
+    let args = ["--activation", "tanh", "--output-activation", "leaky-relu=0.2", "--iterations", "3"];
+    let (_d, out) = generate(&args);
+    let book = read(&out);
+    let texts: Vec<&str> = sheet(&book, "Summary").texts().into_iter().map(|(_, t)| t).collect();
+    assert!(texts.contains(&"Inputs i1 i2, hidden h1 h2, outputs o1 o2, tanh hidden, leaky ReLU (α = 0.2) outputs, no bias, squared error, gradient descent."));
+    assert!(texts.contains(&"a_h1 = TANH(h1)"), "{texts:?}");
+    assert!(texts.contains(&"a_o2 = IF(o2>0,o2,0.2*o2)"));
+    assert!(texts.contains(&"∂E/∂w5 = (a_o1-t1)*IF(o1>0,1,0.2)*a_h1"));
+    assert!(texts.contains(&"∂E/∂w1 = ((a_o1-t1)*IF(o1>0,1,0.2)*w5+(a_o2-t2)*IF(o2>0,1,0.2)*w7)*(1-a_h1^2)*i1"));
+    let lr = sheet(&book, "LR 0.5");
+    assert!(lr.formulas.values().any(|f| f == "TANH(J4)"), "a_h1 of the first row reads h1 beside it");
+
+    let out = bin().args(["generate", "--activation", "softplus", "--out", "x.xlsx"]).output().unwrap();
+    assert!(!out.status.success());
+    let first = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string();
+    assert_eq!(
+        first,
+        "error: invalid value 'softplus' for '--activation <NAME>': `softplus` is not an activation: use one of sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear"
+    );
+}

@@ -174,3 +174,85 @@ fn ironcalc_recalculates_other_networks_and_their_gradient_checks() {
         assert_eq!(recalculate_gradient_check(&args), 2 * 40 * cells, "{network:?}");
     }
 }
+
+/// The rows a spreadsheet engine that computes `x^2` with libm's `pow` computes, every cell after
+/// the first row's typed ones: where a square feeds later cells (tanh's slope `1-a^2` in every
+/// gradient), a one-ulp `pow` carries on down the sheet, so the comparison follows it.
+fn rows_with_pow(params: &backprop_sheet::engine::Params, eta: f64) -> Vec<Vec<f64>> {
+    use backprop_sheet::columns::Slot;
+    use backprop_sheet::network::Param;
+    let columns = params.inputs.columns();
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(params.iterations);
+    for i in 0..params.iterations {
+        let mut values = vec![0.0; columns.len()];
+        for step in columns.formulas().steps() {
+            values[step.at] = if i == 0 && step.typed {
+                params.inputs.get(columns.all()[step.at])
+            } else {
+                eval_with_pow(&step.expr, &|s| match s {
+                    Slot::Cur(k) => values[k],
+                    Slot::Prev(k) => out[i - 1][k],
+                    Slot::Param(Param::Eta) => eta,
+                })
+            };
+        }
+        out.push(values);
+    }
+    out
+}
+
+/// Every activation, in the hidden layer and the output layer, at 2-2-2 and 2-3-2: IronCalc's
+/// TANH, MAX and IF give the engine's doubles, and where they differ it is `pow` alone, followed
+/// down the sheet. With the gradient check, the finite differences agree with each derived
+/// gradient.
+#[test]
+fn ironcalc_recalculates_every_activation() {
+    for network in ["2-2-2", "2-3-2"] {
+        for hidden in ["tanh", "relu", "leaky-relu=0.1", "linear"] {
+            for output in ["sigmoid", hidden] {
+                let args = [
+                    "--network",
+                    network,
+                    "--activation",
+                    hidden,
+                    "--output-activation",
+                    output,
+                    "--learning-rates",
+                    "0.5,2",
+                    "--iterations",
+                    "40",
+                ];
+                let (_dir, out) = generate(&args);
+                let params = params(&args);
+                let columns = params.inputs.columns();
+                let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
+                model.evaluate();
+                let (mut cells, mut identical, mut pow) = (0, 0, 0);
+                for (k, &eta) in params.learning_rates.iter().enumerate() {
+                    let with_pow = rows_with_pow(&params, eta);
+                    for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
+                        for (c, &col) in columns.all().iter().enumerate() {
+                            if i == 0 && col.is_typed() {
+                                continue;
+                            }
+                            let got = model.get_cell_value_by_index(1 + k as u32, 4 + i as i32, 2 + c as i32).unwrap();
+                            let CellValue::Number(x) = got else { panic!("{args:?} {col:?}: {got:?}") };
+                            cells += 1;
+                            if x.to_bits() == row.values[c].to_bits() {
+                                identical += 1;
+                            } else {
+                                assert_eq!(x, with_pow[i][c], "{args:?} sheet {} row {} {col:?}", k + 1, i + 1);
+                                pow += 1;
+                            }
+                        }
+                    }
+                }
+                println!(
+                    "IronCalc {network} {hidden} hidden, {output} outputs: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result"
+                );
+                assert!(identical > cells / 2, "{args:?}: most cells are the engine's own doubles");
+                assert!(recalculate_gradient_check(&args) > 0);
+            }
+        }
+    }
+}

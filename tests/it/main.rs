@@ -9,5 +9,6 @@ mod hostile;
 mod ironcalc;
 mod layers;
 mod libreoffice;
+mod reference;
 mod scale;
 mod template;

@@ -462,17 +462,17 @@ fn what_is_trained(network: crate::model::network::Network) -> String {
         crate::model::network::Bias::Fixed => "biases b1 b2 fixed",
         crate::model::network::Bias::Trained => "biases b1 b2 trained",
     };
-    let activations = match (network.activation, network.output_activation) {
-        (hidden, output) if hidden == output => format!("{} everywhere", hidden.text()),
-        (hidden, output) => format!("{} hidden, {} outputs", hidden.text(), output.text()),
+    let activations = match (network.maths.activation, network.maths.output_activation) {
+        (hidden, output) if hidden == output => format!("{hidden} everywhere"),
+        (hidden, output) => format!("{hidden} hidden, {output} outputs"),
     };
     format!(
         "Inputs {}, hidden {}, outputs {}, {activations}, {bias}, {}, {}.",
         names(network.inputs, Col::I),
         names(network.hidden, Col::H),
         names(network.outputs, Col::O),
-        network.loss.text(),
-        network.optimizer.text()
+        network.maths.loss.text(),
+        network.maths.optimizer.text()
     )
 }
 
@@ -612,6 +612,7 @@ fn write_derivation(
     let constant: Vec<String> = columns.typed().filter(|&c| columns.is_constant(c)).map(Col::name).collect();
     let params: Vec<String> = columns
         .network
+        .maths
         .optimizer
         .params()
         .iter()
