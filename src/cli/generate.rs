@@ -17,7 +17,7 @@ use crate::model::columns::Col;
 use crate::model::engine::Params;
 use crate::model::gradient_check;
 use crate::model::mistakes::{CATALOGUE, Mistake};
-use crate::model::network::{Activation, Bias, Maths, Network};
+use crate::model::network::{Activation, Bias, Maths, Network, Optimizer, Param};
 use crate::sys::output::{self, Destination};
 
 /// The network, for `generate` and `template`; `check` reads it from the headers.
@@ -57,11 +57,68 @@ struct MathsArgs {
     /// The output layer's activation, from the same list.
     #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
     output_activation: Activation,
+    /// How the weights are updated, as PyTorch's torch.optim defines it: gd (plain gradient
+    /// descent), momentum, nesterov, adagrad, rmsprop or adam. Its state is columns of the table and
+    /// its parameters cells beside η.
+    #[arg(long, value_name = "NAME", default_value = "gd", value_parser = Optimizer::NAMES)]
+    optimizer: String,
+    /// Momentum μ of --optimizer momentum or nesterov (default 0.9).
+    #[arg(long, value_name = "μ", value_parser = below_one)]
+    momentum: Option<f64>,
+    /// RMSprop's smoothing constant α (default PyTorch's 0.99).
+    #[arg(long, value_name = "α", value_parser = below_one)]
+    alpha: Option<f64>,
+    /// Adam's first moment decay rate β1 (default PyTorch's 0.9).
+    #[arg(long, value_name = "β1", value_parser = below_one)]
+    beta1: Option<f64>,
+    /// Adam's second moment decay rate β2 (default PyTorch's 0.999).
+    #[arg(long, value_name = "β2", value_parser = below_one)]
+    beta2: Option<f64>,
+    /// The small constant δ of adagrad, rmsprop and adam, added to the square root before dividing
+    /// (PyTorch's eps; default 1e-10 for adagrad, 1e-8 for the others).
+    #[arg(long, value_name = "δ", value_parser = small_positive)]
+    eps: Option<f64>,
+}
+
+/// A decay rate or momentum: from 0 to below 1.
+fn below_one(text: &str) -> Result<f64, String> {
+    let x = number(text)?;
+    if (0.0..1.0).contains(&x) { Ok(x) } else { Err(format!("{x} is not from 0 to below 1")) }
+}
+
+fn small_positive(text: &str) -> Result<f64, String> {
+    let x = number(text)?;
+    if x > 0.0 && x < 1.0 { Ok(x) } else { Err(format!("{x} is not above 0 and below 1")) }
 }
 
 impl MathsArgs {
-    fn maths(&self) -> Maths {
-        Maths { activation: self.activation, output_activation: self.output_activation, ..Maths::default() }
+    /// The maths of the run; a hyper-parameter the optimizer does not have is refused.
+    fn maths(&self) -> Result<Maths, Error> {
+        let mut optimizer = Optimizer::named(&self.optimizer).expect("one of the names clap accepts");
+        let given = [
+            ("--momentum", Param::Momentum, self.momentum),
+            ("--alpha", Param::Alpha, self.alpha),
+            ("--beta1", Param::Beta1, self.beta1),
+            ("--beta2", Param::Beta2, self.beta2),
+            ("--eps", Param::Delta, self.eps),
+        ];
+        for (flag, param, value) in given {
+            if let Some(value) = value {
+                optimizer = optimizer.with(param, value).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{flag} is not a parameter of --optimizer {}: its parameters are {}",
+                        optimizer.name(),
+                        optimizer.params().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                    ))
+                })?;
+            }
+        }
+        Ok(Maths {
+            activation: self.activation,
+            output_activation: self.output_activation,
+            optimizer,
+            ..Maths::default()
+        })
     }
 }
 
@@ -168,6 +225,13 @@ impl GenerateRun {
             return Err(Error::Usage(format!(
                 "the mistake `{}` does not apply to the network {} ({}): choose another",
                 m.key, columns.network, m.what
+            )));
+        }
+        if args.mistake.is_some() && columns.network.maths != Maths::default() {
+            return Err(Error::Usage(format!(
+                "--mistake writes the catalogue's mistakes into the class's maths ({}), not {}: leave out --mistake, or the flags that change the maths",
+                Maths::default(),
+                columns.network.maths
             )));
         }
         let writer = writer::Options {
@@ -306,7 +370,7 @@ fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
     Ok(Overrides {
         shape: args.network.network,
         bias: args.network.bias(),
-        maths: args.maths.maths(),
+        maths: args.maths.maths()?,
         learning_rates: args.learning_rates.clone(),
         iterations: args.iterations,
         set: args.set.clone(),

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::model::cache::PerNetwork;
 use crate::model::expr::{self, Expr};
-use crate::model::network::{Bias, Maths, Network, Param};
+use crate::model::network::{Bias, Maths, Network, Param, State};
 
 /// A column of the worksheet, by its name: what it is does not depend on the network, where it
 /// sits does (see [`Columns::index`]). Units are numbered from 1.
@@ -36,6 +36,15 @@ pub enum Col {
     /// ∂E_total/∂w_n and ∂E_total/∂b_l.
     Dw(u8),
     Db(u8),
+    /// An optimizer's state of weight n or bias l: Adam's first moment m, and v (momentum's
+    /// velocity, Adagrad's sum of squares, RMSprop's and Adam's average of squares).
+    MW(u8),
+    MB(u8),
+    VW(u8),
+    VB(u8),
+    /// Adam's β1^t and β2^t, t the updates made so far: its bias corrections are 1 minus them.
+    Beta1T,
+    Beta2T,
 }
 
 use Col::*;
@@ -59,6 +68,12 @@ impl Col {
             ETotal => "E_total".into(),
             Dw(n) => format!("dw{n}"),
             Db(n) => format!("db{n}"),
+            MW(n) => format!("m_w{n}"),
+            MB(n) => format!("m_b{n}"),
+            VW(n) => format!("v_w{n}"),
+            VB(n) => format!("v_b{n}"),
+            Beta1T => "β1_t".into(),
+            Beta2T => "β2_t".into(),
         }
     }
 
@@ -67,14 +82,19 @@ impl Col {
         match self {
             Dw(n) => format!("∂E/∂w{n}"),
             Db(n) => format!("∂E/∂b{n}"),
+            Beta1T => "β1^t".into(),
+            Beta2T => "β2^t".into(),
             _ => self.name(),
         }
     }
 
     /// A column's name read back; any network's, so a header row can tell its network.
     pub fn from_name(name: &str) -> Option<Col> {
-        if name == "E_total" {
-            return Some(ETotal);
+        match name {
+            "E_total" => return Some(ETotal),
+            "β1_t" => return Some(Beta1T),
+            "β2_t" => return Some(Beta2T),
+            _ => {}
         }
         let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
         let n: u8 = digits.parse().ok().filter(|n| (1..=MAX_NUMBER).contains(n) && n.to_string() == digits)?;
@@ -90,11 +110,15 @@ impl Col {
             "E" => E(n),
             "dw" => Dw(n),
             "db" => Db(n),
+            "m_w" => MW(n),
+            "m_b" => MB(n),
+            "v_w" => VW(n),
+            "v_b" => VB(n),
             _ => return None,
         };
         let max = match col {
-            W(_) | Dw(_) => MAX_NUMBER,
-            B(_) | Db(_) => 2,
+            W(_) | Dw(_) | MW(_) | VW(_) => MAX_NUMBER,
+            B(_) | Db(_) | MB(_) | VB(_) => 2,
             _ => crate::model::network::MAX_UNITS,
         };
         (n <= max).then_some(col)
@@ -143,9 +167,19 @@ impl Col {
         }
     }
 
-    /// Whether this column is typed into the first row (targets, inputs, weights, biases).
+    /// Whether this column is typed into the first row (targets, inputs, weights, biases, and an
+    /// optimizer's starting state).
     pub fn is_typed(self) -> bool {
-        matches!(self, T(_) | I(_) | W(_) | B(_))
+        matches!(self, T(_) | I(_) | W(_) | B(_)) || self.starting_state().is_some()
+    }
+
+    /// An optimizer's state before the first update: 0, and 1 for the powers of β (β^0).
+    pub fn starting_state(self) -> Option<f64> {
+        match self {
+            MW(_) | MB(_) | VW(_) | VB(_) => Some(0.0),
+            Beta1T | Beta2T => Some(1.0),
+            _ => None,
+        }
     }
 }
 
@@ -199,11 +233,17 @@ fn slot(col: Col) -> usize {
         ETotal => (9, 0),
         Dw(n) => (10, n),
         Db(n) => (11, n),
+        MW(n) => (12, n),
+        MB(n) => (13, n),
+        VW(n) => (14, n),
+        VB(n) => (15, n),
+        Beta1T => (16, 0),
+        Beta2T => (16, 1),
     };
     kind * (MAX_NUMBER as usize + 1) + n as usize
 }
 
-const SLOTS: usize = 12 * (MAX_NUMBER as usize + 1);
+const SLOTS: usize = 17 * (MAX_NUMBER as usize + 1);
 
 impl Columns {
     /// The worksheet of a network, built once per process and kept.
@@ -243,6 +283,7 @@ impl Columns {
         if bias == Bias::Trained {
             all.extend([Db(1), Db(2)]);
         }
+        all.extend(state_columns(network));
         let mut slots = vec![u16::MAX; SLOTS];
         for (k, &c) in all.iter().enumerate() {
             slots[slot(c)] = k as u16;
@@ -273,9 +314,10 @@ impl Columns {
         k as usize
     }
 
-    /// The columns typed into the first row: targets, inputs, weights, biases.
+    /// The columns a template gives the first row of: targets, inputs, weights, biases (an
+    /// optimizer's state starts where it always starts).
     pub fn typed(&self) -> impl Iterator<Item = Col> + '_ {
-        self.all.iter().copied().filter(|c| c.is_typed())
+        self.all.iter().copied().filter(|c| c.is_typed() && c.starting_state().is_none())
     }
 
     /// Whether the column is typed into the first row.
@@ -388,8 +430,14 @@ fn definition_text(network: Network, col: Col) -> String {
     match col {
         T(_) | I(_) => format!("prev({})", col.name()),
         B(_) if bias == Bias::Fixed => format!("prev({})", col.name()),
-        W(n) => optimizer.update(&col.name(), &Dw(n).name()),
-        B(n) => optimizer.update(&col.name(), &Db(n).name()),
+        W(n) => optimizer.update(&col.name(), &Dw(n).name(), &MW(n).name(), &VW(n).name()),
+        B(n) => optimizer.update(&col.name(), &Db(n).name(), &MB(n).name(), &VB(n).name()),
+        MW(n) => optimizer.first_moment(&Dw(n).name(), &col.name()),
+        MB(n) => optimizer.first_moment(&Db(n).name(), &col.name()),
+        VW(n) => optimizer.second_moment(&Dw(n).name(), &col.name()),
+        VB(n) => optimizer.second_moment(&Db(n).name(), &col.name()),
+        Beta1T => "prev(β1_t)*β1".into(),
+        Beta2T => "prev(β2_t)*β2".into(),
         H(j) => {
             let mut sum: Vec<String> = (1..=inputs).map(|i| format!("w{}*i{i}", network.hidden_weight(i, j))).collect();
             sum.extend((bias != Bias::None).then(|| "b1".to_string()));
@@ -414,6 +462,21 @@ fn definition_text(network: Network, col: Col) -> String {
         }
         Db(1) => join((1..=hidden).map(hidden_delta).collect()),
         Db(_) => join((1..=outputs).map(delta).collect()),
+    }
+}
+
+/// An optimizer's state, right of the gradients it is made from: v of each trained parameter in
+/// the gradients' order, or for Adam the powers of β, then m and v of each.
+fn state_columns(network: Network) -> Vec<Col> {
+    let trained = network.bias == Bias::Trained;
+    let each = |w: fn(u8) -> Col, b: fn(u8) -> Col| {
+        let biases = if trained { vec![b(1), b(2)] } else { Vec::new() };
+        (1..=network.weights()).map(w).chain(biases).collect::<Vec<_>>()
+    };
+    match network.maths.optimizer.state() {
+        State::None => Vec::new(),
+        State::V => each(VW, VB),
+        State::Adam => [vec![Beta1T, Beta2T], each(MW, MB), each(VW, VB)].concat(),
     }
 }
 

@@ -191,12 +191,12 @@ mod tests {
     /// unit's sum is within 1e-3 of 0 are left out: there the difference straddles ReLU's kink.
     #[test]
     fn every_activation_s_slope_agrees_with_its_finite_difference() {
-        use crate::model::network::{Activation, Alpha, Maths};
+        use crate::model::network::{Activation, Maths, Real};
         let all = [
             Activation::Sigmoid,
             Activation::Tanh,
             Activation::Relu,
-            Activation::LeakyRelu(Alpha::new(0.1)),
+            Activation::LeakyRelu(Real::new(0.1)),
             Activation::Linear,
         ];
         for (i, h, o) in [(2, 2, 2), (2, 3, 2)] {

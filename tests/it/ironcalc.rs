@@ -193,6 +193,7 @@ fn rows_with_pow(params: &backprop_sheet::engine::Params, eta: f64) -> Vec<Vec<f
                     Slot::Cur(k) => values[k],
                     Slot::Prev(k) => out[i - 1][k],
                     Slot::Param(Param::Eta) => eta,
+                    Slot::Param(p) => columns.network.maths.optimizer.value(p).unwrap(),
                 })
             };
         }
@@ -201,10 +202,43 @@ fn rows_with_pow(params: &backprop_sheet::engine::Params, eta: f64) -> Vec<Vec<f
     out
 }
 
+/// Generates with `args` and recalculates in IronCalc: every cell of every table is the engine's
+/// double, or where it is not, what an engine computing `x^2` with `pow` gets, followed down the
+/// sheet. Prints and returns the count of cells compared.
+fn recalculate_following_pow(args: &[&str]) -> usize {
+    let (_dir, out) = generate(args);
+    let params = params(args);
+    let columns = params.inputs.columns();
+    let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
+    model.evaluate();
+    let (mut cells, mut identical, mut pow) = (0, 0, 0);
+    for (k, &eta) in params.learning_rates.iter().enumerate() {
+        let with_pow = rows_with_pow(&params, eta);
+        for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
+            for (c, &col) in columns.all().iter().enumerate() {
+                if i == 0 && col.is_typed() {
+                    continue;
+                }
+                let got = model.get_cell_value_by_index(1 + k as u32, 4 + i as i32, 2 + c as i32).unwrap();
+                let CellValue::Number(x) = got else { panic!("{args:?} {col:?}: {got:?}") };
+                cells += 1;
+                if x.to_bits() == row.values[c].to_bits() {
+                    identical += 1;
+                } else {
+                    assert_eq!(x, with_pow[i][c], "{args:?} sheet {} row {} {col:?}", k + 1, i + 1);
+                    pow += 1;
+                }
+            }
+        }
+    }
+    println!("IronCalc {}: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result", args.join(" "));
+    assert!(identical > cells / 2, "{args:?}: most cells are the engine's own doubles");
+    cells
+}
+
 /// Every activation, in the hidden layer and the output layer, at 2-2-2 and 2-3-2: IronCalc's
-/// TANH, MAX and IF give the engine's doubles, and where they differ it is `pow` alone, followed
-/// down the sheet. With the gradient check, the finite differences agree with each derived
-/// gradient.
+/// TANH, MAX and IF give the engine's doubles, and where they differ it is `pow` alone. With the
+/// gradient check, IronCalc's finite differences are the engine's too.
 #[test]
 fn ironcalc_recalculates_every_activation() {
     for network in ["2-2-2", "2-3-2"] {
@@ -222,37 +256,27 @@ fn ironcalc_recalculates_every_activation() {
                     "--iterations",
                     "40",
                 ];
-                let (_dir, out) = generate(&args);
-                let params = params(&args);
-                let columns = params.inputs.columns();
-                let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
-                model.evaluate();
-                let (mut cells, mut identical, mut pow) = (0, 0, 0);
-                for (k, &eta) in params.learning_rates.iter().enumerate() {
-                    let with_pow = rows_with_pow(&params, eta);
-                    for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
-                        for (c, &col) in columns.all().iter().enumerate() {
-                            if i == 0 && col.is_typed() {
-                                continue;
-                            }
-                            let got = model.get_cell_value_by_index(1 + k as u32, 4 + i as i32, 2 + c as i32).unwrap();
-                            let CellValue::Number(x) = got else { panic!("{args:?} {col:?}: {got:?}") };
-                            cells += 1;
-                            if x.to_bits() == row.values[c].to_bits() {
-                                identical += 1;
-                            } else {
-                                assert_eq!(x, with_pow[i][c], "{args:?} sheet {} row {} {col:?}", k + 1, i + 1);
-                                pow += 1;
-                            }
-                        }
-                    }
-                }
-                println!(
-                    "IronCalc {network} {hidden} hidden, {output} outputs: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result"
+                let columns = params(&args).inputs.columns().len();
+                assert_eq!(
+                    recalculate_following_pow(&args),
+                    2 * (40 * columns - params(&args).inputs.columns().typed().count())
                 );
-                assert!(identical > cells / 2, "{args:?}: most cells are the engine's own doubles");
                 assert!(recalculate_gradient_check(&args) > 0);
             }
+        }
+    }
+}
+
+/// Every optimizer, its state columns and SQRT included, at 2-2-2 and at 2-3-2 with trained
+/// biases.
+#[test]
+fn ironcalc_recalculates_every_optimizer() {
+    for network in [&["--network", "2-2-2"][..], &["--network", "2-3-2", "--train-bias"]] {
+        for optimizer in backprop_sheet::network::Optimizer::NAMES {
+            let args =
+                [network, &["--optimizer", optimizer, "--learning-rates", "0.1,0.5", "--iterations", "40"]].concat();
+            assert!(recalculate_following_pow(&args) > 0);
+            assert!(recalculate_gradient_check(&args) > 0);
         }
     }
 }

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::common::*;
 use backprop_sheet::columns::Col;
 use backprop_sheet::engine::rows;
-use backprop_sheet::network::Activation;
+use backprop_sheet::network::{Activation, Optimizer, Param};
 
 /// The reference's E_total of each iteration for the run `args` describes, at its first rate.
 fn reference(args: &[&str]) -> Vec<f64> {
@@ -27,6 +27,7 @@ fn reference(args: &[&str]) -> Vec<f64> {
         .into_iter()
         .find_map(|a| if let Activation::LeakyRelu(alpha) = a { Some(alpha.value()) } else { None })
         .unwrap_or(0.01);
+    let value = |p: Param| n.maths.optimizer.value(p);
     let run = serde_json::json!({
         "inputs": (1..=n.inputs).map(|i| get(Col::I(i))).collect::<Vec<_>>(),
         "targets": (1..=n.outputs).map(|k| get(Col::T(k))).collect::<Vec<_>>(),
@@ -37,6 +38,12 @@ fn reference(args: &[&str]) -> Vec<f64> {
         "alpha": alpha,
         "eta": params.learning_rates[0],
         "iterations": params.iterations,
+        "optimizer": n.maths.optimizer.name(),
+        "momentum": value(Param::Momentum),
+        "rms_alpha": value(Param::Alpha),
+        "beta1": value(Param::Beta1),
+        "beta2": value(Param::Beta2),
+        "eps": value(Param::Delta),
     });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/reference.py");
     let mut child =
@@ -83,6 +90,40 @@ fn numpy_agrees_with_every_activation_to_1e_12() {
                     "NumPy {network} {hidden} hidden, {output} outputs: largest relative difference in E_total {gap:.1e}"
                 );
                 assert!(gap < 1e-12, "{args:?}: {gap:e}");
+            }
+        }
+    }
+}
+
+/// Each optimizer, with PyTorch's defaults and with other values of its parameters, on two
+/// networks and two activations.
+#[test]
+#[cfg_attr(no_numpy, ignore = "NumPy is not installed (python3 -m pip install numpy)")]
+fn numpy_agrees_with_every_optimizer_to_1e_12() {
+    // Other values of each optimizer's parameters (plain descent has none).
+    let others: [&[&str]; 6] = [
+        &[],
+        &["--momentum", "0.5"],
+        &["--momentum", "0.7"],
+        &["--eps", "1e-6"],
+        &["--alpha", "0.9", "--eps", "1e-6"],
+        &["--beta1", "0.8", "--beta2", "0.99", "--eps", "1e-7"],
+    ];
+    for (name, other) in Optimizer::NAMES.iter().zip(others) {
+        for network in ["2-2-2", "2-3-2"] {
+            for activation in ["sigmoid", "tanh"] {
+                let extras = if other.is_empty() { vec![other] } else { vec![&[][..], other] };
+                for extra in extras {
+                    let args = [
+                        &["--network", network, "--activation", activation, "--optimizer", name][..],
+                        extra,
+                        &["--learning-rates", "0.1", "--iterations", "100"],
+                    ]
+                    .concat();
+                    let gap = largest_gap(&args);
+                    println!("NumPy {}: largest relative difference in E_total {gap:.1e}", args.join(" "));
+                    assert!(gap < 1e-12, "{args:?}: {gap:e}");
+                }
             }
         }
     }

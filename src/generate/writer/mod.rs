@@ -17,13 +17,15 @@ use rows::FormulaText;
 use crate::error::Failure;
 
 use crate::generate::layout::{
-    EPS_ROW, ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, check_col, rate_text, sheet_name, sheet_row, table_col,
+    EPS_ROW, ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, check_col, param_cell, rate_text, sheet_name, sheet_row,
+    table_col,
 };
 use crate::model::columns::{Col, Columns, Formulas};
 use crate::model::engine::{Params, Row};
 use crate::model::expr::{self, Expr};
 use crate::model::gradient_check::{self, GradientCheck};
 use crate::model::mistakes::Mistake;
+use crate::model::network::Param;
 
 /// The deflate level of the package, sheets and all (zlib-rs, the zip crate's own backend):
 /// measured against level 1 and 6 and against C zlib, see the README's performance section.
@@ -120,8 +122,11 @@ impl Formats {
         }
     }
 
+    /// Gradients and the optimizers' moments, which they are made of, in scientific notation: they
+    /// are small.
     fn for_column(&self, col: Col) -> &Format {
-        if Columns::is_gradient(col) { &self.gradient } else { &self.value }
+        let small = Columns::is_gradient(col) || matches!(col, Col::MW(_) | Col::MB(_) | Col::VW(_) | Col::VB(_));
+        if small { &self.gradient } else { &self.value }
     }
 }
 
@@ -291,16 +296,26 @@ fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
     Ok(())
 }
 
-/// The labelled cells above the table: η, and ε with the gradient check.
+/// The labelled cells above the table: η and the optimizer's other parameters, and ε with the
+/// gradient check.
 fn write_parameters(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
-    sheet.write_string_with_format(ETA_ROW, 0, "η =", &formats.label)?;
-    sheet.write_number_with_format(ETA_ROW, ETA_COL, job.eta, &formats.eta)?;
+    let optimizer = job.params.inputs.columns().network.maths.optimizer;
+    let mut meanings = Vec::new();
+    let mut last = ETA_COL;
+    for &p in optimizer.params() {
+        let (row, col) = param_cell(optimizer, p);
+        let value = optimizer.value(p).unwrap_or(job.eta);
+        sheet.write_string_with_format(row, col - 1, format!("{} =", p.name()), &formats.label)?;
+        sheet.write_number_with_format(row, col, value, &formats.eta)?;
+        meanings.push(if p == Param::Eta { p.meaning().to_string() } else { format!("{} {}", p.name(), p.meaning()) });
+        last = col;
+    }
     let note = if job.values_only {
-        "learning rate. Values only: this sheet holds numbers, not formulas."
+        "Values only: this sheet holds numbers, not formulas."
     } else {
-        "learning rate. Every cell below is a formula: change η or a yellow input and the sheet recomputes. The loss chart is to the right of the table."
+        "Every cell below is a formula: change η or a yellow input and the sheet recomputes. The loss chart is to the right of the table."
     };
-    sheet.write_string(ETA_ROW, ETA_COL + 1, note)?;
+    sheet.write_string(ETA_ROW, last + 1, format!("{}. {note}", meanings.join("; ")))?;
     if let Some((eps, _)) = job.check {
         sheet.write_string_with_format(EPS_ROW, 0, "ε =", &formats.label)?;
         sheet.write_number_with_format(EPS_ROW, ETA_COL, eps, &formats.eta)?;

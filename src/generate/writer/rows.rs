@@ -39,7 +39,7 @@ impl FormulaText {
             Ref::Cur(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
             Ref::Prev(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::Previous)),
             Ref::Param(p) => {
-                let (row, col) = param_cell(p);
+                let (row, col) = param_cell(columns.network.maths.optimizer, p);
                 (row_col_to_cell_absolute(row, col), None)
             }
         })
