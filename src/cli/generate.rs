@@ -92,32 +92,46 @@ fn small_positive(text: &str) -> Result<f64, String> {
 }
 
 impl MathsArgs {
-    /// The maths of the run; a hyper-parameter the optimizer does not have is refused.
-    fn maths(&self) -> Result<Maths, Error> {
-        let mut optimizer = Optimizer::named(&self.optimizer).expect("one of the names clap accepts");
-        let given = [
+    /// The hyper-parameters given, each with its flag.
+    fn given(&self) -> impl Iterator<Item = (&'static str, Param, f64)> {
+        [
             ("--momentum", Param::Momentum, self.momentum),
             ("--alpha", Param::Alpha, self.alpha),
             ("--beta1", Param::Beta1, self.beta1),
             ("--beta2", Param::Beta2, self.beta2),
             ("--eps", Param::Delta, self.eps),
-        ];
-        for (flag, param, value) in given {
-            if let Some(value) = value {
-                optimizer = optimizer.with(param, value).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "{flag} is not a parameter of --optimizer {}: its parameters are {}",
-                        optimizer.name(),
-                        optimizer.params().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
-                    ))
-                })?;
-            }
+        ]
+        .into_iter()
+        .filter_map(|(flag, param, value)| value.map(|v| (flag, param, v)))
+    }
+
+    /// The maths of the run; a hyper-parameter the optimizer does not have is refused. Optimizers
+    /// `compared` take the parameters each has (see [`MathsArgs::compared`]), the first sheet's
+    /// network being the others' shape.
+    fn maths(&self, compared: bool) -> Result<Maths, Error> {
+        let mut optimizer = Optimizer::named(&self.optimizer).expect("one of the names clap accepts");
+        for (flag, param, value) in self.given().filter(|_| !compared) {
+            optimizer = optimizer.with(param, value).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{flag} is not a parameter of --optimizer {}: its parameters are {}",
+                    optimizer.name(),
+                    optimizer.params().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
         }
         Ok(Maths {
             activation: self.activation,
             output_activation: self.output_activation,
             optimizer,
             ..Maths::default()
+        })
+    }
+
+    /// Every optimizer, each with the hyper-parameters given that it has.
+    fn compared(&self) -> [Optimizer; 6] {
+        Optimizer::NAMES.map(|name| {
+            let optimizer = Optimizer::named(name).expect("a name of the list");
+            self.given().fold(optimizer, |o, (_, param, value)| o.with(param, value).unwrap_or(o))
         })
     }
 }
@@ -141,6 +155,11 @@ pub(super) struct GenerateArgs {
     network: NetworkArgs,
     #[command(flatten)]
     maths: MathsArgs,
+    /// One sheet per optimizer (gd, momentum, nesterov, adagrad, rmsprop, adam), all at the one
+    /// learning rate given, and a Summary chart of their curves together. --momentum and the other
+    /// parameters apply to the optimizers that have them.
+    #[arg(long, conflicts_with_all = ["optimizer", "mistake"])]
+    compare_optimizers: bool,
     /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
     /// Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -240,7 +259,14 @@ impl GenerateRun {
             gradient_check: args.gradient_check.then_some(gradient_check::DEFAULT_EPSILON),
             workers: super::jobs(args.jobs),
             deflate_level: None,
+            compare: args.compare_optimizers.then(|| args.maths.compared()),
         };
+        if args.compare_optimizers && params.learning_rates.len() != 1 {
+            return Err(Error::Usage(format!(
+                "--compare-optimizers trains every optimizer at one learning rate, not {}: give it with --learning-rates, e.g. --learning-rates 0.1",
+                params.learning_rates.len()
+            )));
+        }
         let longest = writer::longest_formula(&params, &writer);
         if longest > MAX_FORMULA_CHARS {
             let what = if args.gradient_check { "the gradient check of the network" } else { "the network" };
@@ -314,12 +340,17 @@ impl GenerateRun {
             let rates: Vec<String> = rates.iter().map(|r| layout::rate_text(*r)).collect();
             let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
         }
+        let compared = self.writer.compare.is_some();
+        if compared {
+            let _ = writeln!(text, "Optimizers compared at η = {}", layout::rate_text(self.params.learning_rates[0]));
+        }
         let _ = writeln!(text);
         let checked = summaries.iter().any(|s| s.fd_max.is_some());
+        // The first column: η, or the optimizer compared.
+        let (first, width) = if compared { ("optimizer", 16) } else { ("η", 8) };
         let _ = writeln!(
             text,
-            "{:>8}  {:>22}  {:>22}{}",
-            "η",
+            "{first:>width$}  {:>22}  {:>22}{}",
             "E_total, iteration 1",
             format!("E_total, iteration {iterations}"),
             if checked { "  largest FD rel diff" } else { "" }
@@ -333,12 +364,9 @@ impl GenerateRun {
                 Some(e) => format!("  {:>19}", e.text()),
                 None => format!("  {x:>19.3e}"),
             });
-            let line = format!(
-                "{:>8}  {:>22}  {:>22}{fd}  {note}",
-                layout::rate_text(s.eta),
-                fixed(s.first_error),
-                fixed(s.final_error)
-            );
+            let name = if compared { s.sheet.clone() } else { layout::rate_text(s.eta) };
+            let line =
+                format!("{name:>width$}  {:>22}  {:>22}{fd}  {note}", fixed(s.first_error), fixed(s.final_error));
             let _ = writeln!(text, "{}", line.trim_end());
         }
         let _ = writeln!(text);
@@ -370,7 +398,7 @@ fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
     Ok(Overrides {
         shape: args.network.network,
         bias: args.network.bias(),
-        maths: args.maths.maths()?,
+        maths: args.maths.maths(args.compare_optimizers)?,
         learning_rates: args.learning_rates.clone(),
         iterations: args.iterations,
         set: args.set.clone(),

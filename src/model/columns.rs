@@ -716,6 +716,48 @@ mod tests {
         assert_eq!(Columns::of(Network::shape(8, 8, 8).with_bias(Bias::Trained)).len(), 317);
     }
 
+    /// Each optimizer's columns as PyTorch's torch.optim defines its update: the state a row holds
+    /// is what the rows above left, so the update reads it from its own row and the gradient from
+    /// the row above; the README's table of them is this.
+    #[test]
+    fn each_optimizer_s_columns_are_its_update() {
+        let cases: [(&str, &[(Col, &str)]); 6] = [
+            ("gd", &[(W(1), "prev(w1)-η*prev(dw1)")]),
+            ("momentum", &[(W(1), "prev(w1)-η*v_w1"), (VW(1), "μ*prev(v_w1)+prev(dw1)")]),
+            ("nesterov", &[(W(1), "prev(w1)-η*(prev(dw1)+μ*v_w1)"), (VW(1), "μ*prev(v_w1)+prev(dw1)")]),
+            ("adagrad", &[(W(1), "prev(w1)-η*prev(dw1)/(SQRT(v_w1)+δ)"), (VW(1), "prev(v_w1)+prev(dw1)^2")]),
+            ("rmsprop", &[(W(1), "prev(w1)-η*prev(dw1)/(SQRT(v_w1)+δ)"), (VW(1), "α*prev(v_w1)+(1-α)*prev(dw1)^2")]),
+            (
+                "adam",
+                &[
+                    (W(1), "prev(w1)-η*(m_w1/(1-β1_t))/(SQRT(v_w1/(1-β2_t))+δ)"),
+                    (MW(1), "β1*prev(m_w1)+(1-β1)*prev(dw1)"),
+                    (VW(1), "β2*prev(v_w1)+(1-β2)*prev(dw1)^2"),
+                    (Beta1T, "prev(β1_t)*β1"),
+                    (Beta2T, "prev(β2_t)*β2"),
+                ],
+            ),
+        ];
+        for (name, texts) in cases {
+            let optimizer = crate::model::network::Optimizer::named(name).unwrap();
+            let maths = Maths { optimizer, ..Maths::default() };
+            let columns = Columns::of(Network::shape(2, 2, 2).with_bias(Bias::Trained).with_maths(maths));
+            for &(col, text) in texts {
+                assert_eq!(columns.text(col), text, "{name} {col:?}");
+            }
+            assert_eq!(columns.text(B(2)), texts[0].1.replace("w1", "b2"), "{name}: biases are updated like weights");
+            let state: Vec<String> = columns.all()[31 + 2 + 2..].iter().map(|c| c.header()).collect();
+            let want = match name {
+                "gd" => "",
+                "adam" => {
+                    "β1^t β2^t m_w1 m_w2 m_w3 m_w4 m_w5 m_w6 m_w7 m_w8 m_b1 m_b2 v_w1 v_w2 v_w3 v_w4 v_w5 v_w6 v_w7 v_w8 v_b1 v_b2"
+                }
+                _ => "v_w1 v_w2 v_w3 v_w4 v_w5 v_w6 v_w7 v_w8 v_b1 v_b2",
+            };
+            assert_eq!(state.join(" "), want, "{name}: the state columns, right of the gradients");
+        }
+    }
+
     #[test]
     fn a_circle_of_references_is_refused() {
         let class = Columns::class();

@@ -32,6 +32,16 @@ impl Inputs {
         self.columns
     }
 
+    /// The same first row for another worksheet of the same shape and biases (another
+    /// optimizer's, whose state starts where it always starts).
+    pub fn reshaped(&self, columns: &'static Columns) -> Inputs {
+        let mut inputs = Inputs::new(columns);
+        for col in columns.typed() {
+            inputs.set(col, self.get(col));
+        }
+        inputs
+    }
+
     pub fn get(&self, col: Col) -> f64 {
         assert!(self.columns.is_input(col), "{col:?} is computed, not an input");
         self.values[self.columns.index(col)]

@@ -295,6 +295,18 @@ impl Optimizer {
         }
     }
 
+    /// Its sheet's name when optimizers are compared.
+    pub fn sheet_name(self) -> &'static str {
+        match self {
+            Optimizer::Gd => "Gradient descent",
+            Optimizer::Momentum { nesterov: false, .. } => "Momentum",
+            Optimizer::Momentum { nesterov: true, .. } => "Nesterov",
+            Optimizer::Adagrad { .. } => "Adagrad",
+            Optimizer::Rmsprop { .. } => "RMSprop",
+            Optimizer::Adam { .. } => "Adam",
+        }
+    }
+
     pub fn text(self) -> &'static str {
         match self {
             Optimizer::Gd => "gradient descent",

@@ -480,3 +480,43 @@ fn the_activations_are_written_as_formulas_and_named_on_the_summary() {
         "error: invalid value 'softplus' for '--activation <NAME>': `softplus` is not an activation: use one of sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear"
     );
 }
+
+/// `--compare-optimizers`: a sheet per optimizer at the one learning rate, each holding its own
+/// optimizer's E_total (the engine's, for that optimizer), the Summary naming them in its table,
+/// its chart and the updates' derivation; more than one learning rate is refused.
+#[test]
+fn compare_optimizers_writes_a_sheet_per_optimizer() {
+    use backprop_sheet::columns::Columns;
+    use backprop_sheet::network::{Maths, Optimizer};
+    let args = ["--compare-optimizers", "--learning-rates", "0.1", "--iterations", "30", "--momentum", "0.8"];
+    let (_d, out) = generate(&args);
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "Gradient descent", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"]);
+    let params = params(&args);
+    let network = params.inputs.columns().network;
+    for (k, name) in Optimizer::NAMES.iter().enumerate() {
+        let mut optimizer = Optimizer::named(name).unwrap();
+        if let Some(tuned) = optimizer.with(backprop_sheet::network::Param::Momentum, 0.8) {
+            optimizer = tuned;
+        }
+        let columns = Columns::of(network.with_maths(Maths { optimizer, ..network.maths }));
+        let inputs = params.inputs.reshaped(columns);
+        let last = rows(&inputs, 0.1, 30, columns.formulas()).last().unwrap();
+        let sheet = &book.sheets[1 + k];
+        let t = &find_tables(sheet)[0];
+        assert_eq!(sheet.number(t.pos(Col::ETotal, 30).unwrap()), Some(last.get(Col::ETotal)), "{name}");
+    }
+    let summary = sheet(&book, "Summary");
+    let texts: Vec<&str> = summary.texts().into_iter().map(|(_, t)| t).collect();
+    assert!(texts.contains(&"Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, each optimizer on a sheet of its own."));
+    assert!(texts.contains(&"Momentum:  w1 = prev(w1)-η*v_w1"), "{texts:?}");
+    assert!(texts.contains(&"           v_w1 = μ*prev(v_w1)+prev(∂E/∂w1)"));
+    assert!(texts.contains(&"Adam"));
+    let out = bin().args(["generate", "--compare-optimizers", "--out", "x.xlsx"]).output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "backprop-sheet: --compare-optimizers trains every optimizer at one learning rate, not 6: give it with --learning-rates, e.g. --learning-rates 0.1"
+    );
+}

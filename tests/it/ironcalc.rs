@@ -175,33 +175,6 @@ fn ironcalc_recalculates_other_networks_and_their_gradient_checks() {
     }
 }
 
-/// The rows a spreadsheet engine that computes `x^2` with libm's `pow` computes, every cell after
-/// the first row's typed ones: where a square feeds later cells (tanh's slope `1-a^2` in every
-/// gradient), a one-ulp `pow` carries on down the sheet, so the comparison follows it.
-fn rows_with_pow(params: &backprop_sheet::engine::Params, eta: f64) -> Vec<Vec<f64>> {
-    use backprop_sheet::columns::Slot;
-    use backprop_sheet::network::Param;
-    let columns = params.inputs.columns();
-    let mut out: Vec<Vec<f64>> = Vec::with_capacity(params.iterations);
-    for i in 0..params.iterations {
-        let mut values = vec![0.0; columns.len()];
-        for step in columns.formulas().steps() {
-            values[step.at] = if i == 0 && step.typed {
-                params.inputs.get(columns.all()[step.at])
-            } else {
-                eval_with_pow(&step.expr, &|s| match s {
-                    Slot::Cur(k) => values[k],
-                    Slot::Prev(k) => out[i - 1][k],
-                    Slot::Param(Param::Eta) => eta,
-                    Slot::Param(p) => columns.network.maths.optimizer.value(p).unwrap(),
-                })
-            };
-        }
-        out.push(values);
-    }
-    out
-}
-
 /// Generates with `args` and recalculates in IronCalc: every cell of every table is the engine's
 /// double, or where it is not, what an engine computing `x^2` with `pow` gets, followed down the
 /// sheet. Prints and returns the count of cells compared.
@@ -213,7 +186,7 @@ fn recalculate_following_pow(args: &[&str]) -> usize {
     model.evaluate();
     let (mut cells, mut identical, mut pow) = (0, 0, 0);
     for (k, &eta) in params.learning_rates.iter().enumerate() {
-        let with_pow = rows_with_pow(&params, eta);
+        let with_pow = rows_with_pow(&params.inputs, eta, params.iterations);
         for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
             for (c, &col) in columns.all().iter().enumerate() {
                 if i == 0 && col.is_typed() {
