@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn main() {
-    for cfg in ["no_libreoffice", "no_corpus", "not_root"] {
+    for cfg in ["no_libreoffice", "no_corpus", "not_root", "no_numpy"] {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
     println!("cargo::rerun-if-env-changed=CI");
@@ -25,6 +25,9 @@ fn main() {
     }
     if std::env::var_os("BACKPROP_CORPUS").is_none() && !Path::new("../shared/corpus").is_dir() {
         println!("cargo::rustc-cfg=no_corpus");
+    }
+    if !Command::new("python3").args(["-c", "import numpy"]).status().is_ok_and(|s| s.success()) {
+        println!("cargo::rustc-cfg=no_numpy");
     }
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     if !root {

@@ -20,6 +20,9 @@ render checked gradient-check "LR 0.5" Y1:AO12
 target/release/backprop-sheet generate -q --network 2-3-2 --train-bias --learning-rates 0.5 --iterations 12 \
   --out "$tmp/network.xlsx"
 render network network-2-3-2 "LR 0.5" A1:P14
+target/release/backprop-sheet generate -q --compare-optimizers --learning-rates 0.1 --iterations 200 \
+  --out "$tmp/optimizers.xlsx"
+render optimizers optimizers Summary D4:L33
 
 # A class: generated workbooks (one correct, the others each with a known mistake) and the
 # LibreOffice-made fixtures; the summary's two sheets, and a marked copy with its note shown.

@@ -17,7 +17,7 @@ use crate::model::columns::Col;
 use crate::model::engine::Params;
 use crate::model::gradient_check;
 use crate::model::mistakes::{CATALOGUE, Mistake};
-use crate::model::network::{Bias, Network};
+use crate::model::network::{Activation, Bias, Maths, Network, Optimizer, Param};
 use crate::sys::output::{self, Destination};
 
 /// The network, for `generate` and `template`; `check` reads it from the headers.
@@ -46,6 +46,96 @@ impl NetworkArgs {
     }
 }
 
+/// What the network is trained with; the class's sigmoid, squared error and gradient descent
+/// unless given.
+#[derive(Args, Debug)]
+struct MathsArgs {
+    /// The hidden layer's activation: sigmoid, tanh, relu, leaky-relu[=α] (α 0.01 unless given) or
+    /// linear.
+    #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
+    activation: Activation,
+    /// The output layer's activation, from the same list.
+    #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
+    output_activation: Activation,
+    /// How the weights are updated, as PyTorch's torch.optim defines it: gd (plain gradient
+    /// descent), momentum, nesterov, adagrad, rmsprop or adam. Its state is columns of the table and
+    /// its parameters cells beside η.
+    #[arg(long, value_name = "NAME", default_value = "gd", value_parser = Optimizer::NAMES)]
+    optimizer: String,
+    /// Momentum μ of --optimizer momentum or nesterov (default 0.9).
+    #[arg(long, value_name = "μ", value_parser = below_one)]
+    momentum: Option<f64>,
+    /// RMSprop's smoothing constant α (default PyTorch's 0.99).
+    #[arg(long, value_name = "α", value_parser = below_one)]
+    alpha: Option<f64>,
+    /// Adam's first moment decay rate β1 (default PyTorch's 0.9).
+    #[arg(long, value_name = "β1", value_parser = below_one)]
+    beta1: Option<f64>,
+    /// Adam's second moment decay rate β2 (default PyTorch's 0.999).
+    #[arg(long, value_name = "β2", value_parser = below_one)]
+    beta2: Option<f64>,
+    /// The small constant δ of adagrad, rmsprop and adam, added to the square root before dividing
+    /// (PyTorch's eps; default 1e-10 for adagrad, 1e-8 for the others).
+    #[arg(long, value_name = "δ", value_parser = small_positive)]
+    eps: Option<f64>,
+}
+
+/// A decay rate or momentum: from 0 to below 1.
+fn below_one(text: &str) -> Result<f64, String> {
+    let x = number(text)?;
+    if (0.0..1.0).contains(&x) { Ok(x) } else { Err(format!("{x} is not from 0 to below 1")) }
+}
+
+fn small_positive(text: &str) -> Result<f64, String> {
+    let x = number(text)?;
+    if x > 0.0 && x < 1.0 { Ok(x) } else { Err(format!("{x} is not above 0 and below 1")) }
+}
+
+impl MathsArgs {
+    /// The hyper-parameters given, each with its flag.
+    fn given(&self) -> impl Iterator<Item = (&'static str, Param, f64)> {
+        [
+            ("--momentum", Param::Momentum, self.momentum),
+            ("--alpha", Param::Alpha, self.alpha),
+            ("--beta1", Param::Beta1, self.beta1),
+            ("--beta2", Param::Beta2, self.beta2),
+            ("--eps", Param::Delta, self.eps),
+        ]
+        .into_iter()
+        .filter_map(|(flag, param, value)| value.map(|v| (flag, param, v)))
+    }
+
+    /// The maths of the run; a hyper-parameter the optimizer does not have is refused. Optimizers
+    /// `compared` take the parameters each has (see [`MathsArgs::compared`]), the first sheet's
+    /// network being the others' shape.
+    fn maths(&self, compared: bool) -> Result<Maths, Error> {
+        let mut optimizer = Optimizer::named(&self.optimizer).expect("one of the names clap accepts");
+        for (flag, param, value) in self.given().filter(|_| !compared) {
+            optimizer = optimizer.with(param, value).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{flag} is not a parameter of --optimizer {}: its parameters are {}",
+                    optimizer.name(),
+                    optimizer.params().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+        }
+        Ok(Maths {
+            activation: self.activation,
+            output_activation: self.output_activation,
+            optimizer,
+            ..Maths::default()
+        })
+    }
+
+    /// Every optimizer, each with the hyper-parameters given that it has.
+    fn compared(&self) -> [Optimizer; 6] {
+        Optimizer::NAMES.map(|name| {
+            let optimizer = Optimizer::named(name).expect("a name of the list");
+            self.given().fold(optimizer, |o, (_, param, value)| o.with(param, value).unwrap_or(o))
+        })
+    }
+}
+
 #[derive(Args, Debug)]
 pub(super) struct GenerateArgs {
     /// Read the initial values from this workbook (labelled cells, or the class layout).
@@ -63,6 +153,13 @@ pub(super) struct GenerateArgs {
     learning_rates: Option<Vec<f64>>,
     #[command(flatten)]
     network: NetworkArgs,
+    #[command(flatten)]
+    maths: MathsArgs,
+    /// One sheet per optimizer (gd, momentum, nesterov, adagrad, rmsprop, adam), all at the one
+    /// learning rate given, and a Summary chart of their curves together. --momentum and the other
+    /// parameters apply to the optimizers that have them.
+    #[arg(long, conflicts_with_all = ["optimizer", "mistake"])]
+    compare_optimizers: bool,
     /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
     /// Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -149,13 +246,27 @@ impl GenerateRun {
                 m.key, columns.network, m.what
             )));
         }
+        if args.mistake.is_some() && columns.network.maths != Maths::default() {
+            return Err(Error::Usage(format!(
+                "--mistake writes the catalogue's mistakes into the class's maths ({}), not {}: leave out --mistake, or the flags that change the maths",
+                Maths::default(),
+                columns.network.maths
+            )));
+        }
         let writer = writer::Options {
             values_only: args.values_only,
             mistake: args.mistake,
             gradient_check: args.gradient_check.then_some(gradient_check::DEFAULT_EPSILON),
             workers: super::jobs(args.jobs),
             deflate_level: None,
+            compare: args.compare_optimizers.then(|| args.maths.compared()),
         };
+        if args.compare_optimizers && params.learning_rates.len() != 1 {
+            return Err(Error::Usage(format!(
+                "--compare-optimizers trains every optimizer at one learning rate, not {}: give it with --learning-rates, e.g. --learning-rates 0.1",
+                params.learning_rates.len()
+            )));
+        }
         let longest = writer::longest_formula(&params, &writer);
         if longest > MAX_FORMULA_CHARS {
             let what = if args.gradient_check { "the gradient check of the network" } else { "the network" };
@@ -219,7 +330,9 @@ impl GenerateRun {
             ),
         };
         if network != class {
-            let _ = writeln!(text, "Network: {network}");
+            let maths = network.maths;
+            let maths = if maths == Maths::default() { String::new() } else { format!(", {maths}") };
+            let _ = writeln!(text, "Network: {network}{maths}");
         }
         if let (Some(t), Some((rates, at)), None) =
             (&self.template, &self.found.learning_rates, &self.overrides.learning_rates)
@@ -227,12 +340,17 @@ impl GenerateRun {
             let rates: Vec<String> = rates.iter().map(|r| layout::rate_text(*r)).collect();
             let _ = writeln!(text, "Learning rate η = {} from {}, {at}", rates.join(", "), t.display());
         }
+        let compared = self.writer.compare.is_some();
+        if compared {
+            let _ = writeln!(text, "Optimizers compared at η = {}", layout::rate_text(self.params.learning_rates[0]));
+        }
         let _ = writeln!(text);
         let checked = summaries.iter().any(|s| s.fd_max.is_some());
+        // The first column: η, or the optimizer compared.
+        let (first, width) = if compared { ("optimizer", 16) } else { ("η", 8) };
         let _ = writeln!(
             text,
-            "{:>8}  {:>22}  {:>22}{}",
-            "η",
+            "{first:>width$}  {:>22}  {:>22}{}",
             "E_total, iteration 1",
             format!("E_total, iteration {iterations}"),
             if checked { "  largest FD rel diff" } else { "" }
@@ -246,12 +364,9 @@ impl GenerateRun {
                 Some(e) => format!("  {:>19}", e.text()),
                 None => format!("  {x:>19.3e}"),
             });
-            let line = format!(
-                "{:>8}  {:>22}  {:>22}{fd}  {note}",
-                layout::rate_text(s.eta),
-                fixed(s.first_error),
-                fixed(s.final_error)
-            );
+            let name = if compared { s.sheet.clone() } else { layout::rate_text(s.eta) };
+            let line =
+                format!("{name:>width$}  {:>22}  {:>22}{fd}  {note}", fixed(s.first_error), fixed(s.final_error));
             let _ = writeln!(text, "{}", line.trim_end());
         }
         let _ = writeln!(text);
@@ -283,6 +398,7 @@ fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
     Ok(Overrides {
         shape: args.network.network,
         bias: args.network.bias(),
+        maths: args.maths.maths(args.compare_optimizers)?,
         learning_rates: args.learning_rates.clone(),
         iterations: args.iterations,
         set: args.set.clone(),

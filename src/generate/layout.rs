@@ -2,7 +2,7 @@
 //! writer lays out and the template reader validates against.
 
 use crate::model::columns::{Col, Columns};
-use crate::model::network::Param;
+use crate::model::network::{Optimizer, Param};
 
 /// Excel's last row; the table must fit above it.
 pub(crate) const EXCEL_MAX_ROWS: usize = 1_048_576;
@@ -10,11 +10,11 @@ pub(crate) const EXCEL_MAX_ROWS: usize = 1_048_576;
 /// Row (0-based) of the η cell, its label in column A, its value in column B.
 pub(crate) const ETA_ROW: u32 = 0;
 pub(crate) const ETA_COL: u16 = 1;
-/// The cell (0-based row and column) holding a parameter's value, right of its label.
-pub(crate) fn param_cell(param: Param) -> (u32, u16) {
-    match param {
-        Param::Eta => (ETA_ROW, ETA_COL),
-    }
+/// The cell (0-based row and column) holding a parameter's value, right of its label: η in B1,
+/// then the optimizer's others in pairs of label and value along the row (μ in D1, ...).
+pub(crate) fn param_cell(optimizer: Optimizer, param: Param) -> (u32, u16) {
+    let k = optimizer.params().iter().position(|&p| p == param).expect("a parameter of the sheet's optimizer");
+    (ETA_ROW, ETA_COL + 2 * k as u16)
 }
 
 /// Row (0-based) of the finite-difference step ε, with `--gradient-check`: below η.

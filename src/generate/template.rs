@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::generate::layout::{iterations_problem, rates_problem};
 use crate::model::columns::{Col, Columns};
 use crate::model::engine::{Inputs, Params};
-use crate::model::network::{Bias, Network};
+use crate::model::network::{Bias, Maths, Network};
 use crate::reader::labels::{Label, eta_reference, label, labelled, normalised, value_of};
 use crate::reader::{Pos, Sheet, Workbook, describe, find_tables, number};
 
@@ -139,6 +139,8 @@ pub struct Overrides {
     pub shape: Option<Network>,
     /// `--bias` or `--train-bias`.
     pub bias: Option<Bias>,
+    /// `--activation` and the other flags of what the network is trained with.
+    pub maths: Maths,
     pub learning_rates: Option<Vec<f64>>,
     pub iterations: Option<usize>,
     pub set: Vec<(Col, f64)>,
@@ -326,7 +328,7 @@ pub(crate) fn resolve(
     over: &Overrides,
 ) -> Result<Params, Error> {
     let stated = template_network(found);
-    let network = run_network(book, stated, builtin, over)?;
+    let network = run_network(book, stated, builtin, over)?.with_maths(over.maths);
     let columns = Columns::of(network);
     if let Some((col, _)) = over.set.iter().find(|(c, _)| !columns.is_input(*c)) {
         return Err(content(
@@ -340,7 +342,7 @@ pub(crate) fn resolve(
     }
     // The built-in template's values are the 2-2-2 network's: another network starts from its
     // own documented values.
-    let read = !builtin || stated == Some(network);
+    let read = !builtin || stated.map(|s| s.with_maths(over.maths)) == Some(network);
     let mut inputs = Inputs::new(columns);
     let mut missing = Vec::new();
     for col in columns.typed() {

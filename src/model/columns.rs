@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::model::cache::PerNetwork;
 use crate::model::expr::{self, Expr};
-use crate::model::network::{Bias, Network, Param};
+use crate::model::network::{Bias, Maths, Network, Param, State};
 
 /// A column of the worksheet, by its name: what it is does not depend on the network, where it
 /// sits does (see [`Columns::index`]). Units are numbered from 1.
@@ -36,6 +36,15 @@ pub enum Col {
     /// ∂E_total/∂w_n and ∂E_total/∂b_l.
     Dw(u8),
     Db(u8),
+    /// An optimizer's state of weight n or bias l: Adam's first moment m, and v (momentum's
+    /// velocity, Adagrad's sum of squares, RMSprop's and Adam's average of squares).
+    MW(u8),
+    MB(u8),
+    VW(u8),
+    VB(u8),
+    /// Adam's β1^t and β2^t, t the updates made so far: its bias corrections are 1 minus them.
+    Beta1T,
+    Beta2T,
 }
 
 use Col::*;
@@ -59,6 +68,12 @@ impl Col {
             ETotal => "E_total".into(),
             Dw(n) => format!("dw{n}"),
             Db(n) => format!("db{n}"),
+            MW(n) => format!("m_w{n}"),
+            MB(n) => format!("m_b{n}"),
+            VW(n) => format!("v_w{n}"),
+            VB(n) => format!("v_b{n}"),
+            Beta1T => "β1_t".into(),
+            Beta2T => "β2_t".into(),
         }
     }
 
@@ -67,14 +82,19 @@ impl Col {
         match self {
             Dw(n) => format!("∂E/∂w{n}"),
             Db(n) => format!("∂E/∂b{n}"),
+            Beta1T => "β1^t".into(),
+            Beta2T => "β2^t".into(),
             _ => self.name(),
         }
     }
 
     /// A column's name read back; any network's, so a header row can tell its network.
     pub fn from_name(name: &str) -> Option<Col> {
-        if name == "E_total" {
-            return Some(ETotal);
+        match name {
+            "E_total" => return Some(ETotal),
+            "β1_t" => return Some(Beta1T),
+            "β2_t" => return Some(Beta2T),
+            _ => {}
         }
         let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
         let n: u8 = digits.parse().ok().filter(|n| (1..=MAX_NUMBER).contains(n) && n.to_string() == digits)?;
@@ -90,11 +110,15 @@ impl Col {
             "E" => E(n),
             "dw" => Dw(n),
             "db" => Db(n),
+            "m_w" => MW(n),
+            "m_b" => MB(n),
+            "v_w" => VW(n),
+            "v_b" => VB(n),
             _ => return None,
         };
         let max = match col {
-            W(_) | Dw(_) => MAX_NUMBER,
-            B(_) | Db(_) => 2,
+            W(_) | Dw(_) | MW(_) | VW(_) => MAX_NUMBER,
+            B(_) | Db(_) | MB(_) | VB(_) => 2,
             _ => crate::model::network::MAX_UNITS,
         };
         (n <= max).then_some(col)
@@ -158,9 +182,19 @@ impl Col {
         }
     }
 
-    /// Whether this column is typed into the first row (targets, inputs, weights, biases).
+    /// Whether this column is typed into the first row (targets, inputs, weights, biases, and an
+    /// optimizer's starting state).
     pub fn is_typed(self) -> bool {
-        matches!(self, T(_) | I(_) | W(_) | B(_))
+        matches!(self, T(_) | I(_) | W(_) | B(_)) || self.starting_state().is_some()
+    }
+
+    /// An optimizer's state before the first update: 0, and 1 for the powers of β (β^0).
+    pub fn starting_state(self) -> Option<f64> {
+        match self {
+            MW(_) | MB(_) | VW(_) | VB(_) => Some(0.0),
+            Beta1T | Beta2T => Some(1.0),
+            _ => None,
+        }
     }
 }
 
@@ -214,11 +248,17 @@ fn slot(col: Col) -> usize {
         ETotal => (9, 0),
         Dw(n) => (10, n),
         Db(n) => (11, n),
+        MW(n) => (12, n),
+        MB(n) => (13, n),
+        VW(n) => (14, n),
+        VB(n) => (15, n),
+        Beta1T => (16, 0),
+        Beta2T => (16, 1),
     };
     kind * (MAX_NUMBER as usize + 1) + n as usize
 }
 
-const SLOTS: usize = 12 * (MAX_NUMBER as usize + 1);
+const SLOTS: usize = 17 * (MAX_NUMBER as usize + 1);
 
 impl Columns {
     /// The worksheet of a network, built once per process and kept.
@@ -258,6 +298,7 @@ impl Columns {
         if bias == Bias::Trained {
             all.extend([Db(1), Db(2)]);
         }
+        all.extend(state_columns(network));
         let mut slots = vec![u16::MAX; SLOTS];
         for (k, &c) in all.iter().enumerate() {
             slots[slot(c)] = k as u16;
@@ -288,9 +329,10 @@ impl Columns {
         k as usize
     }
 
-    /// The columns typed into the first row: targets, inputs, weights, biases.
+    /// The columns a template gives the first row of: targets, inputs, weights, biases (an
+    /// optimizer's state starts where it always starts).
     pub fn typed(&self) -> impl Iterator<Item = Col> + '_ {
-        self.all.iter().copied().filter(|c| c.is_typed())
+        self.all.iter().copied().filter(|c| c.is_typed() && c.starting_state().is_none())
     }
 
     /// Whether the column is typed into the first row.
@@ -389,7 +431,8 @@ impl Columns {
 /// the previous row's x. w6 is updated from ∂E/∂w6; the course text's `w8 = w6 - η*∂E/∂w6` is a
 /// typo.
 fn definition_text(network: Network, col: Col) -> String {
-    let Network { inputs, hidden, outputs, bias, activation, output_activation, loss, optimizer } = network;
+    let Network { inputs, hidden, outputs, bias, maths } = network;
+    let Maths { activation, output_activation, loss, optimizer } = maths;
     let join = |parts: Vec<String>| parts.join("+");
     // An output's delta, ∂E/∂o_k: what every gradient is made of.
     let delta = |k: u8| loss.delta(output_activation, k);
@@ -402,8 +445,14 @@ fn definition_text(network: Network, col: Col) -> String {
     match col {
         T(_) | I(_) => format!("prev({})", col.name()),
         B(_) if bias == Bias::Fixed => format!("prev({})", col.name()),
-        W(n) => optimizer.update(&col.name(), &Dw(n).name()),
-        B(n) => optimizer.update(&col.name(), &Db(n).name()),
+        W(n) => optimizer.update(&col.name(), &Dw(n).name(), &MW(n).name(), &VW(n).name()),
+        B(n) => optimizer.update(&col.name(), &Db(n).name(), &MB(n).name(), &VB(n).name()),
+        MW(n) => optimizer.first_moment(&Dw(n).name(), &col.name()),
+        MB(n) => optimizer.first_moment(&Db(n).name(), &col.name()),
+        VW(n) => optimizer.second_moment(&Dw(n).name(), &col.name()),
+        VB(n) => optimizer.second_moment(&Db(n).name(), &col.name()),
+        Beta1T => "prev(β1_t)*β1".into(),
+        Beta2T => "prev(β2_t)*β2".into(),
         H(j) => {
             let mut sum: Vec<String> = (1..=inputs).map(|i| format!("w{}*i{i}", network.hidden_weight(i, j))).collect();
             sum.extend((bias != Bias::None).then(|| "b1".to_string()));
@@ -428,6 +477,21 @@ fn definition_text(network: Network, col: Col) -> String {
         }
         Db(1) => join((1..=hidden).map(hidden_delta).collect()),
         Db(_) => join((1..=outputs).map(delta).collect()),
+    }
+}
+
+/// An optimizer's state, right of the gradients it is made from: v of each trained parameter in
+/// the gradients' order, or for Adam the powers of β, then m and v of each.
+fn state_columns(network: Network) -> Vec<Col> {
+    let trained = network.bias == Bias::Trained;
+    let each = |w: fn(u8) -> Col, b: fn(u8) -> Col| {
+        let biases = if trained { vec![b(1), b(2)] } else { Vec::new() };
+        (1..=network.weights()).map(w).chain(biases).collect::<Vec<_>>()
+    };
+    match network.maths.optimizer.state() {
+        State::None => Vec::new(),
+        State::V => each(VW, VB),
+        State::Adam => [vec![Beta1T, Beta2T], each(MW, MB), each(VW, VB)].concat(),
     }
 }
 
@@ -665,6 +729,48 @@ mod tests {
         );
         assert_eq!(Columns::of(Network::default().with_bias(Bias::Fixed)).text(B(1)), "prev(b1)");
         assert_eq!(Columns::of(Network::shape(8, 8, 8).with_bias(Bias::Trained)).len(), 317);
+    }
+
+    /// Each optimizer's columns as PyTorch's torch.optim defines its update: the state a row holds
+    /// is what the rows above left, so the update reads it from its own row and the gradient from
+    /// the row above; the README's table of them is this.
+    #[test]
+    fn each_optimizer_s_columns_are_its_update() {
+        let cases: [(&str, &[(Col, &str)]); 6] = [
+            ("gd", &[(W(1), "prev(w1)-η*prev(dw1)")]),
+            ("momentum", &[(W(1), "prev(w1)-η*v_w1"), (VW(1), "μ*prev(v_w1)+prev(dw1)")]),
+            ("nesterov", &[(W(1), "prev(w1)-η*(prev(dw1)+μ*v_w1)"), (VW(1), "μ*prev(v_w1)+prev(dw1)")]),
+            ("adagrad", &[(W(1), "prev(w1)-η*prev(dw1)/(SQRT(v_w1)+δ)"), (VW(1), "prev(v_w1)+prev(dw1)^2")]),
+            ("rmsprop", &[(W(1), "prev(w1)-η*prev(dw1)/(SQRT(v_w1)+δ)"), (VW(1), "α*prev(v_w1)+(1-α)*prev(dw1)^2")]),
+            (
+                "adam",
+                &[
+                    (W(1), "prev(w1)-η*(m_w1/(1-β1_t))/(SQRT(v_w1/(1-β2_t))+δ)"),
+                    (MW(1), "β1*prev(m_w1)+(1-β1)*prev(dw1)"),
+                    (VW(1), "β2*prev(v_w1)+(1-β2)*prev(dw1)^2"),
+                    (Beta1T, "prev(β1_t)*β1"),
+                    (Beta2T, "prev(β2_t)*β2"),
+                ],
+            ),
+        ];
+        for (name, texts) in cases {
+            let optimizer = crate::model::network::Optimizer::named(name).unwrap();
+            let maths = Maths { optimizer, ..Maths::default() };
+            let columns = Columns::of(Network::shape(2, 2, 2).with_bias(Bias::Trained).with_maths(maths));
+            for &(col, text) in texts {
+                assert_eq!(columns.text(col), text, "{name} {col:?}");
+            }
+            assert_eq!(columns.text(B(2)), texts[0].1.replace("w1", "b2"), "{name}: biases are updated like weights");
+            let state: Vec<String> = columns.all()[31 + 2 + 2..].iter().map(|c| c.header()).collect();
+            let want = match name {
+                "gd" => "",
+                "adam" => {
+                    "β1^t β2^t m_w1 m_w2 m_w3 m_w4 m_w5 m_w6 m_w7 m_w8 m_b1 m_b2 v_w1 v_w2 v_w3 v_w4 v_w5 v_w6 v_w7 v_w8 v_b1 v_b2"
+                }
+                _ => "v_w1 v_w2 v_w3 v_w4 v_w5 v_w6 v_w7 v_w8 v_b1 v_b2",
+            };
+            assert_eq!(state.join(" "), want, "{name}: the state columns, right of the gradients");
+        }
     }
 
     #[test]

@@ -13,9 +13,10 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// The network's inputs, all 0 until set.
+    /// The network's inputs, all 0 until set; an optimizer's state where it starts.
     pub fn new(columns: &'static Columns) -> Inputs {
-        Inputs { columns, values: vec![0.0; columns.len()] }
+        let values = columns.all().iter().map(|c| c.starting_state().unwrap_or(0.0)).collect();
+        Inputs { columns, values }
     }
 
     /// The network's documented starting values (see [`Columns::default_value`]).
@@ -29,6 +30,16 @@ impl Inputs {
 
     pub fn columns(&self) -> &'static Columns {
         self.columns
+    }
+
+    /// The same first row for another worksheet of the same shape and biases (another
+    /// optimizer's, whose state starts where it always starts).
+    pub fn reshaped(&self, columns: &'static Columns) -> Inputs {
+        let mut inputs = Inputs::new(columns);
+        for col in columns.typed() {
+            inputs.set(col, self.get(col));
+        }
+        inputs
     }
 
     pub fn get(&self, col: Col) -> f64 {
@@ -88,6 +99,7 @@ impl Row {
     /// `inputs` in the first row, the formulas everywhere else.
     fn compute(inputs: Option<&Inputs>, prev: Option<&Row>, eta: f64, formulas: &Formulas) -> Row {
         let columns = formulas.columns();
+        let optimizer = columns.network.maths.optimizer;
         let mut values = vec![0.0; columns.len()];
         for step in formulas.steps() {
             values[step.at] = match inputs {
@@ -96,6 +108,7 @@ impl Row {
                     Slot::Cur(k) => values[k],
                     Slot::Prev(k) => prev.map_or(crate::model::expr::ERROR, |p| p.values[k]),
                     Slot::Param(Param::Eta) => eta,
+                    Slot::Param(p) => optimizer.value(p).expect("the optimizer's own parameter"),
                 }),
             };
         }

@@ -23,6 +23,9 @@ pub enum Op {
     Mul,
     Div,
     Pow,
+    /// The comparisons an activation's `IF` needs; a comparison is 1 (TRUE) or 0 (FALSE).
+    Gt,
+    Lt,
 }
 
 impl Op {
@@ -33,11 +36,14 @@ impl Op {
             Op::Mul => '*',
             Op::Div => '/',
             Op::Pow => '^',
+            Op::Gt => '>',
+            Op::Lt => '<',
         }
     }
 
     fn precedence(self) -> u8 {
         match self {
+            Op::Gt | Op::Lt => 0,
             Op::Add | Op::Sub => 1,
             Op::Mul | Op::Div => 2,
             Op::Pow => 3,
@@ -58,10 +64,15 @@ pub enum Func {
     Power,
     Sum,
     Max,
+    Tanh,
+    /// `IF(condition,then,else)`: only the branch taken is evaluated, as in a spreadsheet, so an
+    /// error in the other does not spread.
+    If,
 }
 
 impl Func {
-    const ALL: [Func; 7] = [Func::Exp, Func::Ln, Func::Sqrt, Func::Abs, Func::Power, Func::Sum, Func::Max];
+    const ALL: [Func; 9] =
+        [Func::Exp, Func::Ln, Func::Sqrt, Func::Abs, Func::Power, Func::Sum, Func::Max, Func::Tanh, Func::If];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -72,6 +83,8 @@ impl Func {
             Func::Power => "POWER",
             Func::Sum => "SUM",
             Func::Max => "MAX",
+            Func::Tanh => "TANH",
+            Func::If => "IF",
         }
     }
 
@@ -79,6 +92,7 @@ impl Func {
     fn arity(self) -> (usize, usize) {
         match self {
             Func::Power => (2, 2),
+            Func::If => (3, 3),
             Func::Sum | Func::Max => (1, 255),
             _ => (1, 1),
         }
@@ -96,6 +110,8 @@ impl Func {
             Func::Power => power(x, args[1]),
             Func::Sum => checked(args.iter().fold(0.0, |s, a| s + a)),
             Func::Max => args.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            Func::Tanh => x.tanh(),
+            Func::If => unreachable!("IF evaluates only the branch it takes"),
         }
     }
 }
@@ -233,6 +249,13 @@ impl<L: Leaf> Expr<L> {
             Expr::Err(e) => e.value(),
             Expr::Ref(leaf) => value(*leaf),
             Expr::Neg(x) => -x.eval(value),
+            Expr::Call(Func::If, args) => {
+                let condition = args[0].eval(value);
+                if is_error(condition) {
+                    return condition;
+                }
+                args[if condition != 0.0 { 1 } else { 2 }].eval(value)
+            }
             Expr::Call(f, args) => {
                 if let [x] = args.as_slice() {
                     let v = x.eval(value);
@@ -264,6 +287,8 @@ impl<L: Leaf> Expr<L> {
                     Op::Div if b == 0.0 => CellError::Div0.value(),
                     Op::Div => checked(a / b),
                     Op::Pow => power(a, b),
+                    Op::Gt => f64::from(u8::from(a > b)),
+                    Op::Lt => f64::from(u8::from(a < b)),
                 }
             }
         }
@@ -398,7 +423,7 @@ pub fn parse<L: Leaf>(
     call: &impl Fn(&str, &str) -> Option<L>,
 ) -> Result<Expr<L>, ParseError> {
     let mut p = Parser { text, pos: 0, name, call };
-    let e = p.sum()?;
+    let e = p.comparison()?;
     p.skip_space();
     if p.pos != text.len() {
         return Err(p.error("unexpected text"));
@@ -450,6 +475,11 @@ impl<'a, L: Leaf, N: Fn(&str) -> Result<Expr<L>, String>, C: Fn(&str, &str) -> O
         }
     }
 
+    /// A comparison binds loosest of all: `a+b>c` compares the sum.
+    fn comparison(&mut self) -> Result<Expr<L>, ParseError> {
+        self.left_assoc(&[('>', Op::Gt), ('<', Op::Lt)], Self::sum)
+    }
+
     fn sum(&mut self) -> Result<Expr<L>, ParseError> {
         self.left_assoc(&[('+', Op::Add), ('-', Op::Sub)], Self::product)
     }
@@ -499,7 +529,7 @@ impl<'a, L: Leaf, N: Fn(&str) -> Result<Expr<L>, String>, C: Fn(&str, &str) -> O
 
     fn atom(&mut self) -> Result<Expr<L>, ParseError> {
         if self.eat('(') {
-            let e = self.sum()?;
+            let e = self.comparison()?;
             if !self.eat(')') {
                 return Err(self.error("missing `)`"));
             }
@@ -587,7 +617,7 @@ impl<'a, L: Leaf, N: Fn(&str) -> Result<Expr<L>, String>, C: Fn(&str, &str) -> O
             let mut args = Vec::new();
             if !self.eat(')') {
                 loop {
-                    args.push(self.sum()?);
+                    args.push(self.comparison()?);
                     if self.eat(')') {
                         break;
                     }
@@ -651,6 +681,11 @@ mod tests {
             "a+(b+c)",
             "SUM(a,b*c,POWER(a,2))",
             "a+#REF!",
+            "TANH(a)",
+            "MAX(0,a)",
+            "IF(a>0,a,0.01*a)",
+            "IF(a+b<c,1,0)",
+            "(a>b)*c",
         ] {
             let e = p(text);
             assert_eq!(show_tree(&e), text, "round trip of {text}");
@@ -685,6 +720,20 @@ mod tests {
         assert_eq!(p("50%").eval(&v), 0.5);
         assert_eq!(p("-2^2").eval(&v), 4.0);
         assert_eq!(p("1.5E-3+2e2").eval(&v), 1.5e-3 + 200.0);
+        assert_eq!(p("TANH(a)").eval(&v), 0.1f64.tanh());
+        assert_eq!(p("IF(a>0,a,0.01*a)").eval(&v), 0.1);
+        assert_eq!(p("IF(-a>0,-a,0.01*-a)").eval(&v), 0.01 * -0.1);
+        assert_eq!(p("IF(a-a>0,1,0)").eval(&v), 0.0, "the slope at 0 is the else branch");
+        assert_eq!(p("(a<b)+(b<a)").eval(&v), 1.0);
+    }
+
+    #[test]
+    fn if_evaluates_only_the_branch_it_takes() {
+        let v = |_| 800.0;
+        assert_eq!(p("IF(a>0,1,EXP(a))").eval(&v), 1.0);
+        assert_eq!(CellError::of(p("IF(a<0,1,EXP(a))").eval(&v)), Some(CellError::Num));
+        assert_eq!(CellError::of(p("IF(EXP(a)>0,1,0)").eval(&v)), Some(CellError::Num), "an error in the condition");
+        assert!(parse("IF(a>0,1)", &name, &no_call).is_err(), "three arguments, as written here");
     }
 
     #[test]

@@ -205,3 +205,30 @@ pub fn regrouped<L: backprop_sheet::expr::Leaf>(e: &backprop_sheet::expr::Expr<L
         leaf => leaf.clone(),
     }
 }
+
+/// The rows a spreadsheet engine that computes `x^2` with libm's `pow` computes, every cell after
+/// the first row's typed ones: where a square feeds later cells (tanh's slope `1-a^2` in every
+/// gradient), a one-ulp `pow` carries on down the sheet, so the comparison follows it.
+pub fn rows_with_pow(inputs: &backprop_sheet::engine::Inputs, eta: f64, iterations: usize) -> Vec<Vec<f64>> {
+    use backprop_sheet::columns::Slot;
+    use backprop_sheet::network::Param;
+    let columns = inputs.columns();
+    let mut out: Vec<Vec<f64>> = Vec::with_capacity(iterations);
+    for i in 0..iterations {
+        let mut values = vec![0.0; columns.len()];
+        for step in columns.formulas().steps() {
+            values[step.at] = if i == 0 && step.typed {
+                inputs.get(columns.all()[step.at])
+            } else {
+                eval_with_pow(&step.expr, &|s| match s {
+                    Slot::Cur(k) => values[k],
+                    Slot::Prev(k) => out[i - 1][k],
+                    Slot::Param(Param::Eta) => eta,
+                    Slot::Param(p) => columns.network.maths.optimizer.value(p).unwrap(),
+                })
+            };
+        }
+        out.push(values);
+    }
+    out
+}

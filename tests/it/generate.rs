@@ -482,3 +482,68 @@ fn the_workbooks_are_the_previous_release_s_byte_for_byte() {
         assert_eq!(got, want, "generate {args}");
     }
 }
+
+/// `--activation` and `--output-activation` change the activations' formulas and their slopes in
+/// the gradients, and the Summary says which; an unknown name is refused by the flag.
+#[test]
+fn the_activations_are_written_as_formulas_and_named_on_the_summary() {
+    let args = ["--activation", "tanh", "--output-activation", "leaky-relu=0.2", "--iterations", "3"];
+    let (_d, out) = generate(&args);
+    let book = read(&out);
+    let texts: Vec<&str> = sheet(&book, "Summary").texts().into_iter().map(|(_, t)| t).collect();
+    assert!(texts.contains(&"Inputs i1 i2, hidden h1 h2, outputs o1 o2, tanh hidden, leaky ReLU (α = 0.2) outputs, no bias, squared error, gradient descent."));
+    assert!(texts.contains(&"a_h1 = TANH(h1)"), "{texts:?}");
+    assert!(texts.contains(&"a_o2 = IF(o2>0,o2,0.2*o2)"));
+    assert!(texts.contains(&"∂E/∂w5 = (a_o1-t1)*IF(o1>0,1,0.2)*a_h1"));
+    assert!(texts.contains(&"∂E/∂w1 = ((a_o1-t1)*IF(o1>0,1,0.2)*w5+(a_o2-t2)*IF(o2>0,1,0.2)*w7)*(1-a_h1^2)*i1"));
+    let lr = sheet(&book, "LR 0.5");
+    assert!(lr.formulas.values().any(|f| f == "TANH(J4)"), "a_h1 of the first row reads h1 beside it");
+
+    let out = bin().args(["generate", "--activation", "softplus", "--out", "x.xlsx"]).output().unwrap();
+    assert!(!out.status.success());
+    let first = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string();
+    assert_eq!(
+        first,
+        "error: invalid value 'softplus' for '--activation <NAME>': `softplus` is not an activation: use one of sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear"
+    );
+}
+
+/// `--compare-optimizers`: a sheet per optimizer at the one learning rate, each holding its own
+/// optimizer's E_total (the engine's, for that optimizer), the Summary naming them in its table,
+/// its chart and the updates' derivation; more than one learning rate is refused.
+#[test]
+fn compare_optimizers_writes_a_sheet_per_optimizer() {
+    use backprop_sheet::columns::Columns;
+    use backprop_sheet::network::{Maths, Optimizer};
+    let args = ["--compare-optimizers", "--learning-rates", "0.1", "--iterations", "30", "--momentum", "0.8"];
+    let (_d, out) = generate(&args);
+    let book = read(&out);
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Summary", "Gradient descent", "Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"]);
+    let params = params(&args);
+    let network = params.inputs.columns().network;
+    for (k, name) in Optimizer::NAMES.iter().enumerate() {
+        let mut optimizer = Optimizer::named(name).unwrap();
+        if let Some(tuned) = optimizer.with(backprop_sheet::network::Param::Momentum, 0.8) {
+            optimizer = tuned;
+        }
+        let columns = Columns::of(network.with_maths(Maths { optimizer, ..network.maths }));
+        let inputs = params.inputs.reshaped(columns);
+        let last = rows(&inputs, 0.1, 30, columns.formulas()).last().unwrap();
+        let sheet = &book.sheets[1 + k];
+        let t = &find_tables(sheet)[0];
+        assert_eq!(sheet.number(t.pos(Col::ETotal, 30).unwrap()), Some(last.get(Col::ETotal)), "{name}");
+    }
+    let summary = sheet(&book, "Summary");
+    let texts: Vec<&str> = summary.texts().into_iter().map(|(_, t)| t).collect();
+    assert!(texts.contains(&"Inputs i1 i2, hidden h1 h2, outputs o1 o2, sigmoid everywhere, no bias, squared error, each optimizer on a sheet of its own."));
+    assert!(texts.contains(&"Momentum:  w1 = prev(w1)-η*v_w1"), "{texts:?}");
+    assert!(texts.contains(&"           v_w1 = μ*prev(v_w1)+prev(∂E/∂w1)"));
+    assert!(texts.contains(&"Adam"));
+    let out = bin().args(["generate", "--compare-optimizers", "--out", "x.xlsx"]).output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "backprop-sheet: --compare-optimizers trains every optimizer at one learning rate, not 6: give it with --learning-rates, e.g. --learning-rates 0.1"
+    );
+}

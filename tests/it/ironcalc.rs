@@ -174,3 +174,84 @@ fn ironcalc_recalculates_other_networks_and_their_gradient_checks() {
         assert_eq!(recalculate_gradient_check(&args), 2 * 40 * cells, "{network:?}");
     }
 }
+
+/// Generates with `args` and recalculates in IronCalc: every cell of every table is the engine's
+/// double, or where it is not, what an engine computing `x^2` with `pow` gets, followed down the
+/// sheet. Prints and returns the count of cells compared, and of those that were the pow result.
+fn recalculate_following_pow(args: &[&str]) -> (usize, usize) {
+    let (_dir, out) = generate(args);
+    let params = params(args);
+    let columns = params.inputs.columns();
+    let mut model = ironcalc::import::load_from_xlsx(out.to_str().unwrap(), "en", "UTC", "en").unwrap();
+    model.evaluate();
+    let (mut cells, mut identical, mut pow) = (0, 0, 0);
+    for (k, &eta) in params.learning_rates.iter().enumerate() {
+        let with_pow = rows_with_pow(&params.inputs, eta, params.iterations);
+        for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
+            for (c, &col) in columns.all().iter().enumerate() {
+                if i == 0 && col.is_typed() {
+                    continue;
+                }
+                let got = model.get_cell_value_by_index(1 + k as u32, 4 + i as i32, 2 + c as i32).unwrap();
+                let CellValue::Number(x) = got else { panic!("{args:?} {col:?}: {got:?}") };
+                cells += 1;
+                if x.to_bits() == row.values[c].to_bits() {
+                    identical += 1;
+                } else {
+                    assert_eq!(x, with_pow[i][c], "{args:?} sheet {} row {} {col:?}", k + 1, i + 1);
+                    pow += 1;
+                }
+            }
+        }
+    }
+    println!("IronCalc {}: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result", args.join(" "));
+    (cells, pow)
+}
+
+/// Every activation, in the hidden layer and the output layer, at 2-2-2 and 2-3-2: IronCalc's
+/// TANH, MAX and IF give the engine's doubles, and where they differ it is `pow` alone. With the
+/// gradient check, IronCalc's finite differences are the engine's too.
+#[test]
+fn ironcalc_recalculates_every_activation() {
+    for network in ["2-2-2", "2-3-2"] {
+        for hidden in ["tanh", "relu", "leaky-relu=0.1", "linear"] {
+            for output in ["sigmoid", hidden] {
+                let args = [
+                    "--network",
+                    network,
+                    "--activation",
+                    hidden,
+                    "--output-activation",
+                    output,
+                    "--learning-rates",
+                    "0.5,2",
+                    "--iterations",
+                    "40",
+                ];
+                let columns = params(&args).inputs.columns().len();
+                let typed = params(&args).inputs.columns().typed().count();
+                assert_eq!(
+                    recalculate_following_pow(&args),
+                    (2 * (40 * columns - typed), 0),
+                    "every cell bit-identical"
+                );
+                assert!(recalculate_gradient_check(&args) > 0);
+            }
+        }
+    }
+}
+
+/// Every optimizer, its state columns and SQRT included, at 2-2-2 and at 2-3-2 with trained
+/// biases.
+#[test]
+fn ironcalc_recalculates_every_optimizer() {
+    for network in [&["--network", "2-2-2"][..], &["--network", "2-3-2", "--train-bias"]] {
+        for optimizer in backprop_sheet::network::Optimizer::NAMES {
+            let args =
+                [network, &["--optimizer", optimizer, "--learning-rates", "0.1,0.5", "--iterations", "40"]].concat();
+            let (cells, pow) = recalculate_following_pow(&args);
+            assert_eq!(pow, 0, "{args:?}: all {cells} cells bit-identical");
+            assert!(recalculate_gradient_check(&args) > 0);
+        }
+    }
+}

@@ -342,3 +342,47 @@ fn ods_and_xls_submissions_are_read_with_their_formulas() {
         assert_eq!(findings(&got, format), findings(&want, format), "{format}");
     }
 }
+
+/// One workbook holding every optimizer (`--compare-optimizers`, biases trained): LibreOffice
+/// recalculates each sheet, its state columns and SQRT included, to the engine's doubles, or
+/// where it computes `x^2` with pow, to that result followed down the sheet.
+#[test]
+#[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
+fn libreoffice_recalculates_every_optimizer() {
+    use backprop_sheet::columns::Columns;
+    use backprop_sheet::network::{Maths, Optimizer};
+    let args = ["--compare-optimizers", "--train-bias", "--learning-rates", "0.1", "--iterations", "60"];
+    let (_dir, out) = generate(&args);
+    let params = params(&args);
+    let (doubles, _) = recalc(&out);
+    for name in Optimizer::NAMES {
+        let optimizer = Optimizer::named(name).unwrap();
+        let network = params.inputs.columns().network;
+        let columns = Columns::of(network.with_maths(Maths { optimizer, ..network.maths }));
+        let inputs = params.inputs.reshaped(columns);
+        let with_pow = rows_with_pow(&inputs, 0.1, 60);
+        let lo = &doubles[optimizer.sheet_name()];
+        let (mut cells, mut identical) = (0, 0);
+        for (i, row) in rows(&inputs, 0.1, 60, columns.formulas()).enumerate() {
+            for (c, &col) in columns.all().iter().enumerate() {
+                if i == 0 && col.is_typed() {
+                    continue;
+                }
+                let a1 = format!("{}{}", column_name(1 + c as u32), 4 + i);
+                let full: f64 = lo[&a1].as_str().unwrap_or_else(|| panic!("{name}!{a1}: {}", lo[&a1])).parse().unwrap();
+                cells += 1;
+                if full == row.values[c] {
+                    identical += 1;
+                } else {
+                    assert_eq!(
+                        full, with_pow[i][c],
+                        "{name}!{a1} ({col:?}): LibreOffice {full:e}, engine {:e}",
+                        row.values[c]
+                    );
+                }
+            }
+        }
+        println!("LibreOffice {}: {cells} computed cells, {identical} bit-identical", optimizer.sheet_name());
+        assert_eq!(cells, 60 * columns.len() - columns.all().iter().filter(|c| c.is_typed()).count());
+    }
+}

@@ -17,13 +17,15 @@ use rows::FormulaText;
 use crate::error::Failure;
 
 use crate::generate::layout::{
-    EPS_ROW, ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, check_col, rate_text, sheet_name, sheet_row, table_col,
+    EPS_ROW, ETA_COL, ETA_ROW, FIRST_COL, HEADER_ROW, check_col, param_cell, rate_text, sheet_name, sheet_row,
+    table_col,
 };
 use crate::model::columns::{Col, Columns, Formulas};
-use crate::model::engine::{Params, Row};
+use crate::model::engine::{Inputs, Params, Row};
 use crate::model::expr::{self, Expr};
 use crate::model::gradient_check::{self, GradientCheck};
 use crate::model::mistakes::Mistake;
+use crate::model::network::{Maths, Optimizer, Param};
 
 /// The deflate level of the package, sheets and all (zlib-rs, the zip crate's own backend):
 /// measured against level 1 and 6 and against C zlib, see the README's performance section.
@@ -36,6 +38,9 @@ const PALETTE: [u32; 8] = [0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x5
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateSummary {
     pub eta: f64,
+    /// The sheet's name, and its curve's on the Summary (`η = 0.5`, or the optimizer's name).
+    pub sheet: String,
+    pub label: String,
     pub first_error: f64,
     pub final_error: f64,
     /// The first iteration (1-based) whose row holds a spreadsheet error (`#NUM!`).
@@ -120,8 +125,11 @@ impl Formats {
         }
     }
 
+    /// Gradients and the optimizers' moments, which they are made of, in scientific notation: they
+    /// are small.
     fn for_column(&self, col: Col) -> &Format {
-        if Columns::is_gradient(col) { &self.gradient } else { &self.value }
+        let small = Columns::is_gradient(col) || matches!(col, Col::MW(_) | Col::MB(_) | Col::VW(_) | Col::VB(_));
+        if small { &self.gradient } else { &self.value }
     }
 }
 
@@ -141,6 +149,80 @@ pub struct Options {
     pub workers: usize,
     /// The deflate level, when not [`ZIP_LEVEL`]: for the benchmark that chose it.
     pub deflate_level: Option<u8>,
+    /// One sheet per optimizer, at the run's one learning rate, instead of one per learning rate.
+    pub compare: Option<[Optimizer; 6]>,
+}
+
+/// One sheet of the workbook: the network it trains from the run's first row, at one learning
+/// rate, under its name and the label its curve carries.
+struct Sheet {
+    inputs: Inputs,
+    eta: f64,
+    name: String,
+    /// Its curve's name on the Summary (`η = 0.5`, `Adam`), and what its own chart's title says
+    /// of it.
+    label: String,
+    title: String,
+    /// Which of the run's [`Written`] formulas it writes.
+    written: usize,
+}
+
+/// The formulas of one network as the sheets write them: the worksheet's own (or with the
+/// mistake), each column's text, and the gradient check's texts.
+struct Written {
+    formulas: Formulas,
+    texts: Vec<FormulaText>,
+    check_texts: Vec<FormulaText>,
+}
+
+impl Written {
+    fn new(columns: &'static Columns, mistake: Option<&Mistake>) -> Written {
+        let formulas = mistake.map_or_else(|| columns.formulas().clone(), |m| m.formulas(columns));
+        let texts = columns.all().iter().map(|&c| FormulaText::new(columns, formulas.get(c))).collect();
+        let check = GradientCheck::of(columns);
+        let check_texts = check.formulas().iter().map(|f| FormulaText::check(columns, f)).collect();
+        Written { formulas, texts, check_texts }
+    }
+}
+
+/// The run's sheets, and the formulas they write: one sheet per learning rate, all of one
+/// network, or with `compare`, one per optimizer at the one learning rate.
+fn sheets(params: &Params, options: &Options) -> (Vec<Sheet>, Vec<Written>) {
+    let columns = params.inputs.columns();
+    match options.compare {
+        None => {
+            let sheets = params
+                .learning_rates
+                .iter()
+                .map(|&eta| Sheet {
+                    inputs: params.inputs.clone(),
+                    eta,
+                    name: sheet_name(eta),
+                    label: format!("η = {}", rate_text(eta)),
+                    title: format!("η = {}", rate_text(eta)),
+                    written: 0,
+                })
+                .collect();
+            (sheets, vec![Written::new(columns, options.mistake)])
+        }
+        Some(optimizers) => {
+            let eta = params.learning_rates[0];
+            let mut written = Vec::new();
+            let sheets = optimizers
+                .iter()
+                .enumerate()
+                .map(|(k, &optimizer)| {
+                    let network = columns.network;
+                    let columns = Columns::of(network.with_maths(Maths { optimizer, ..network.maths }));
+                    written.push(Written::new(columns, None));
+                    let name = optimizer.sheet_name().to_string();
+                    let title = format!("{name}, η = {}", rate_text(eta));
+                    Sheet { inputs: params.inputs.reshaped(columns), eta, label: name.clone(), name, title, written: k }
+                })
+                .collect();
+            (sheets, written)
+        }
+    }
 }
 
 /// Writes the whole workbook to `out` and returns each learning rate's outcome. Each
@@ -162,33 +244,35 @@ pub fn write<W: Write + Seek + Send>(
     workbook.set_zip_compression_level(level);
     let formats = Formats::new();
     let columns = params.inputs.columns();
-    let formulas = options.mistake.map_or_else(|| columns.formulas().clone(), |m| m.formulas(columns));
-    let texts: Vec<FormulaText> = columns.all().iter().map(|&c| FormulaText::new(columns, formulas.get(c))).collect();
-    let check = GradientCheck::of(columns);
-    let check_texts: Vec<FormulaText> = check.formulas().iter().map(|f| FormulaText::check(columns, f)).collect();
+    let (sheets, written) = sheets(params, &options);
     workbook.add_worksheet().set_name("Summary")?;
 
     let curve = Curve::new(params.iterations);
-    let job = |index: usize| SheetJob {
-        params,
-        curve: &curve,
-        index,
-        eta: params.learning_rates[index],
-        values_only: options.values_only,
-        formulas: &formulas,
-        texts: &texts,
-        check: options.gradient_check.map(|eps| (eps, check_texts.as_slice())),
+    let job = |index: usize| {
+        let sheet = &sheets[index];
+        let w = &written[sheet.written];
+        SheetJob {
+            sheet,
+            iterations: params.iterations,
+            curve: &curve,
+            index,
+            values_only: options.values_only,
+            formulas: &w.formulas,
+            texts: &w.texts,
+            check: options.gradient_check.map(|eps| (eps, w.check_texts.as_slice())),
+        }
     };
     // Each sheet's head (η, the header, the first row) and its chart, by rust_xlsxwriter; saved
     // once to learn what the workers write around.
-    for index in 0..params.learning_rates.len() {
+    for index in 0..sheets.len() {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         write_sheet_head(sheet, &job(index), &formats)?;
     }
-    let parts = package::sheet_parts(&workbook.save_to_buffer()?, params.learning_rates.len())?;
+    let parts = package::sheet_parts(&workbook.save_to_buffer()?, sheets.len())?;
     let (summaries, archives) = write_in_parallel(&parts, options.workers, level, &job, spill, &progress)?;
     let summary = workbook.worksheet_from_index(0)?;
-    write_summary(summary, params, &curve, &formulas, options.mistake, &summaries, &formats)?;
+    let derivation: Vec<&Formulas> = written.iter().map(|w| &w.formulas).collect();
+    write_summary(summary, params, &curve, &derivation, options.mistake, &summaries, &formats)?;
     write_curves(summary, columns, &curve, &summaries, &formats)?;
     package::assemble(&workbook.save_to_buffer()?, &parts, archives, out)?;
     Ok(summaries)
@@ -260,13 +344,13 @@ fn write_in_parallel<'a>(
     }
 }
 
-/// One learning rate's sheet: what to compute and the formula texts to write.
+/// One sheet: what to compute and the formula texts to write.
 struct SheetJob<'a> {
-    params: &'a Params,
+    sheet: &'a Sheet,
+    iterations: usize,
     curve: &'a Curve,
-    /// The sheet's position among the learning rates: its column in the curve table.
+    /// The sheet's position among the sheets: its column in the curve table.
     index: usize,
-    eta: f64,
     values_only: bool,
     formulas: &'a Formulas,
     texts: &'a [FormulaText],
@@ -279,28 +363,38 @@ struct SheetJob<'a> {
 /// are the worker's ([`rows::write_sheet`]). Rows in order: a constant-memory sheet cannot go
 /// back to one.
 fn write_sheet_head(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), Failure> {
-    sheet.set_name(sheet_name(job.eta))?;
+    sheet.set_name(&job.sheet.name)?;
     write_parameters(sheet, job, formats)?;
     write_header(sheet, job, formats)?;
     write_first_row(sheet, job, formats)?;
     // Beside the table (and the gradient check), where it hides no cell; the η row says where.
-    let columns = job.params.inputs.columns();
+    let columns = job.sheet.inputs.columns();
     let beside = if job.check.is_some() { GradientCheck::of(columns).width() } else { 0 };
     let chart_col = check_col(columns, beside) + 1;
     sheet.insert_chart(HEADER_ROW, chart_col, &sheet_chart(job))?;
     Ok(())
 }
 
-/// The labelled cells above the table: η, and ε with the gradient check.
+/// The labelled cells above the table: η and the optimizer's other parameters, and ε with the
+/// gradient check.
 fn write_parameters(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
-    sheet.write_string_with_format(ETA_ROW, 0, "η =", &formats.label)?;
-    sheet.write_number_with_format(ETA_ROW, ETA_COL, job.eta, &formats.eta)?;
+    let optimizer = job.sheet.inputs.columns().network.maths.optimizer;
+    let mut meanings = Vec::new();
+    let mut last = ETA_COL;
+    for &p in optimizer.params() {
+        let (row, col) = param_cell(optimizer, p);
+        let value = optimizer.value(p).unwrap_or(job.sheet.eta);
+        sheet.write_string_with_format(row, col - 1, format!("{} =", p.name()), &formats.label)?;
+        sheet.write_number_with_format(row, col, value, &formats.eta)?;
+        meanings.push(if p == Param::Eta { p.meaning().to_string() } else { format!("{} {}", p.name(), p.meaning()) });
+        last = col;
+    }
     let note = if job.values_only {
-        "learning rate. Values only: this sheet holds numbers, not formulas."
+        "Values only: this sheet holds numbers, not formulas."
     } else {
-        "learning rate. Every cell below is a formula: change η or a yellow input and the sheet recomputes. The loss chart is to the right of the table."
+        "Every cell below is a formula: change η or a yellow input and the sheet recomputes. The loss chart is to the right of the table."
     };
-    sheet.write_string(ETA_ROW, ETA_COL + 1, note)?;
+    sheet.write_string(ETA_ROW, last + 1, format!("{}. {note}", meanings.join("; ")))?;
     if let Some((eps, _)) = job.check {
         sheet.write_string_with_format(EPS_ROW, 0, "ε =", &formats.label)?;
         sheet.write_number_with_format(EPS_ROW, ETA_COL, eps, &formats.eta)?;
@@ -316,7 +410,7 @@ fn write_parameters(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) ->
 /// The header row and each column's width and number format.
 fn write_header(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
     sheet.write_string_with_format(HEADER_ROW, 0, "iteration", &formats.header)?;
-    let columns = job.params.inputs.columns();
+    let columns = job.sheet.inputs.columns();
     let gradient_check = GradientCheck::of(columns);
     for &col in columns.all() {
         sheet.write_string_with_format(HEADER_ROW, table_col(columns, col), col.header(), &formats.header)?;
@@ -343,8 +437,8 @@ fn write_header(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Res
 
 /// The first row: typed inputs in yellow, the other cells formulas (or values).
 fn write_first_row(sheet: &mut Worksheet, job: &SheetJob, formats: &Formats) -> Result<(), XlsxError> {
-    let columns = job.params.inputs.columns();
-    let row = Row::first(&job.params.inputs, job.formulas);
+    let columns = job.sheet.inputs.columns();
+    let row = Row::first(&job.sheet.inputs, job.formulas);
     let r = sheet_row(1);
     let mut text = String::new();
     sheet.write_number(r, 0, 1.0)?;
@@ -382,8 +476,8 @@ fn sheet_chart(job: &SheetJob) -> Chart {
         .set_categories(job.curve.range(CURVE_LEFT))
         .set_values(job.curve.range(CURVE_LEFT + 1 + job.index as u16))
         .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[0])).set_width(2.0));
-    chart.title().set_name(&format!("E_total by iteration, η = {}", rate_text(job.eta)));
-    chart.x_axis().set_name("iteration").set_min(0).set_max(job.params.iterations.max(2) as f64);
+    chart.title().set_name(&format!("E_total by iteration, {}", job.sheet.title));
+    chart.x_axis().set_name("iteration").set_min(0).set_max(job.iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_hidden();
     chart.set_width(720).set_height(400);
@@ -418,14 +512,14 @@ enum Outcome {
 const RESULTS_TOP: u32 = 3;
 const RESULTS_LEFT: u16 = 3;
 
-/// The Summary sheet: what the workbook is, the inputs, each learning rate's results, the chart
-/// of every curve and the derivation. The order of the writes is the order of the shared
-/// strings, so it is kept.
+/// The Summary sheet: what the workbook is, the inputs, each sheet's results, the chart of every
+/// curve and the derivation. The order of the writes is the order of the shared strings, so it is
+/// kept. `formulas` are the sheets' networks: one, or the optimizers compared.
 fn write_summary(
     sheet: &mut Worksheet,
     params: &Params,
     curve: &Curve,
-    formulas: &Formulas,
+    formulas: &[&Formulas],
     mistake: Option<&Mistake>,
     summaries: &[RateSummary],
     formats: &Formats,
@@ -440,12 +534,14 @@ fn write_summary(
             format!("WRONG ON PURPOSE: this workbook carries the mistake `{}`: {}.", m.key, m.what),
             &formats.label,
         )?,
-        None => sheet.write_string(1, 0, what_is_trained(columns.network))?,
+        None => sheet.write_string(1, 0, what_is_trained(columns.network, formulas.len() > 1))?,
     };
+    let compared = formulas.len() > 1;
     write_inputs(sheet, params, formats)?;
-    write_results(sheet, params, summaries, formats)?;
+    write_results(sheet, params, summaries, compared, formats)?;
     let chart_row = RESULTS_TOP + 2 + summaries.len().max(6) as u32;
-    sheet.insert_chart(chart_row, RESULTS_LEFT, &overlay_chart(curve, params.iterations, summaries))?;
+    let overlay = overlay_chart(curve, params.iterations, summaries, compared);
+    sheet.insert_chart(chart_row, RESULTS_LEFT, &overlay)?;
     let last = write_derivation(sheet, columns, formulas, chart_row + 22, formats)?;
     // One landscape page: the tables, the chart (about eight columns wide) and the derivation.
     sheet.set_print_area(0, 0, last, RESULTS_LEFT + 8)?;
@@ -454,25 +550,26 @@ fn write_summary(
     Ok(())
 }
 
-/// The Summary's second line: the network's units and the maths it is trained with.
-fn what_is_trained(network: crate::model::network::Network) -> String {
+/// The Summary's second line: the network's units and the maths it is trained with (with
+/// `compared`, by each optimizer in turn).
+fn what_is_trained(network: crate::model::network::Network, compared: bool) -> String {
     let names = |n: u8, col: fn(u8) -> Col| (1..=n).map(|k| col(k).name()).collect::<Vec<_>>().join(" ");
     let bias = match network.bias {
         crate::model::network::Bias::None => "no bias",
         crate::model::network::Bias::Fixed => "biases b1 b2 fixed",
         crate::model::network::Bias::Trained => "biases b1 b2 trained",
     };
-    let activations = match (network.activation, network.output_activation) {
-        (hidden, output) if hidden == output => format!("{} everywhere", hidden.text()),
-        (hidden, output) => format!("{} hidden, {} outputs", hidden.text(), output.text()),
+    let activations = match (network.maths.activation, network.maths.output_activation) {
+        (hidden, output) if hidden == output => format!("{hidden} everywhere"),
+        (hidden, output) => format!("{hidden} hidden, {output} outputs"),
     };
     format!(
         "Inputs {}, hidden {}, outputs {}, {activations}, {bias}, {}, {}.",
         names(network.inputs, Col::I),
         names(network.hidden, Col::H),
         names(network.outputs, Col::O),
-        network.loss.text(),
-        network.optimizer.text()
+        network.maths.loss.text(),
+        if compared { "each optimizer on a sheet of its own" } else { network.maths.optimizer.text() }
     )
 }
 
@@ -495,10 +592,12 @@ fn write_results(
     sheet: &mut Worksheet,
     params: &Params,
     summaries: &[RateSummary],
+    compared: bool,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
     let (top, left) = (RESULTS_TOP, RESULTS_LEFT);
-    let mut heads = vec!["η", "E_total at iteration 1", "final E_total", "reduction", "diverged at"];
+    let first = if compared { "optimizer" } else { "η" };
+    let mut heads = vec![first, "E_total at iteration 1", "final E_total", "reduction", "diverged at"];
     let checked = summaries.iter().any(|s| s.fd_max.is_some());
     if checked {
         heads.extend(["largest FD rel diff", "derivation"]);
@@ -517,13 +616,16 @@ fn write_results(
     )
     .expect("the reduction formula is well-formed");
     for (k, s) in summaries.iter().enumerate() {
-        write_result(sheet, params, top + 1 + k as u32, s, &reduction, formats)?;
+        write_result(sheet, params, top + 1 + k as u32, s, &reduction, compared, formats)?;
     }
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 10)?;
     sheet.set_column_width(2, 3)?;
     sheet.set_column_range_width(left, left + 4, 14)?;
     sheet.set_column_width(left + 1, 22)?;
+    if compared {
+        sheet.set_column_width(left, 18)?;
+    }
     if checked {
         sheet.set_column_width(left + 5, 18)?;
         sheet.set_column_width(left + 6, 60)?;
@@ -531,18 +633,21 @@ fn write_results(
     Ok(())
 }
 
-/// One learning rate's line of the results, in row `r`.
+/// One sheet's line of the results, in row `r`: its η (a link to the sheet's cell), or with
+/// `compared` its optimizer's name.
+#[allow(clippy::too_many_arguments)]
 fn write_result(
     sheet: &mut Worksheet,
     params: &Params,
     r: u32,
     s: &RateSummary,
     reduction: &Expr<Outcome>,
+    compared: bool,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
     let columns = params.inputs.columns();
     let left = RESULTS_LEFT;
-    let sheet_ref = quote_sheet_name(&sheet_name(s.eta));
+    let sheet_ref = quote_sheet_name(&s.sheet);
     let cell = |row: u32, col: u16| format!("{sheet_ref}!{}", row_col_to_cell_absolute(row, col));
     let last_row = sheet_row(params.iterations);
     let links = [
@@ -551,6 +656,10 @@ fn write_result(
         (cell(last_row, table_col(columns, Col::ETotal)), s.final_error, &formats.value),
     ];
     for (c, (target, value, format)) in links.into_iter().enumerate() {
+        if c == 0 && compared {
+            sheet.write_string_with_format(r, left, &s.label, &formats.label)?;
+            continue;
+        }
         let f = rust_xlsxwriter::Formula::new(format!("={target}")).set_result(expr::shortest(value));
         sheet.write_formula_with_format(r, left + c as u16, f, format)?;
     }
@@ -597,7 +706,7 @@ fn write_result(
 fn write_derivation(
     sheet: &mut Worksheet,
     columns: &Columns,
-    formulas: &Formulas,
+    formulas: &[&Formulas],
     mut r: u32,
     formats: &Formats,
 ) -> Result<u32, XlsxError> {
@@ -605,18 +714,35 @@ fn write_derivation(
     r += 1;
     sheet.write_string(r, 0, "Iteration 1 holds the typed inputs (yellow); every other cell is a formula of its own row and the row above it:")?;
     r += 1;
-    for line in formulas.derivation() {
+    for line in formulas[0].derivation() {
         sheet.write_string_with_format(r, 0, line, &formats.text)?;
         r += 1;
     }
+    // The optimizers compared: each sheet's own update and state, shown for w1.
+    for f in &formulas[1..] {
+        let optimizer = f.columns().network.maths.optimizer;
+        let own = [Col::W(1), Col::MW(1), Col::VW(1), Col::Beta1T, Col::Beta2T];
+        let lines: Vec<String> = f
+            .derivation()
+            .into_iter()
+            .filter(|l| own.iter().any(|c| l.starts_with(&format!("{} = ", c.header()))))
+            .collect();
+        for (k, line) in lines.iter().enumerate() {
+            let name = if k == 0 { format!("{}:", optimizer.sheet_name()) } else { String::new() };
+            sheet.write_string_with_format(r, 0, format!("{name:<10} {line}"), &formats.text)?;
+            r += 1;
+        }
+    }
     let constant: Vec<String> = columns.typed().filter(|&c| columns.is_constant(c)).map(Col::name).collect();
-    let params: Vec<String> = columns
-        .network
-        .optimizer
-        .params()
-        .iter()
-        .map(|p| format!("{} is the {} cell", p.name(), p.meaning()))
-        .collect();
+    let mut all = Vec::new();
+    for f in formulas {
+        for &p in f.columns().network.maths.optimizer.params() {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+        }
+    }
+    let params: Vec<String> = all.iter().map(|p| format!("{} is the {} cell", p.name(), p.meaning())).collect();
     sheet.write_string(
         r,
         0,
@@ -629,17 +755,18 @@ fn write_derivation(
     Ok(r)
 }
 
-fn overlay_chart(curve: &Curve, iterations: usize, summaries: &[RateSummary]) -> Chart {
+fn overlay_chart(curve: &Curve, iterations: usize, summaries: &[RateSummary], compared: bool) -> Chart {
     let mut chart = Chart::new(ChartType::ScatterStraight);
     for (k, s) in summaries.iter().enumerate() {
         chart
             .add_series()
-            .set_name(&format!("η = {}", rate_text(s.eta)))
+            .set_name(&s.label)
             .set_categories(curve.range(CURVE_LEFT))
             .set_values(curve.range(CURVE_LEFT + 1 + k as u16))
             .set_format(ChartLine::new().set_color(Color::RGB(PALETTE[k % PALETTE.len()])).set_width(2.25));
     }
-    chart.title().set_name("E_total by iteration, one curve per learning rate");
+    let per = if compared { "optimizer" } else { "learning rate" };
+    chart.title().set_name(&format!("E_total by iteration, one curve per {per}"));
     chart.x_axis().set_name("iteration").set_min(0).set_max(iterations.max(2) as f64);
     chart.y_axis().set_name("E_total").set_num_format("0.000");
     chart.legend().set_position(ChartLegendPosition::Right);
@@ -665,7 +792,7 @@ fn write_curves(
     sheet.set_column_width(CURVE_LEFT, 10)?;
     for (k, s) in summaries.iter().enumerate() {
         let c = CURVE_LEFT + 1 + k as u16;
-        sheet.write_string_with_format(CURVE_TOP, c, format!("η = {}", rate_text(s.eta)), &formats.header)?;
+        sheet.write_string_with_format(CURVE_TOP, c, &s.label, &formats.header)?;
         sheet.set_column_width(c, 12)?;
     }
 
@@ -674,7 +801,7 @@ fn write_curves(
         sheet.write_number_with_format(r, CURVE_LEFT, iteration as f64, &formats.iteration)?;
         for (k, s) in summaries.iter().enumerate() {
             let target = row_col_to_cell_absolute(sheet_row(iteration), table_col(columns, Col::ETotal));
-            let link = format!("={}!{target}", quote_sheet_name(&sheet_name(s.eta)));
+            let link = format!("={}!{target}", quote_sheet_name(&s.sheet));
             let f = rust_xlsxwriter::Formula::new(link).set_result(expr::shortest(s.curve[j]));
             sheet.write_formula_with_format(r, CURVE_LEFT + 1 + k as u16, f, &formats.value)?;
         }

@@ -11,7 +11,7 @@ use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
 use super::package::{SheetPart, with_last_row};
-use super::{Curve, RateSummary, SheetJob};
+use super::{Curve, RateSummary, Sheet, SheetJob};
 use crate::error::Failure;
 use crate::generate::layout::{EPS_ROW, ETA_COL, check_col, param_cell, sheet_row, table_col};
 use crate::model::columns::{Col, Columns, Ref};
@@ -39,7 +39,7 @@ impl FormulaText {
             Ref::Cur(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::This)),
             Ref::Prev(c) => (column_number_to_name(table_col(columns, c)), Some(RowOf::Previous)),
             Ref::Param(p) => {
-                let (row, col) = param_cell(p);
+                let (row, col) = param_cell(columns.network.maths.optimizer, p);
                 (row_col_to_cell_absolute(row, col), None)
             }
         })
@@ -155,25 +155,25 @@ pub(super) fn write_sheet(
     level: u8,
     progress: &dyn Fn(usize) -> bool,
 ) -> Result<(RateSummary, File), Failure> {
-    let params = job.params;
-    let columns = params.inputs.columns();
+    let (inputs, iterations) = (&job.sheet.inputs, job.iterations);
+    let columns = inputs.columns();
     let check = GradientCheck::of(columns);
     let checked = if job.check.is_some() { check.width() } else { 0 };
     let cells_per_row = (columns.len() + checked + 1) as u64;
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(i64::from(level)))
-        .large_file(params.iterations as u64 * cells_per_row * CELL_BYTES > ZIP64_BYTES);
+        .large_file(iterations as u64 * cells_per_row * CELL_BYTES > ZIP64_BYTES);
     let mut zip = ZipWriter::new(tempfile::tempfile_in(spill)?);
     zip.start_file(part.name.as_str(), options)?;
-    zip.write_all(with_last_row(&part.head, sheet_row(params.iterations) + 1).as_bytes())?;
+    zip.write_all(with_last_row(&part.head, sheet_row(iterations) + 1).as_bytes())?;
 
     let iteration_place = Place::of(part, 0);
     let table: Vec<Place> = columns.all().iter().map(|&c| Place::of(part, table_col(columns, c))).collect();
     let fd: Vec<Place> = (0..checked).map(|k| Place::of(part, check_col(columns, k))).collect();
-    let mut summary = RateSummary::new(job.eta, job.check.is_some());
+    let mut summary = RateSummary::new(job.sheet, job.check.is_some());
     let (mut xml, mut text, mut number) = (String::new(), String::new(), itoa::Buffer::new());
-    for (k, row) in rows(&params.inputs, job.eta, params.iterations, job.formulas).enumerate() {
+    for (k, row) in rows(inputs, job.sheet.eta, iterations, job.formulas).enumerate() {
         let iteration = k + 1;
         let check_values = job.check.map(|(eps, _)| check.values(&|c| row.get(c), eps));
         record(&mut summary, job.curve, iteration, &row, check_values.as_ref().map(|v| v[check.max_column()]));
@@ -215,9 +215,11 @@ pub(super) fn write_sheet(
 
 impl RateSummary {
     /// Before the first row: nothing known yet.
-    fn new(eta: f64, checked: bool) -> RateSummary {
+    fn new(sheet: &Sheet, checked: bool) -> RateSummary {
         RateSummary {
-            eta,
+            eta: sheet.eta,
+            sheet: sheet.name.clone(),
+            label: sheet.label.clone(),
             first_error: f64::NAN,
             final_error: f64::NAN,
             diverged_at: None,
