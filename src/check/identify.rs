@@ -100,7 +100,8 @@ fn regions(sheet: &Sheet, skip: &impl Fn(Pos) -> bool) -> Vec<(u32, u32, u32)> {
     out
 }
 
-/// The number of columns of a network's worksheet, without building it.
+/// The number of columns of a sigmoid network's worksheet trained by plain gradient descent on
+/// squared error (the assignment's), without building it.
 fn width(n: Network) -> usize {
     let weights = usize::from(n.weights());
     let biases = match n.bias {
