@@ -7,6 +7,7 @@ no results), into OUTDIR:
                         a_o1 swapped
   typed-over-sign.xlsx  a number typed over a ∂E/∂w6 formula, with its sign flipped
   eta-typed.xlsx        η typed into every weight update (=F4-0.5*Y4), and no η cell
+  eta-named.xlsx        η read through the defined name `eta` (=F4-eta*Y4), its label removed
 
 usage: slips.py FORMULAS.xlsx VALUES.xlsx OUTDIR   (one learning rate; header in row 3)
 """
@@ -14,6 +15,7 @@ import re
 import sys
 
 import openpyxl
+from openpyxl.workbook.defined_name import DefinedName
 
 
 def error_flows(src, dst):
@@ -47,6 +49,18 @@ def typed_over_sign(src, dst):
     book.save(dst)
 
 
+def eta_named(src, dst):
+    book = openpyxl.load_workbook(src)
+    sheet = book.worksheets[-1]
+    book.defined_names["eta"] = DefinedName("eta", attr_text=f"'{sheet.title}'!$B$1")
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and "$B$1" in cell.value:
+                cell.value = cell.value.replace("$B$1", "eta")
+    sheet["A1"] = None
+    book.save(dst)
+
+
 def eta_typed(src, dst):
     book = openpyxl.load_workbook(src)
     sheet = book.worksheets[-1]
@@ -66,6 +80,7 @@ def main():
     typed_typo(values, f"{out}/typed-typo.xlsx")
     typed_over_sign(formulas, f"{out}/typed-over-sign.xlsx")
     eta_typed(formulas, f"{out}/eta-typed.xlsx")
+    eta_named(formulas, f"{out}/eta-named.xlsx")
 
 
 if __name__ == "__main__":

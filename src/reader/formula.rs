@@ -29,6 +29,49 @@ pub(crate) fn parse_formula(
     expr::parse(text, &|word: &str| reference(word, this, sheet_index), &|_: &str, _: &str| None)
 }
 
+/// A formula with the workbook's defined names of single cells (`eta` for `'LR 0.5'!$B$1`)
+/// written as those cells, on the formula's own sheet `sheet` without the sheet's name: how a
+/// spreadsheet reads them, so that η given as a name is η's cell, computed or not.
+pub(crate) fn with_names(text: &str, names: &[(String, String)], sheet: &str) -> String {
+    let cell_of = |name: &str| {
+        let (_, target) = names.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))?;
+        let (on, cell) = target.trim_start_matches('=').rsplit_once('!')?;
+        let on =
+            on.strip_prefix('\'').and_then(|n| n.strip_suffix('\'')).map_or(on.to_string(), |n| n.replace("''", "'"));
+        cell.chars().all(|c| c.is_ascii_alphanumeric() || c == '$').then_some(())?;
+        Some(if on.eq_ignore_ascii_case(sheet) { cell.to_string() } else { target.trim_start_matches('=').to_string() })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((k, c)) = chars.next() {
+        if c == '"' || c == '\'' {
+            out.push(c);
+            for (_, q) in chars.by_ref() {
+                out.push(q);
+                if q == c {
+                    break;
+                }
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let mut end = k + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek().filter(|(_, d)| d.is_alphanumeric() || matches!(d, '_' | '.' | '$'))
+            {
+                end = j + d.len_utf8();
+                chars.next();
+            }
+            let word = &text[k..end];
+            let called = chars.peek().is_some_and(|&(_, d)| d == '(' || d == '!');
+            match cell_of(word).filter(|_| !called && !out.ends_with('!')) {
+                Some(cell) => out.push_str(&cell),
+                None => out.push_str(word),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// An OpenDocument formula (`of:=[.F4]-[$'LR 0.5'.$B$1]*[.Y4]`, arguments split by `;`) in
 /// the spelling of Excel's (`=F4-'LR 0.5'!$B$1*Y4`), as this reader parses it.
 pub(crate) fn from_open_formula(text: &str) -> String {
@@ -135,6 +178,16 @@ pub(super) fn cell(text: &str) -> Option<(Pos, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defined_names_of_cells_are_those_cells() {
+        let names =
+            [("eta".to_string(), "'LR 0.5'!$B$1".to_string()), ("rates".to_string(), "Sheet1!$A$1:$A$6".to_string())];
+        assert_eq!(with_names("=F4-eta*Y4", &names, "LR 0.5"), "=F4-$B$1*Y4");
+        assert_eq!(with_names("=F4-ETA*Y4", &names, "LR 1"), "=F4-'LR 0.5'!$B$1*Y4");
+        assert_eq!(with_names("=SUM(rates)+\"eta\"", &names, "LR 1"), "=SUM(rates)+\"eta\"", "a range, and text");
+        assert_eq!(with_names("='eta'!A1+beta", &names, "LR 1"), "='eta'!A1+beta");
+    }
 
     #[test]
     fn open_document_formulas_in_excel_s_spelling() {

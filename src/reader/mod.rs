@@ -302,6 +302,7 @@ fn reason(e: &calamine::XlsxError) -> &'static str {
 /// Every sheet, read cell by cell as stored. Only the cells that exist are kept: a dense grid
 /// would let a sheet with two far-apart cells ask for billions of them.
 fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sheet>, Error> {
+    let defined = xlsx.defined_names().to_vec();
     // A chart sheet holds a chart, no cells: it is not a sheet to read.
     let names: Vec<String> = xlsx
         .sheets_metadata()
@@ -325,6 +326,7 @@ fn read_sheets<R: Read + Seek>(xlsx: &mut Xlsx<R>, file: &Path) -> Result<Vec<Sh
                 sheet.values.insert(pos, value);
             }
             if let Some(formula) = cell.formula.filter(|f| !f.is_empty()) {
+                let formula = if defined.is_empty() { formula } else { formula::with_names(&formula, &defined, &name) };
                 sheet.formulas.insert(pos, formula);
             }
         }

@@ -81,6 +81,10 @@ fn each_slip_is_blamed_once_for_what_it_is() {
         t["eta_source"],
         "typed into the weight updates (F5: =F4-0.5*Y4): number-for-eta, the sheet follows no η cell"
     );
+    let (code, report) = check(&dir.path().join("eta-named.xlsx"), &[]);
+    let t = &report["tables"][0];
+    assert_eq!((code, &t["eta"]), (0, &json!(0.5)), "η through its defined name, no value saved: {report}");
+    assert_eq!(t["eta_source"], "cell B1, read by the weight updates");
 }
 
 /// A chart sheet (a chart of E_total on a sheet of its own) holds no cells: it is passed over,
