@@ -62,7 +62,7 @@ pub(super) fn tables(book: &Workbook, sheet_index: u32, complete: &[Table]) -> V
 
 /// Where tables of formulas are, seen from their second row: (that row, leftmost and rightmost
 /// column of the run of filled cells around the formulas that read the row above in their own
-/// column). The first such row of a run of them is a table's second row.
+/// column) below a typed cell: the first row's weight the second row updates.
 fn regions(sheet: &Sheet, skip: &impl Fn(Pos) -> bool) -> Vec<(u32, u32, u32)> {
     let reads_above = |pos: Pos| {
         sheet.formulas.get(&pos).is_some_and(|f| {
@@ -76,9 +76,8 @@ fn regions(sheet: &Sheet, skip: &impl Fn(Pos) -> bool) -> Vec<(u32, u32, u32)> {
         .formulas
         .keys()
         .copied()
-        .filter(|&p| {
-            p.row >= 1 && !skip(p) && reads_above(p) && !(p.row >= 2 && reads_above(Pos { row: p.row - 1, col: p.col }))
-        })
+        .filter(|&p| p.row >= 1 && !skip(p) && !sheet.formulas.contains_key(&Pos { row: p.row - 1, col: p.col }))
+        .filter(|&p| reads_above(p))
         .collect();
     seeds.sort_by_key(|p| (p.row, p.col));
     let filled =
@@ -137,44 +136,7 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
     let header = |c: u32| sheet.value(Pos { row: header_row, col: c }).map(|d| d.to_string().trim().to_string());
     let hints: Vec<Option<Col>> = span.iter().map(|&c| header(c).and_then(|t| Col::from_header(&t))).collect();
     let trees = trees(book, sheet_index, header_row + 2, &span);
-    // The network the headers name, then the class's, then any other of the width: the first
-    // under which every formula reads as its column's is the one.
-    let named: Vec<Col> = hints.iter().flatten().copied().collect();
-    let mut candidates: Vec<Network> = network_named(&named).into_iter().chain([Network::default()]).collect();
-    candidates.extend(networks_of_width(span.len()));
-    let mut best: Option<(Score, &'static Columns, usize, Vec<Col>)> = None;
-    let mut tried = Vec::new();
-    // A step column counting the rows (`=A4+1`) is no quantity of the network.
-    let step = |k: usize, t: &Expr<Loc>| {
-        let above = Expr::Ref(Loc::In { at: k, offset: -1 });
-        matches!(t, Expr::Bin(Op::Add, a, b) if (**a == above && **b == Expr::Num(1.0)) || (**b == above && **a == Expr::Num(1.0)))
-    };
-    let formulas = trees.iter().enumerate().filter(|(k, t)| t.as_ref().is_some_and(|t| !step(*k, t))).count();
-    'networks: for net in candidates {
-        if tried.contains(&net) || !(span.len().saturating_sub(EXTRA)..=span.len()).contains(&width(net)) {
-            continue;
-        }
-        tried.push(net);
-        let columns = Columns::of(net);
-        let search = |start: usize| {
-            let window = start..start + columns.len();
-            Search { columns, trees: &trees[window.clone()], hints: &hints[window], start }
-        };
-        // The placement whose first reading matches most is climbed from first.
-        let mut starts: Vec<(usize, usize)> =
-            (0..=span.len() - columns.len()).map(|start| (search(start).initial_matches(), start)).collect();
-        starts.sort_by_key(|&(m, start)| (std::cmp::Reverse(m), start));
-        for (_, start) in starts {
-            let (score, assignment) = search(start).run();
-            if best.as_ref().is_none_or(|b| score > b.0) {
-                best = Some((score, columns, start, assignment));
-            }
-            if best.as_ref().is_some_and(|b| b.0.matches == formulas) {
-                break 'networks;
-            }
-        }
-    }
-    let (score, columns, start, assignment) = best?;
+    let (score, columns, start, assignment) = best_reading(&trees, &hints)?;
     if score.matches * 2 < columns.len() {
         return None;
     }
@@ -183,12 +145,8 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
     if rows.len() < 2 {
         return None;
     }
-    let search = Search {
-        columns,
-        trees: &trees[start..start + columns.len()],
-        hints: &hints[start..start + columns.len()],
-        start,
-    };
+    let window = start..start + columns.len();
+    let search = Search { columns, trees: &trees[window.clone()], hints: &hints[window], start };
     let notes = assignment
         .iter()
         .enumerate()
@@ -199,16 +157,62 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
                 Some(text) if !text.is_empty() => format!("headed `{}`", text.chars().take(40).collect::<String>()),
                 _ => "with no header".into(),
             };
-            let how = if search.matches(&assignment, k) > 0 {
-                format!("computes as {c}")
-            } else {
-                "its formulas match no definition".into()
+            let how = match search.matches(&assignment, k) {
+                0 => "its formulas match no definition".to_string(),
+                _ => format!("computes as {c}"),
             };
             format!("column {}, {headed}, {how}: read as {c}", column_name(at))
         })
         .collect();
     let step_col = (start > 0).then(|| span[start - 1]);
     Some(Identified { table: Table { columns, header_row, cols, step_col, rows }, notes })
+}
+
+/// The best reading of the span: the network the headers name, then the class's, then any
+/// other of the span's width, each placed at every offset the width leaves (a leading step
+/// column); the first under which every formula reads as its column's is the one.
+fn best_reading(
+    trees: &[Option<Expr<Loc>>],
+    hints: &[Option<Col>],
+) -> Option<(Score, &'static Columns, usize, Vec<Col>)> {
+    let width_of_span = trees.len();
+    let named: Vec<Col> = hints.iter().flatten().copied().collect();
+    let mut candidates: Vec<Network> = network_named(&named).into_iter().chain([Network::default()]).collect();
+    candidates.extend(networks_of_width(width_of_span));
+    // A step column counting the rows (`=A4+1`) is no quantity of the network.
+    let step = |k: usize, t: &Expr<Loc>| {
+        let above = Expr::Ref(Loc::In { at: k, offset: -1 });
+        let one = Expr::Num(1.0);
+        matches!(t, Expr::Bin(Op::Add, a, b) if (**a == above && **b == one) || (**b == above && **a == one))
+    };
+    let formulas = trees.iter().enumerate().filter(|(k, t)| t.as_ref().is_some_and(|t| !step(*k, t))).count();
+    let mut best: Option<(Score, &'static Columns, usize, Vec<Col>)> = None;
+    let mut tried = Vec::new();
+    for net in candidates {
+        if tried.contains(&net) || !(width_of_span.saturating_sub(EXTRA)..=width_of_span).contains(&width(net)) {
+            continue;
+        }
+        tried.push(net);
+        let columns = Columns::of(net);
+        let search = |start: usize| {
+            let window = start..start + columns.len();
+            Search { columns, trees: &trees[window.clone()], hints: &hints[window], start }
+        };
+        // The placement whose first reading matches most is climbed from first.
+        let mut starts: Vec<(usize, usize)> =
+            (0..=width_of_span - columns.len()).map(|start| (search(start).initial_matches(), start)).collect();
+        starts.sort_by_key(|&(m, start)| (std::cmp::Reverse(m), start));
+        for (_, start) in starts {
+            let (score, assignment) = search(start).run();
+            if best.as_ref().is_none_or(|b| score > b.0) {
+                best = Some((score, columns, start, assignment));
+            }
+            if best.as_ref().is_some_and(|b| b.0.matches == formulas) {
+                return best;
+            }
+        }
+    }
+    best
 }
 
 /// The formula of each column's cell in the table's second row, as a tree over the columns of
