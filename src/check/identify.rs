@@ -12,7 +12,7 @@ use super::written::{Cell, canonical, known};
 use crate::model::columns::{Col, Columns, network_named};
 use crate::model::expr::{Expr, Op};
 use crate::model::network::{Bias, MAX_UNITS, Network};
-use crate::reader::{Pos, Sheet, Table, Workbook, column_name, data_rows, parse_formula};
+use crate::reader::{Pos, Sheet, Table, Workbook, column_name, data_rows, header_at, parse_formula};
 
 /// A table found from its formulas, and how each column not named by its header was read.
 pub(super) struct Identified {
@@ -134,7 +134,8 @@ fn networks_of_width(n: usize) -> Vec<Network> {
 fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) -> Option<Identified> {
     let sheet = &book.sheets[sheet_index as usize];
     let header = |c: u32| sheet.value(Pos { row: header_row, col: c }).map(|d| d.to_string().trim().to_string());
-    let hints: Vec<Option<Col>> = span.iter().map(|&c| header(c).and_then(|t| Col::from_header(&t))).collect();
+    let hints: Vec<Option<Col>> =
+        span.iter().map(|&c| header(c).and_then(|t| header_at(sheet, Pos { row: header_row, col: c }, &t))).collect();
     let trees = trees(book, sheet_index, header_row + 2, &span);
     let (score, columns, start, assignment) = best_reading(&trees, &hints)?;
     if score.matches * 2 < columns.len() {

@@ -82,10 +82,10 @@ fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
 
 /// Opens and checks one workbook file; a workbook without any table cannot be checked.
 pub(crate) fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, Error> {
-    let book = Workbook::open(path)?;
-    let found = what_was_found(&book);
-    let report = check(book, options);
+    let report = check(Workbook::open(path)?, options);
     if report.tables.is_empty() {
+        // Read again for the message only: the check took the workbook, and most have a table.
+        let found = what_was_found(&Workbook::open(path)?);
         return Err(Error::Content { file: path.to_path_buf(), what: format!("no table to check: {found}") });
     }
     Ok(report)

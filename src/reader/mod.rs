@@ -16,7 +16,7 @@ mod tables;
 pub(crate) use formula::{Addr, parse_formula};
 pub(crate) use recalc::{CalcSettings, operand_value};
 pub use tables::{Table, find_tables};
-pub(crate) use tables::{closest_header, data_rows};
+pub(crate) use tables::{closest_header, data_rows, header_at};
 
 /// The most a workbook's parts may unpack to, in all. A class workbook is a few megabytes; the
 /// bound keeps a zip bomb (a tiny file that unpacks to gigabytes) from taking all memory, since

@@ -54,7 +54,7 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
     let mut by_row: HashMap<u32, Vec<(u32, Col)>> = HashMap::new();
     let mut steps: HashMap<u32, Vec<u32>> = HashMap::new();
     for (pos, text) in sheet.texts() {
-        if let Some(col) = Col::from_header(text) {
+        if let Some(col) = header_at(sheet, pos, text) {
             by_row.entry(pos.row).or_default().push((pos.col, col));
         } else if matches!(text.trim().to_lowercase().as_str(), "step" | "iteration" | "iter" | "epoch" | "#") {
             steps.entry(pos.row).or_default().push(pos.col);
@@ -91,6 +91,16 @@ pub fn find_tables(sheet: &Sheet) -> Vec<Table> {
         }
     }
     tables
+}
+
+/// The column a header cell names: with the text above it when the two make one name (a header
+/// split over two rows, `∂E/` over `∂w1`), else on its own.
+pub(crate) fn header_at(sheet: &Sheet, pos: Pos, text: &str) -> Option<Col> {
+    let above = pos.row.checked_sub(1).and_then(|row| match sheet.value(Pos { row, col: pos.col }) {
+        Some(Data::String(s)) if !s.trim().is_empty() => Some(s),
+        _ => None,
+    });
+    above.and_then(|a| Col::from_header(&format!("{a}{text}"))).or_else(|| Col::from_header(text))
 }
 
 /// The row of a sheet naming the most columns of the class layout, and the columns it names in
@@ -159,6 +169,22 @@ mod tests {
         assert_eq!(tables[1].cols[&Col::T(1)], 13);
         assert_eq!(tables[1].step_col, Some(12));
         assert!(tables.iter().all(|t| t.rows == [1]));
+    }
+
+    #[test]
+    fn a_header_split_over_two_rows() {
+        let mut cells = Vec::new();
+        for (k, col) in Columns::class().all().iter().enumerate() {
+            let name = col.header();
+            let half = name.char_indices().nth(name.chars().count() / 2).map_or(0, |(i, _)| i);
+            cells.push((0, k as u32, Data::String(name[..half].to_string())));
+            cells.push((1, k as u32, Data::String(name[half..].to_string())));
+            cells.push((2, k as u32, Data::Float(0.5)));
+        }
+        let tables = find_tables(&sheet(&cells));
+        assert_eq!(tables.len(), 1);
+        assert_eq!((tables[0].header_row, tables[0].cols.len()), (1, 31), "every column named by its two halves");
+        assert_eq!(tables[0].cols[&Col::AH(1)], 9);
     }
 
     #[test]
