@@ -6,7 +6,11 @@ Reads one run as JSON on stdin:
   {"inputs": [i1, ...], "targets": [t1, ...], "w_hidden": [[w(h1 <- i1), ...], ...],
    "w_output": [[w(o1 <- h1), ...], ...], "activation": "tanh", "output_activation": "sigmoid",
    "alpha": 0.01, "eta": 0.5, "iterations": 100,
-   "optimizer": "adam", "momentum": 0.9, "rms_alpha": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+   "optimizer": "adam", "momentum": 0.9, "rms_alpha": 0.99, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+   "loss": "cross-entropy"}
+The loss is squared error 0.5*(t-a)^2 or cross-entropy (with softmax outputs -t*log(a), with
+sigmoid outputs the binary -(t*log(a)+(1-t)*log(1-a))), each differentiated by the chain rule
+through the output layer's Jacobian, not by the shortcut a-t.
 The optimizers follow torch.optim's documented algorithms (SGD with momentum and nesterov,
 Adagrad, RMSprop, Adam with bias correction), no weight decay, no dampening.
 and prints E_total of each iteration, one per line, as the shortest text that reads back exactly.
@@ -30,6 +34,8 @@ def activation(name, alpha):
         return (lambda x: np.where(x > 0, x, alpha * x)), (lambda x, a: np.where(x > 0, 1.0, alpha))
     if name == "linear":
         return (lambda x: x), (lambda x, a: np.ones_like(x))
+    if name == "softmax":
+        return (lambda x: np.exp(x) / np.sum(np.exp(x))), None
     raise SystemExit(f"unknown activation {name}")
 
 
@@ -49,11 +55,25 @@ def main():
         a_h = f(h)
         o = params[1] @ a_h
         a_o = g(o)
-        print(repr(float(np.sum(0.5 * (targets - a_o) ** 2))))
-        delta_o = (a_o - targets) * dg(o, a_o)
+        error, d_error = loss(run.get("loss", "squared"), run["output_activation"], targets, a_o)
+        print(repr(float(error)))
+        if dg is None:
+            jacobian = np.diag(a_o) - np.outer(a_o, a_o)
+            delta_o = jacobian.T @ d_error
+        else:
+            delta_o = d_error * dg(o, a_o)
         delta_h = (params[1].T @ delta_o) * df(h, a_h)
         grads = [np.outer(delta_h, x), np.outer(delta_o, a_h)]
         params = [step(p, grad, state, t) for p, grad, state in zip(params, grads, states)]
+
+
+def loss(name, output_activation, t, a):
+    """E_total and its derivative by each output's activation."""
+    if name == "squared":
+        return np.sum(0.5 * (t - a) ** 2), a - t
+    if output_activation == "softmax":
+        return -np.sum(t * np.log(a)), -t / a
+    return -np.sum(t * np.log(a) + (1 - t) * np.log(1 - a)), -t / a + (1 - t) / (1 - a)
 
 
 def optimizer(run):

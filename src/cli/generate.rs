@@ -17,7 +17,7 @@ use crate::model::columns::Col;
 use crate::model::engine::Params;
 use crate::model::gradient_check;
 use crate::model::mistakes::{CATALOGUE, Mistake};
-use crate::model::network::{Activation, Bias, Maths, Network, Optimizer, Param};
+use crate::model::network::{Activation, Bias, Loss, Maths, Network, Optimizer, Param};
 use crate::sys::output::{self, Destination};
 
 /// The network, for `generate` and `template`; `check` reads it from the headers.
@@ -54,9 +54,13 @@ struct MathsArgs {
     /// linear.
     #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
     activation: Activation,
-    /// The output layer's activation, from the same list.
+    /// The output layer's activation, from the same list, or softmax (with --loss cross-entropy).
     #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
     output_activation: Activation,
+    /// The error of each output: squared (0.5*(t-a)^2, the class's) or cross-entropy (with softmax
+    /// or sigmoid outputs).
+    #[arg(long, value_name = "NAME", default_value = "squared", value_parser = Loss::NAMES)]
+    loss: String,
     /// How the weights are updated, as PyTorch's torch.optim defines it: gd (plain gradient
     /// descent), momentum, nesterov, adagrad, rmsprop or adam. Its state is columns of the table and
     /// its parameters cells beside η.
@@ -119,12 +123,21 @@ impl MathsArgs {
                 ))
             })?;
         }
-        Ok(Maths {
-            activation: self.activation,
-            output_activation: self.output_activation,
-            optimizer,
-            ..Maths::default()
-        })
+        let loss = Loss::named(&self.loss).expect("one of the names clap accepts");
+        let problem = match (self.activation, self.output_activation, loss) {
+            (Activation::Softmax, ..) => Some("softmax is the output layer's: give it with --output-activation"),
+            (_, Activation::Softmax, Loss::Squared) => {
+                Some("--output-activation softmax goes with --loss cross-entropy, whose deltas are a_o-t")
+            }
+            (_, Activation::Sigmoid | Activation::Softmax, _) | (_, _, Loss::Squared) => None,
+            (_, _, Loss::CrossEntropy) => {
+                Some("--loss cross-entropy needs outputs in (0,1): give --output-activation softmax or sigmoid")
+            }
+        };
+        if let Some(problem) = problem {
+            return Err(Error::Usage(problem.to_string()));
+        }
+        Ok(Maths { activation: self.activation, output_activation: self.output_activation, loss, optimizer })
     }
 
     /// Every optimizer, each with the hyper-parameters given that it has.
@@ -261,6 +274,9 @@ impl GenerateRun {
             deflate_level: None,
             compare: args.compare_optimizers.then(|| args.maths.compared()),
         };
+        if let Some(problem) = softmax_problem(&params) {
+            return Err(Error::Usage(problem));
+        }
         if args.compare_optimizers && params.learning_rates.len() != 1 {
             return Err(Error::Usage(format!(
                 "--compare-optimizers trains every optimizer at one learning rate, not {}: give it with --learning-rates, e.g. --learning-rates 0.1",
@@ -380,6 +396,37 @@ impl GenerateRun {
         );
         text
     }
+}
+
+/// Why softmax outputs cannot train on these targets, if they cannot: over one output it is
+/// always 1; it does not change when every output's sum moves alike, so the shared bias b2 has
+/// a gradient of 0 whatever the weights; and its cross-entropy's deltas a_o-t need targets that
+/// sum to 1.
+fn softmax_problem(params: &Params) -> Option<String> {
+    let columns = params.inputs.columns();
+    let network = columns.network;
+    if network.maths.output_activation != Activation::Softmax {
+        return None;
+    }
+    if network.outputs == 1 {
+        return Some(
+            "a softmax over one output is always 1: give two outputs or more, or --output-activation sigmoid".into(),
+        );
+    }
+    if network.bias == Bias::Trained {
+        return Some(
+            "with softmax outputs the shared output bias b2 moves every output's sum alike, which a softmax ignores: its gradient is always 0. Give --bias (fixed biases) instead of --train-bias".into(),
+        );
+    }
+    let targets: Vec<f64> = (1..=network.outputs).map(|k| params.inputs.get(Col::T(k))).collect();
+    let sum: f64 = targets.iter().sum();
+    ((sum - 1.0).abs() > 1e-9).then(|| {
+        let names: Vec<String> = (1..=network.outputs).map(|k| Col::T(k).name()).collect();
+        format!(
+            "softmax outputs are a distribution, and {} sum to {sum}, not 1: set them with --set (e.g. --set t1=0.2 --set t2=0.8)",
+            names.join(" + ")
+        )
+    })
 }
 
 /// The flags that override the template, checked as a whole: each was checked as it was parsed.

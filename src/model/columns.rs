@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::model::cache::PerNetwork;
 use crate::model::expr::{self, Expr};
-use crate::model::network::{Bias, Maths, Network, Param, State};
+use crate::model::network::{Activation, Bias, Maths, Network, Param, State};
 
 /// A column of the worksheet, by its name: what it is does not depend on the network, where it
 /// sits does (see [`Columns::index`]). Units are numbered from 1.
@@ -45,6 +45,9 @@ pub enum Col {
     /// Adam's β1^t and β2^t, t the updates made so far: its bias corrections are 1 minus them.
     Beta1T,
     Beta2T,
+    /// Softmax outputs: each output's exponential, and their sum.
+    Exp(u8),
+    ExpSum,
 }
 
 use Col::*;
@@ -74,6 +77,8 @@ impl Col {
             VB(n) => format!("v_b{n}"),
             Beta1T => "β1_t".into(),
             Beta2T => "β2_t".into(),
+            Exp(n) => format!("exp_o{n}"),
+            ExpSum => "exp_sum".into(),
         }
     }
 
@@ -94,6 +99,7 @@ impl Col {
             "E_total" => return Some(ETotal),
             "β1_t" => return Some(Beta1T),
             "β2_t" => return Some(Beta2T),
+            "exp_sum" => return Some(ExpSum),
             _ => {}
         }
         let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
@@ -114,6 +120,7 @@ impl Col {
             "m_b" => MB(n),
             "v_w" => VW(n),
             "v_b" => VB(n),
+            "exp_o" => Exp(n),
             _ => return None,
         };
         let max = match col {
@@ -254,11 +261,13 @@ fn slot(col: Col) -> usize {
         VB(n) => (15, n),
         Beta1T => (16, 0),
         Beta2T => (16, 1),
+        ExpSum => (16, 2),
+        Exp(n) => (17, n),
     };
     kind * (MAX_NUMBER as usize + 1) + n as usize
 }
 
-const SLOTS: usize = 17 * (MAX_NUMBER as usize + 1);
+const SLOTS: usize = 18 * (MAX_NUMBER as usize + 1);
 
 impl Columns {
     /// The worksheet of a network, built once per process and kept.
@@ -289,8 +298,17 @@ impl Columns {
         if bias != Bias::None {
             all.push(B(2));
         }
-        for k in 1..=outputs {
-            all.extend([O(k), AO(k)]);
+        if network.maths.output_activation == Activation::Softmax {
+            // Each sum and its exponential, their sum, then the activations it divides.
+            for k in 1..=outputs {
+                all.extend([O(k), Exp(k)]);
+            }
+            all.push(ExpSum);
+            all.extend(units(outputs, AO));
+        } else {
+            for k in 1..=outputs {
+                all.extend([O(k), AO(k)]);
+            }
         }
         all.extend(units(outputs, E));
         all.push(ETotal);
@@ -466,7 +484,9 @@ fn definition_text(network: Network, col: Col) -> String {
         }
         AH(j) => activation.formula(&H(j).name()),
         AO(k) => output_activation.formula(&O(k).name()),
-        E(k) => loss.error(k),
+        E(k) => loss.error(output_activation, k),
+        Exp(k) => format!("EXP(o{k})"),
+        ExpSum => join((1..=outputs).map(|k| Exp(k).name()).collect()),
         ETotal => join((1..=outputs).map(|k| format!("E{k}")).collect()),
         Dw(n) => {
             let l = network.link(n);

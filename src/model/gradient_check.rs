@@ -124,7 +124,7 @@ impl GradientCheck {
 mod tests {
     use super::*;
     use crate::model::engine::{Inputs, rows};
-    use crate::model::network::{Bias, Network};
+    use crate::model::network::{Activation, Bias, Loss, Maths, Network, Optimizer, Real};
 
     fn class() -> &'static Columns {
         Columns::class()
@@ -191,7 +191,6 @@ mod tests {
     /// unit's sum is within 1e-3 of 0 are left out: there the difference straddles ReLU's kink.
     #[test]
     fn every_activation_s_slope_agrees_with_its_finite_difference() {
-        use crate::model::network::{Activation, Maths, Real};
         let all = [
             Activation::Sigmoid,
             Activation::Tanh,
@@ -203,35 +202,60 @@ mod tests {
             for activation in all {
                 for output_activation in all {
                     let maths = Maths { activation, output_activation, ..Maths::default() };
-                    let columns = Columns::of(Network::shape(i, h, o).with_bias(Bias::Trained).with_maths(maths));
-                    let check = GradientCheck::of(columns);
-                    let gradients: Vec<Col> = columns.trained().map(|(_, g)| g).collect();
-                    let mut checked = 0;
-                    for row in rows(&Inputs::defaults(columns), 0.1, 100, columns.formulas()) {
-                        // A finite difference that straddles ReLU's kink measures neither slope.
-                        let kink = columns
-                            .all()
-                            .iter()
-                            .any(|&c| matches!(c, Col::H(_) | Col::O(_)) && row.get(c).abs() < 1e-3);
-                        if kink {
-                            continue;
-                        }
-                        checked += 1;
-                        let fd = check.values(&|c| row.get(c), DEFAULT_EPSILON);
-                        for (k, &g) in gradients.iter().enumerate() {
-                            let (d, f) = (row.get(g), fd[k]);
-                            let gap = (d - f).abs();
-                            assert!(
-                                gap <= 1e-6 * d.abs().max(f.abs()) + 10.0 * DEFAULT_EPSILON * DEFAULT_EPSILON,
-                                "{} {maths} {g:?}: {d:e} {f:e}",
-                                columns.network
-                            );
-                        }
-                    }
-                    assert!(checked >= 50, "{} {maths}: {checked} rows away from a kink", columns.network);
+                    agrees_with_finite_differences(Network::shape(i, h, o).with_bias(Bias::Trained).with_maths(maths));
                 }
             }
         }
+    }
+
+    /// Cross-entropy's deltas a_o-t, with softmax and with sigmoid outputs, under every optimizer
+    /// (whose state the forward pass never reads).
+    #[test]
+    fn every_loss_and_optimizer_agrees_with_its_finite_difference() {
+        for (i, h, o) in [(2, 2, 2), (2, 3, 2)] {
+            for output_activation in [Activation::Softmax, Activation::Sigmoid] {
+                // ReLU's slopes are the test above's: under RMSprop's and Adam's steps of about η
+                // its sums hover at its kink, where a finite difference measures neither slope.
+                for activation in [Activation::Sigmoid, Activation::Tanh] {
+                    for name in Optimizer::NAMES {
+                        let optimizer = Optimizer::named(name).unwrap();
+                        let maths = Maths { activation, output_activation, loss: Loss::CrossEntropy, optimizer };
+                        // A softmax ignores the shared output bias: generate trains none with it.
+                        let bias = if output_activation == Activation::Softmax { Bias::Fixed } else { Bias::Trained };
+                        agrees_with_finite_differences(Network::shape(i, h, o).with_bias(bias).with_maths(maths));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Over 100 iterations at η = 0.1, every derived gradient of `network` is its finite
+    /// difference (see above), away from ReLU's kink.
+    fn agrees_with_finite_differences(network: Network) {
+        let columns = Columns::of(network);
+        let maths = network.maths;
+        let check = GradientCheck::of(columns);
+        let gradients: Vec<Col> = columns.trained().map(|(_, g)| g).collect();
+        let mut checked = 0;
+        for row in rows(&Inputs::defaults(columns), 0.1, 100, columns.formulas()) {
+            // A finite difference that straddles ReLU's kink measures neither slope.
+            let kink = columns.all().iter().any(|&c| matches!(c, Col::H(_) | Col::O(_)) && row.get(c).abs() < 1e-3);
+            if kink {
+                continue;
+            }
+            checked += 1;
+            let fd = check.values(&|c| row.get(c), DEFAULT_EPSILON);
+            for (k, &g) in gradients.iter().enumerate() {
+                let (d, f) = (row.get(g), fd[k]);
+                let gap = (d - f).abs();
+                assert!(
+                    gap <= 1e-6 * d.abs().max(f.abs()) + 10.0 * DEFAULT_EPSILON * DEFAULT_EPSILON,
+                    "{} {maths} {g:?}: {d:e} {f:e}",
+                    columns.network
+                );
+            }
+        }
+        assert!(checked >= 50, "{} {maths}: {checked} rows away from a kink", columns.network);
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub enum Activation {
     /// α*x below 0.
     LeakyRelu(Real),
     Linear,
+    /// The output layer's only, with cross-entropy: each output's exponential over their sum.
+    Softmax,
 }
 
 /// A number the network description carries (leaky ReLU's α, an optimizer's hyper-parameters),
@@ -73,7 +75,8 @@ impl Activation {
     pub const LEAKY_SLOPE: f64 = 0.01;
 
     /// The names `--activation` takes.
-    pub const NAMES: &str = "sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear";
+    pub const NAMES: &str =
+        "sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear; softmax for the outputs";
 
     /// Parses a flag's value: one of [`Activation::NAMES`].
     pub fn parse(text: &str) -> Result<Activation, String> {
@@ -87,6 +90,7 @@ impl Activation {
             ("tanh", None) => Activation::Tanh,
             ("relu", None) => Activation::Relu,
             ("linear", None) => Activation::Linear,
+            ("softmax", None) => Activation::Softmax,
             ("leaky-relu", None) => Activation::LeakyRelu(Real::new(Activation::LEAKY_SLOPE)),
             ("leaky-relu", Some(alpha)) => match alpha.parse::<f64>() {
                 Ok(a) if a.is_finite() && a >= 0.0 && a < 1.0 => Activation::LeakyRelu(Real::new(a)),
@@ -105,6 +109,7 @@ impl Activation {
             Activation::Relu => format!("MAX(0,{x})"),
             Activation::LeakyRelu(alpha) => format!("IF({x}>0,{x},{}*{x})", alpha.value()),
             Activation::Linear => x.to_string(),
+            Activation::Softmax => format!("exp_{x}/exp_sum"),
         }
     }
 
@@ -116,7 +121,8 @@ impl Activation {
             Activation::Tanh => Some(format!("(1-{a}^2)")),
             Activation::Relu => Some(format!("IF({x}>0,1,0)")),
             Activation::LeakyRelu(alpha) => Some(format!("IF({x}>0,1,{})", alpha.value())),
-            Activation::Linear => None,
+            // Cross-entropy's delta needs none; softmax goes with nothing else.
+            Activation::Linear | Activation::Softmax => None,
         }
     }
 }
@@ -130,6 +136,7 @@ impl fmt::Display for Activation {
             Activation::Relu => f.write_str("ReLU"),
             Activation::LeakyRelu(alpha) => write!(f, "leaky ReLU (α = {})", alpha.value()),
             Activation::Linear => f.write_str("linear"),
+            Activation::Softmax => f.write_str("softmax"),
         }
     }
 }
@@ -140,31 +147,46 @@ pub enum Loss {
     /// The course's 0.5*(t-a)^2, whose derivative is a-t.
     #[default]
     Squared,
+    /// With softmax outputs -t*LN(a) per output; with sigmoid outputs the binary cross-entropy
+    /// -(t*LN(a)+(1-t)*LN(1-a)) per output. Either way ∂E/∂o is a-t (with softmax, when the
+    /// targets sum to 1, as a distribution's do).
+    CrossEntropy,
 }
 
 impl Loss {
-    pub fn text(self) -> &'static str {
-        match self {
-            Loss::Squared => "squared error",
+    pub const NAMES: [&str; 2] = ["squared", "cross-entropy"];
+
+    pub fn named(name: &str) -> Option<Loss> {
+        match name {
+            "squared" => Some(Loss::Squared),
+            "cross-entropy" => Some(Loss::CrossEntropy),
+            _ => None,
         }
     }
 
-    /// The error of output `k`, in column names.
-    pub(crate) fn error(self, k: u8) -> String {
+    pub fn text(self) -> &'static str {
         match self {
-            Loss::Squared => format!("0.5*(t{k}-a_o{k})^2"),
+            Loss::Squared => "squared error",
+            Loss::CrossEntropy => "cross-entropy",
+        }
+    }
+
+    /// The error of output `k` through the output layer's `activation`, in column names.
+    pub(crate) fn error(self, activation: Activation, k: u8) -> String {
+        match (self, activation) {
+            (Loss::Squared, _) => format!("0.5*(t{k}-a_o{k})^2"),
+            (Loss::CrossEntropy, Activation::Softmax) => format!("-t{k}*LN(a_o{k})"),
+            (Loss::CrossEntropy, _) => format!("-(t{k}*LN(a_o{k})+(1-t{k})*LN(1-a_o{k}))"),
         }
     }
 
     /// ∂E/∂o_k, output k's delta: the loss's derivative by the activation times the output
-    /// activation's slope.
+    /// activation's slope; for cross-entropy the two cancel to a-t.
     pub(crate) fn delta(self, activation: Activation, k: u8) -> String {
-        let derivative = match self {
-            Loss::Squared => format!("(a_o{k}-t{k})"),
-        };
-        match activation.slope(&format!("o{k}"), &format!("a_o{k}")) {
-            Some(slope) => format!("{derivative}*{slope}"),
-            None => derivative,
+        let derivative = format!("(a_o{k}-t{k})");
+        match (self, activation.slope(&format!("o{k}"), &format!("a_o{k}"))) {
+            (Loss::Squared, Some(slope)) => format!("{derivative}*{slope}"),
+            _ => derivative,
         }
     }
 }

@@ -208,8 +208,14 @@ pub fn regrouped<L: backprop_sheet::expr::Leaf>(e: &backprop_sheet::expr::Expr<L
 
 /// The rows a spreadsheet engine that computes `x^2` with libm's `pow` computes, every cell after
 /// the first row's typed ones: where a square feeds later cells (tanh's slope `1-a^2` in every
-/// gradient), a one-ulp `pow` carries on down the sheet, so the comparison follows it.
-pub fn rows_with_pow(inputs: &backprop_sheet::engine::Inputs, eta: f64, iterations: usize) -> Vec<Vec<f64>> {
+/// gradient), a one-ulp `pow` carries on down the sheet, so the comparison follows it. With
+/// `regroup`, every formula is also [`regrouped`], as IronCalc evaluates it.
+pub fn rows_with_pow(
+    inputs: &backprop_sheet::engine::Inputs,
+    eta: f64,
+    iterations: usize,
+    regroup: bool,
+) -> Vec<Vec<f64>> {
     use backprop_sheet::columns::Slot;
     use backprop_sheet::network::Param;
     let columns = inputs.columns();
@@ -220,7 +226,8 @@ pub fn rows_with_pow(inputs: &backprop_sheet::engine::Inputs, eta: f64, iteratio
             values[step.at] = if i == 0 && step.typed {
                 inputs.get(columns.all()[step.at])
             } else {
-                eval_with_pow(&step.expr, &|s| match s {
+                let expr = if regroup { regrouped(&step.expr) } else { step.expr.clone() };
+                eval_with_pow(&expr, &|s| match s {
                     Slot::Cur(k) => values[k],
                     Slot::Prev(k) => out[i - 1][k],
                     Slot::Param(Param::Eta) => eta,

@@ -547,3 +547,61 @@ fn compare_optimizers_writes_a_sheet_per_optimizer() {
         "backprop-sheet: --compare-optimizers trains every optimizer at one learning rate, not 6: give it with --learning-rates, e.g. --learning-rates 0.1"
     );
 }
+
+/// `--loss cross-entropy`: with softmax outputs, the exponentials and their sum as columns
+/// between the sums and the activations, each error -t*LN(a), the deltas a_o-t; with sigmoid
+/// outputs the binary cross-entropy. Combinations that do not make sense are refused, each with
+/// what to do.
+#[test]
+fn cross_entropy_is_written_with_softmax_or_sigmoid_outputs() {
+    let args = ["--loss", "cross-entropy", "--output-activation", "softmax", "--iterations", "3"];
+    let columns = params(&args).inputs.columns();
+    let headers: Vec<String> = columns.all()[16..26].iter().map(|c| c.header()).collect();
+    assert_eq!(headers.join(" "), "o1 exp_o1 o2 exp_o2 exp_sum a_o1 a_o2 E1 E2 E_total");
+    let (_d, out) = generate(&args);
+    let book = read(&out);
+    let texts: Vec<&str> = sheet(&book, "Summary").texts().into_iter().map(|(_, t)| t).collect();
+    for line in [
+        "exp_o1 = EXP(o1)",
+        "exp_sum = exp_o1+exp_o2",
+        "a_o1 = exp_o1/exp_sum",
+        "E1 = -t1*LN(a_o1)",
+        "∂E/∂w5 = (a_o1-t1)*a_h1",
+    ] {
+        assert!(texts.contains(&line), "{line}: {texts:?}");
+    }
+    let sigmoid = params(&["--loss", "cross-entropy"]).inputs.columns();
+    assert_eq!(sigmoid.text(Col::E(2)), "-(t2*LN(a_o2)+(1-t2)*LN(1-a_o2))");
+    assert_eq!(sigmoid.text(Col::Dw(8)), "(a_o2-t2)*a_h2");
+
+    for (flags, message) in [
+        (
+            &["--output-activation", "softmax"][..],
+            "backprop-sheet: --output-activation softmax goes with --loss cross-entropy, whose deltas are a_o-t",
+        ),
+        (
+            &["--loss", "cross-entropy", "--output-activation", "relu"],
+            "backprop-sheet: --loss cross-entropy needs outputs in (0,1): give --output-activation softmax or sigmoid",
+        ),
+        (
+            &["--activation", "softmax"],
+            "backprop-sheet: softmax is the output layer's: give it with --output-activation",
+        ),
+        (
+            &["--loss", "cross-entropy", "--output-activation", "softmax", "--network", "2-2-1"],
+            "backprop-sheet: a softmax over one output is always 1: give two outputs or more, or --output-activation sigmoid",
+        ),
+        (
+            &["--loss", "cross-entropy", "--output-activation", "softmax", "--train-bias"],
+            "backprop-sheet: with softmax outputs the shared output bias b2 moves every output's sum alike, which a softmax ignores: its gradient is always 0. Give --bias (fixed biases) instead of --train-bias",
+        ),
+        (
+            &["--loss", "cross-entropy", "--output-activation", "softmax", "--set", "t1=0.5"],
+            "backprop-sheet: softmax outputs are a distribution, and t1 + t2 sum to 1.49, not 1: set them with --set (e.g. --set t1=0.2 --set t2=0.8)",
+        ),
+    ] {
+        let out = bin().args(["generate", "--out", "x.xlsx"]).args(flags).output().unwrap();
+        assert!(!out.status.success(), "{flags:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), message);
+    }
+}

@@ -176,8 +176,9 @@ fn ironcalc_recalculates_other_networks_and_their_gradient_checks() {
 }
 
 /// Generates with `args` and recalculates in IronCalc: every cell of every table is the engine's
-/// double, or where it is not, what an engine computing `x^2` with `pow` gets, followed down the
-/// sheet. Prints and returns the count of cells compared, and of those that were the pow result.
+/// double, or where it is not, what an engine computing `x^2` with `pow` and `a+(b+c)` as
+/// `(a+b)+c` gets, followed down the sheet. Prints and returns the count of cells compared, and of
+/// those that were not the engine's.
 fn recalculate_following_pow(args: &[&str]) -> (usize, usize) {
     let (_dir, out) = generate(args);
     let params = params(args);
@@ -186,7 +187,7 @@ fn recalculate_following_pow(args: &[&str]) -> (usize, usize) {
     model.evaluate();
     let (mut cells, mut identical, mut pow) = (0, 0, 0);
     for (k, &eta) in params.learning_rates.iter().enumerate() {
-        let with_pow = rows_with_pow(&params.inputs, eta, params.iterations);
+        let with_pow = rows_with_pow(&params.inputs, eta, params.iterations, true);
         for (i, row) in rows(&params.inputs, eta, params.iterations, columns.formulas()).enumerate() {
             for (c, &col) in columns.all().iter().enumerate() {
                 if i == 0 && col.is_typed() {
@@ -204,7 +205,10 @@ fn recalculate_following_pow(args: &[&str]) -> (usize, usize) {
             }
         }
     }
-    println!("IronCalc {}: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result", args.join(" "));
+    println!(
+        "IronCalc {}: {cells} cells, {identical} bit-identical, {pow} the x^2-with-pow result or a+(b+c) regrouped",
+        args.join(" ")
+    );
     (cells, pow)
 }
 
@@ -252,6 +256,24 @@ fn ironcalc_recalculates_every_optimizer() {
             let (cells, pow) = recalculate_following_pow(&args);
             assert_eq!(pow, 0, "{args:?}: all {cells} cells bit-identical");
             assert!(recalculate_gradient_check(&args) > 0);
+        }
+    }
+}
+
+/// Cross-entropy with softmax outputs (their exponentials and sum as columns) and with sigmoid
+/// outputs, at 2-2-2 and 2-3-2 with fixed biases, under plain descent and Adam: LN and EXP as
+/// IronCalc computes them are the engine's doubles, gradient check included.
+#[test]
+fn ironcalc_recalculates_cross_entropy() {
+    for network in [&["--network", "2-2-2"][..], &["--network", "2-3-2", "--bias"]] {
+        for output in ["softmax", "sigmoid"] {
+            for optimizer in ["gd", "adam"] {
+                let maths = ["--loss", "cross-entropy", "--output-activation", output, "--optimizer", optimizer];
+                let args = [network, &maths, &["--learning-rates", "0.1,0.5", "--iterations", "40"]].concat();
+                let (cells, pow) = recalculate_following_pow(&args);
+                assert_eq!(pow, 0, "{args:?}: all {cells} cells bit-identical");
+                assert!(recalculate_gradient_check(&args) > 0);
+            }
         }
     }
 }

@@ -360,7 +360,7 @@ fn libreoffice_recalculates_every_optimizer() {
         let network = params.inputs.columns().network;
         let columns = Columns::of(network.with_maths(Maths { optimizer, ..network.maths }));
         let inputs = params.inputs.reshaped(columns);
-        let with_pow = rows_with_pow(&inputs, 0.1, 60);
+        let with_pow = rows_with_pow(&inputs, 0.1, 60, false);
         let lo = &doubles[optimizer.sheet_name()];
         let (mut cells, mut identical) = (0, 0);
         for (i, row) in rows(&inputs, 0.1, 60, columns.formulas()).enumerate() {

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::common::*;
 use backprop_sheet::columns::Col;
 use backprop_sheet::engine::rows;
-use backprop_sheet::network::{Activation, Optimizer, Param};
+use backprop_sheet::network::{Activation, Loss, Optimizer, Param};
 
 /// The reference's E_total of each iteration for the run `args` describes, at its first rate.
 fn reference(args: &[&str]) -> Vec<f64> {
@@ -44,6 +44,7 @@ fn reference(args: &[&str]) -> Vec<f64> {
         "beta1": value(Param::Beta1),
         "beta2": value(Param::Beta2),
         "eps": value(Param::Delta),
+        "loss": if n.maths.loss == Loss::Squared { "squared" } else { "cross-entropy" },
     });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/reference.py");
     let mut child =
@@ -120,6 +121,41 @@ fn numpy_agrees_with_every_optimizer_to_1e_12() {
                         &["--learning-rates", "0.1", "--iterations", "100"],
                     ]
                     .concat();
+                    let gap = largest_gap(&args);
+                    println!("NumPy {}: largest relative difference in E_total {gap:.1e}", args.join(" "));
+                    assert!(gap < 1e-12, "{args:?}: {gap:e}");
+                }
+            }
+        }
+    }
+}
+
+/// Cross-entropy, with softmax outputs and with sigmoid outputs, under several hidden activations
+/// and optimizers: the reference differentiates it through the output layer's Jacobian, the
+/// sheet writes the deltas a_o-t.
+#[test]
+#[cfg_attr(no_numpy, ignore = "NumPy is not installed (python3 -m pip install numpy)")]
+fn numpy_agrees_with_cross_entropy_to_1e_12() {
+    for network in ["2-2-2", "2-3-2"] {
+        for output in ["softmax", "sigmoid"] {
+            for hidden in ["sigmoid", "tanh", "relu"] {
+                for optimizer in ["gd", "momentum", "adam"] {
+                    let args = [
+                        "--network",
+                        network,
+                        "--loss",
+                        "cross-entropy",
+                        "--output-activation",
+                        output,
+                        "--activation",
+                        hidden,
+                        "--optimizer",
+                        optimizer,
+                        "--learning-rates",
+                        "0.1",
+                        "--iterations",
+                        "100",
+                    ];
                     let gap = largest_gap(&args);
                     println!("NumPy {}: largest relative difference in E_total {gap:.1e}", args.join(" "));
                     assert!(gap < 1e-12, "{args:?}: {gap:e}");
