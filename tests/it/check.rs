@@ -500,19 +500,6 @@ fn a_duplicated_row_in_a_table_of_values_is_named_once() {
     assert!(found.iter().all(|(_, keys)| keys == &["row-repeated"]), "{found:?}");
 }
 
-/// The lines of the first fenced block or table after `marker` in the README.
-fn readme_section(marker: &str) -> Vec<String> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let after = &readme[readme.find(marker).unwrap_or_else(|| panic!("README lacks {marker}")) + marker.len()..];
-    let lines = after.lines().skip_while(|l| l.trim().is_empty());
-    let mut lines = lines.peekable();
-    if lines.peek().is_some_and(|l| l.starts_with("```")) {
-        lines.skip(1).take_while(|l| !l.starts_with("```")).map(String::from).collect()
-    } else {
-        lines.take_while(|l| l.starts_with('|')).skip(2).map(String::from).collect()
-    }
-}
-
 #[test]
 fn the_readme_quotes_the_definitions_and_the_catalogue_as_they_are() {
     let derivation = Columns::class().formulas().derivation();

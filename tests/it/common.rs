@@ -239,3 +239,16 @@ pub fn rows_with_pow(
     }
     out
 }
+
+/// The lines of the first fenced block or table after `marker` in the README.
+pub fn readme_section(marker: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let after = &readme[readme.find(marker).unwrap_or_else(|| panic!("README lacks {marker}")) + marker.len()..];
+    let lines = after.lines().skip_while(|l| l.trim().is_empty());
+    let mut lines = lines.peekable();
+    if lines.peek().is_some_and(|l| l.starts_with("```")) {
+        lines.skip(1).take_while(|l| !l.starts_with("```")).map(String::from).collect()
+    } else {
+        lines.take_while(|l| l.starts_with('|')).skip(2).map(String::from).collect()
+    }
+}

@@ -504,7 +504,7 @@ fn the_activations_are_written_as_formulas_and_named_on_the_summary() {
     let first = String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default().to_string();
     assert_eq!(
         first,
-        "error: invalid value 'softplus' for '--activation <NAME>': `softplus` is not an activation: use one of sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear"
+        "error: invalid value 'softplus' for '--activation <NAME>': `softplus` is not an activation: use one of sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear; softmax for the outputs"
     );
 }
 
@@ -604,4 +604,26 @@ fn cross_entropy_is_written_with_softmax_or_sigmoid_outputs() {
         assert!(!out.status.success(), "{flags:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), message);
     }
+}
+
+/// The README's table of each optimizer's columns is their derivation, line for line.
+#[test]
+fn the_readme_quotes_each_optimizer_s_columns_as_they_are() {
+    use backprop_sheet::columns::Columns;
+    use backprop_sheet::network::{Maths, Network, Optimizer};
+    let table: Vec<String> = Optimizer::NAMES
+        .iter()
+        .map(|name| {
+            let optimizer = Optimizer::named(name).unwrap();
+            let columns = Columns::of(Network::default().with_maths(Maths { optimizer, ..Maths::default() }));
+            let lines = columns.formulas().derivation();
+            let update = lines.iter().find_map(|l| l.strip_prefix("w1 = ")).unwrap();
+            let own = [Col::MW(1), Col::VW(1), Col::Beta1T, Col::Beta2T].map(|c| format!("{} = ", c.header()));
+            let state: Vec<String> =
+                lines.iter().filter(|l| own.iter().any(|o| l.starts_with(o))).map(|l| format!("`{l}`")).collect();
+            let state = if state.is_empty() { "none".to_string() } else { state.join(", ") };
+            format!("| `{name}` | `{update}` | {state} |")
+        })
+        .collect();
+    assert_eq!(readme_section("<!-- generated: Optimizer columns -->"), table);
 }
