@@ -93,7 +93,7 @@ impl Activation {
             ("softmax", None) => Activation::Softmax,
             ("leaky-relu", None) => Activation::LeakyRelu(Real::new(Activation::LEAKY_SLOPE)),
             ("leaky-relu", Some(alpha)) => match alpha.parse::<f64>() {
-                Ok(a) if a.is_finite() && a >= 0.0 && a < 1.0 => Activation::LeakyRelu(Real::new(a)),
+                Ok(a) if (0.0..1.0).contains(&a) => Activation::LeakyRelu(Real::new(a)),
                 _ => return Err(format!("leaky ReLU's α must be a number from 0 to below 1, not `{alpha}`")),
             },
             _ => return Err(format!("`{text}` is not an activation: use one of {}", Activation::NAMES)),
