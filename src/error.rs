@@ -49,6 +49,9 @@ pub enum Error {
         "{path}: is {what}, not a regular file; only a regular file is ever replaced. Choose the path of a file for {flag}."
     )]
     NotRegular { path: PathBuf, what: &'static str, flag: &'static str },
+    /// A destination folder that is something else.
+    #[error("{path}: is {what}, not a folder. Choose a folder for {flag}; it is made when missing.")]
+    NotAFolder { path: PathBuf, what: &'static str, flag: &'static str },
     #[error("{path}: cannot write ({detail}).")]
     Io { path: PathBuf, detail: String },
     #[error("{path}: writing {what} failed ({detail}); nothing was written.")]

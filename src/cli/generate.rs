@@ -149,15 +149,14 @@ impl MathsArgs {
     }
 }
 
+/// What a run computes, shared by `generate` and `writeup`: the template, the flags that override
+/// it, and what to show with it.
 #[derive(Args, Debug)]
-pub(super) struct GenerateArgs {
+pub(super) struct RunArgs {
     /// Read the initial values from this workbook (labelled cells, or the class layout).
     /// Without it, the built-in template is used.
     #[arg(long)]
     template: Option<PathBuf>,
-    /// The workbook to write.
-    #[arg(long, default_value = "backprop.xlsx")]
-    out: PathBuf,
     /// Rows (iterations) per learning rate.
     #[arg(long, value_parser = parse_iterations)]
     iterations: Option<usize>,
@@ -168,27 +167,73 @@ pub(super) struct GenerateArgs {
     network: NetworkArgs,
     #[command(flatten)]
     maths: MathsArgs,
+    /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
+    /// Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(Col, f64)>,
+    /// Write a known mistake into the formulas, on purpose: to show students what it does, or to
+    /// try `check` (writeup: its sheet's derivation too, each wrong line marked). KEY is one of
+    /// the mistakes `check` names.
+    #[arg(long, value_name = "KEY", value_parser = mistake_keys())]
+    pub mistake: Option<&'static Mistake>,
+    /// Add, right of each sheet's table, the central finite difference (E(w+ε)-E(w-ε))/2ε of every
+    /// weight as live formulas, and the largest relative difference from the derived gradients:
+    /// the spreadsheet checks its own derivatives. ε is a cell of each sheet (B2). (writeup: each
+    /// gradient's finite difference under it.)
+    #[arg(long)]
+    pub gradient_check: bool,
+}
+
+/// A run's parameters, merged from the template and the flags, with where each came from.
+pub(super) struct Loaded {
+    pub params: Params,
+    pub found: Found,
+    pub overrides: Overrides,
+}
+
+impl RunArgs {
+    pub(super) fn template(&self) -> Option<&Path> {
+        self.template.as_deref()
+    }
+
+    /// Merges the flags with the template, and refuses a mistake the network has no room for.
+    /// `compared`: the optimizers are compared, each taking the hyper-parameters it has.
+    pub(super) fn load(&self, compared: bool) -> Result<Loaded, Error> {
+        let overrides = overrides(self, compared)?;
+        let (params, found) = template::load(self.template.as_deref(), &overrides)?;
+        let columns = params.inputs.columns();
+        if let Some(m) = self.mistake.filter(|m| m.cols(columns).is_empty()) {
+            return Err(Error::Usage(format!(
+                "the mistake `{}` does not apply to the network {} ({}): choose another",
+                m.key, columns.network, m.what
+            )));
+        }
+        if self.mistake.is_some() && columns.network.maths != Maths::default() {
+            return Err(Error::Usage(format!(
+                "--mistake writes the catalogue's mistakes into the class's maths ({}), not {}: leave out --mistake, or the flags that change the maths",
+                Maths::default(),
+                columns.network.maths
+            )));
+        }
+        Ok(Loaded { params, found, overrides })
+    }
+}
+
+#[derive(Args, Debug)]
+pub(super) struct GenerateArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// The workbook to write.
+    #[arg(long, default_value = "backprop.xlsx")]
+    out: PathBuf,
     /// One sheet per optimizer (gd, momentum, nesterov, adagrad, rmsprop, adam), all at the one
     /// learning rate given, and a Summary chart of their curves together. --momentum and the other
     /// parameters apply to the optimizers that have them.
     #[arg(long, conflicts_with_all = ["optimizer", "mistake"])]
     compare_optimizers: bool,
-    /// Override one initial value, e.g. --set t1=0.5 (i1 i2 t1 t2 w1..w8, b1 b2 with biases).
-    /// Repeatable.
-    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
-    set: Vec<(Col, f64)>,
     /// Write plain numbers instead of formulas.
     #[arg(long)]
     values_only: bool,
-    /// Write a known mistake into the formulas, on purpose: to show students what it does, or to
-    /// try `check`. KEY is one of the mistakes `check` names.
-    #[arg(long, value_name = "KEY", value_parser = mistake_keys())]
-    mistake: Option<&'static Mistake>,
-    /// Add, right of each sheet's table, the central finite difference (E(w+ε)-E(w-ε))/2ε of every
-    /// weight as live formulas, and the largest relative difference from the derived gradients:
-    /// the spreadsheet checks its own derivatives. ε is a cell of each sheet (B2).
-    #[arg(long)]
-    gradient_check: bool,
     /// Learning-rate sheets computed and written at once (default: every core). The workbook is
     /// the same whatever the number.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
@@ -250,29 +295,15 @@ impl GenerateRun {
     /// Merges the flags with the template and checks that the run can be written, before any
     /// output is opened.
     pub(super) fn resolve(args: &GenerateArgs) -> Result<GenerateRun, Error> {
-        let overrides = overrides(args)?;
-        let (params, found) = template::load(args.template.as_deref(), &overrides)?;
+        let Loaded { params, found, overrides } = args.run.load(args.compare_optimizers)?;
         let columns = params.inputs.columns();
-        if let Some(m) = args.mistake.filter(|m| m.cols(columns).is_empty()) {
-            return Err(Error::Usage(format!(
-                "the mistake `{}` does not apply to the network {} ({}): choose another",
-                m.key, columns.network, m.what
-            )));
-        }
-        if args.mistake.is_some() && columns.network.maths != Maths::default() {
-            return Err(Error::Usage(format!(
-                "--mistake writes the catalogue's mistakes into the class's maths ({}), not {}: leave out --mistake, or the flags that change the maths",
-                Maths::default(),
-                columns.network.maths
-            )));
-        }
         let writer = writer::Options {
             values_only: args.values_only,
-            mistake: args.mistake,
-            gradient_check: args.gradient_check.then_some(gradient_check::DEFAULT_EPSILON),
+            mistake: args.run.mistake,
+            gradient_check: args.run.gradient_check.then_some(gradient_check::DEFAULT_EPSILON),
             workers: super::jobs(args.jobs),
             deflate_level: None,
-            compare: args.compare_optimizers.then(|| args.maths.compared()),
+            compare: args.compare_optimizers.then(|| args.run.maths.compared()),
         };
         if let Some(problem) = softmax_problem(&params) {
             return Err(Error::Usage(problem));
@@ -285,17 +316,18 @@ impl GenerateRun {
         }
         let longest = writer::longest_formula(&params, &writer);
         if longest > MAX_FORMULA_CHARS {
-            let what = if args.gradient_check { "the gradient check of the network" } else { "the network" };
+            let what = if args.run.gradient_check { "the gradient check of the network" } else { "the network" };
             return Err(Error::Usage(format!(
                 "{what} {} needs formulas of {longest} characters, and Excel holds at most {MAX_FORMULA_CHARS} in a cell: choose a smaller network{}",
                 columns.network,
-                if args.gradient_check { ", or leave out --gradient-check" } else { "" }
+                if args.run.gradient_check { ", or leave out --gradient-check" } else { "" }
             )));
         }
         let out = Destination { path: args.out.clone(), force: args.force, flag: "--out", what: "the workbook" };
-        let protect: Vec<(&'static str, &Path)> = args.template.iter().map(|t| ("the template", t.as_path())).collect();
+        let protect: Vec<(&'static str, &Path)> = args.run.template().map(|t| ("the template", t)).into_iter().collect();
         output::check_destination(&out, &protect)?;
-        Ok(GenerateRun { params, template: args.template.clone(), found, overrides, writer, out, quiet: args.quiet })
+        let template = args.run.template().map(Path::to_path_buf);
+        Ok(GenerateRun { params, template, found, overrides, writer, out, quiet: args.quiet })
     }
 
     /// Writes the workbook and says what it holds.
@@ -430,7 +462,7 @@ fn softmax_problem(params: &Params) -> Option<String> {
 }
 
 /// The flags that override the template, checked as a whole: each was checked as it was parsed.
-fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
+fn overrides(args: &RunArgs, compared: bool) -> Result<Overrides, Error> {
     if let Some(problem) = args.learning_rates.as_deref().and_then(layout::rates_problem) {
         return Err(Error::Usage(problem));
     }
@@ -445,7 +477,7 @@ fn overrides(args: &GenerateArgs) -> Result<Overrides, Error> {
     Ok(Overrides {
         shape: args.network.network,
         bias: args.network.bias(),
-        maths: args.maths.maths(args.compare_optimizers)?,
+        maths: args.maths.maths(compared)?,
         learning_rates: args.learning_rates.clone(),
         iterations: args.iterations,
         set: args.set.clone(),

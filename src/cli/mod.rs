@@ -6,6 +6,7 @@ mod completions;
 mod generate;
 mod template;
 pub(crate) mod terminal;
+mod writeup;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,11 @@ enum Command {
     /// Exit code 0: every table is right; 1: a mistake was found, or something could not be
     /// checked; 2: the file cannot be used.
     Check(check::CheckArgs),
+    /// Write the assignment's write-up into a folder: a README with the network, the derivation
+    /// of iteration 1 with its numbers, the first and last iterations of every learning rate, and
+    /// the pictures (network.svg, loss.svg, loss-<η>.svg), from the same definitions, engine and
+    /// options as `generate`.
+    Writeup(writeup::WriteupArgs),
     /// Write the template of initial values that `generate --template` reads, for any network:
     /// every input labelled, with its default (targets 0.01 and 0.99 in turn, input k 0.05*k,
     /// hidden weights from 0.15 and output weights from 0.40 in steps of 0.05, biases 0.35 and
@@ -48,6 +54,7 @@ pub fn main() -> ExitCode {
     handle_interrupts();
     let result = match cli.command {
         Command::Generate(args) => generate::GenerateRun::resolve(&args).and_then(|run| run.act()),
+        Command::Writeup(args) => writeup::WriteupRun::resolve(&args).and_then(|run| run.act()),
         Command::Check(args) => check::run(&args),
         Command::Template(args) => template::run(&args),
         Command::Completions(args) => completions::run(&args),

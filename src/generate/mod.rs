@@ -4,3 +4,4 @@
 pub(crate) mod layout;
 pub(crate) mod template;
 pub(crate) mod writer;
+pub(crate) mod writeup;

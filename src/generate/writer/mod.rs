@@ -32,7 +32,7 @@ use crate::model::network::{Maths, Optimizer, Param};
 pub const ZIP_LEVEL: u8 = 2;
 
 /// Okabe–Ito colours: distinct for readers with colour-blindness, and in print.
-const PALETTE: [u32; 8] = [0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0x000000, 0xF0E442];
+pub(crate) const PALETTE: [u32; 8] = [0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0x000000, 0xF0E442];
 
 /// The outcome of one learning rate, for the terminal and the Summary sheet.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +56,7 @@ pub struct RateSummary {
 /// the last. The charts read them from a table on the Summary sheet rather than from whole
 /// columns: a chart of a million points helps no one, and a spreadsheet library caches each
 /// point of a chart's range in memory when it saves.
-struct Curve {
+pub(crate) struct Curve {
     step: usize,
     iterations: usize,
 }
@@ -69,11 +69,11 @@ const CURVE_TOP: u32 = 3;
 const CURVE_LEFT: u16 = 13;
 
 impl Curve {
-    fn new(iterations: usize) -> Curve {
+    pub(crate) fn new(iterations: usize) -> Curve {
         Curve { step: iterations.div_ceil(CURVE_POINTS).max(1), iterations }
     }
 
-    fn includes(&self, iteration: usize) -> bool {
+    pub(crate) fn includes(&self, iteration: usize) -> bool {
         (iteration - 1).is_multiple_of(self.step) || iteration == self.iterations
     }
 
