@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Renders the pictures in docs/ through LibreOffice, as a user sees the workbook: the Summary
-# sheet, and one learning-rate sheet's chart and table. Needs soffice, python3-uno, pdftoppm.
+# Renders the pictures in docs/: the write-up (docs/writeup/, by the tool itself), and through
+# LibreOffice, as a user sees the workbook, the Summary sheet and one learning-rate sheet's chart
+# and table. Needs soffice, python3-uno, pdftoppm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
+# The write-up the README's write-up section shows (a test keeps docs/writeup what this makes);
+# `scripts/render-docs.sh writeup` makes only that, without LibreOffice.
+target/release/backprop-sheet writeup -q --force --out docs/writeup
+if [ "${1:-}" = writeup ]; then exit 0; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 target/release/backprop-sheet generate -q --out "$tmp/backprop.xlsx"

@@ -419,3 +419,24 @@ fn a_file_where_the_folder_belongs_is_refused_and_kept() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+#[test]
+fn the_docs_write_up_is_what_the_command_makes_and_the_readme_quotes_it() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    // As scripts/render-docs.sh runs it, from the repository's root.
+    bin().current_dir(tmp.path()).args(["writeup", "-q", "--force", "--out", "docs/writeup"]).assert().success();
+    let names = |dir: &Path| -> BTreeSet<String> {
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect()
+    };
+    let (made, kept) = (tmp.path().join("docs/writeup"), repo.join("docs/writeup"));
+    assert_eq!(names(&made), names(&kept));
+    for name in names(&made) {
+        let same = std::fs::read(made.join(&name)).unwrap() == std::fs::read(kept.join(&name)).unwrap();
+        assert!(same, "docs/writeup/{name} is not what the command makes: run scripts/render-docs.sh writeup");
+    }
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let (_, quoted) = readme.split_once("<!-- quoted: docs/writeup/README.md -->\n```text\n").expect("the quote");
+    let quoted = &quoted[..quoted.find("```").unwrap()];
+    assert!(quoted.lines().count() >= 4 && readme_of(&kept).contains(quoted), "{quoted}");
+}

@@ -60,14 +60,21 @@ pub(crate) fn readme(
     );
     derivation_sections(&mut md, &derivation, first.eta, epsilon);
     iterations(&mut md, params, runs);
+    let key = mistake.as_ref().map(|m| m.mistake.key);
     if let Some(sheet) = mistake {
         mistake_section(&mut md, params, first, &sheet, epsilon);
     }
+    let workbook = match key {
+        None => "the workbook `backprop-sheet generate` writes with the same options holds every number here".to_string(),
+        Some(key) => format!(
+            "the workbook `backprop-sheet generate` writes with the same options holds the mistake's numbers, and \
+             the same without `--mistake {key}` the others"
+        ),
+    };
     let _ = writeln!(
         md,
-        "## How this was made\n\n`{command}` (backprop-sheet {}), from the same column definitions and engine as the \
-         workbook `backprop-sheet generate` writes with the same options: every number here is a cell of that workbook, \
-         rounded.",
+        "## How this was made\n\n`{command}` (backprop-sheet {}), from the same column definitions and engine as \
+         `generate`: {workbook}, to the last digit.",
         env!("CARGO_PKG_VERSION")
     );
     md
