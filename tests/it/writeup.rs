@@ -212,7 +212,8 @@ fn derived(columns: &Columns) -> BTreeSet<Col> {
 #[test]
 fn every_number_of_the_readme_is_the_workbook_s() {
     let mazur = ["--bias", "--set", "b1=0.35", "--set", "b2=0.6", "--learning-rates", "0.5"];
-    let runs: [&[&str]; 3] = [&["--gradient-check"], &mazur, &["--network", "2-3-2", "--train-bias", "--iterations", "7"]];
+    let runs: [&[&str]; 3] =
+        [&["--gradient-check"], &mazur, &["--network", "2-3-2", "--train-bias", "--iterations", "7"]];
     for args in runs {
         let (_w, dir) = writeup(args);
         let (_g, workbook) = generate(args);
@@ -256,12 +257,14 @@ fn a_mistake_s_derivation_is_its_workbook_s_and_marked_wrong() {
     let (_g, workbook) = generate(&args);
     let book = read(&workbook);
     let readme = readme_of(&dir);
-    let (_, mistaken) = readme.split_once("## A mistake to learn from: `a_h1-for-a_h2`").expect("the mistake's section");
+    let (_, mistaken) =
+        readme.split_once("## A mistake to learn from: `a_h1-for-a_h2`").expect("the mistake's section");
     let mistaken = mistaken.split("## How this was made").next().unwrap();
     let cells = Cells::of(&book, 0.1);
     let checked = check_derivation(mistaken, &cells, 0.1);
     assert!(checked.contains(&Col::Dw(3)) && checked.contains(&Col::Dw(4)), "{checked:?}");
-    let marked: Vec<&str> = mistaken.lines().filter(|l| l.starts_with("✗ ")).map(|l| &l[..l.find(" = ").unwrap()]).collect();
+    let marked: Vec<&str> =
+        mistaken.lines().filter(|l| l.starts_with("✗ ")).map(|l| &l[..l.find(" = ").unwrap()]).collect();
     assert_eq!(marked, ["✗ ∂E_total/∂w3", "✗ ∂E_total/∂w4"]);
     let wrong = mistaken.lines().filter(|l| l.trim_start().starts_with("wrong: the definition is ")).count();
     assert_eq!(wrong, 2);
@@ -400,7 +403,11 @@ fn an_existing_write_up_is_replaced_only_with_force() {
     assert!(readme_of(&dir).starts_with("# Backpropagation, step by step"));
     let names: BTreeSet<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert_eq!(names, ["README.md", "loss-0.5.svg", "loss.svg", "network.svg"].map(String::from).into(), "nothing else");
+    assert_eq!(
+        names,
+        ["README.md", "loss-0.5.svg", "loss.svg", "network.svg"].map(String::from).into(),
+        "nothing else"
+    );
 }
 
 #[test]

@@ -65,7 +65,9 @@ pub(crate) fn readme(
         mistake_section(&mut md, params, first, &sheet, epsilon);
     }
     let workbook = match key {
-        None => "the workbook `backprop-sheet generate` writes with the same options holds every number here".to_string(),
+        None => {
+            "the workbook `backprop-sheet generate` writes with the same options holds every number here".to_string()
+        }
         Some(key) => format!(
             "the workbook `backprop-sheet generate` writes with the same options holds the mistake's numbers, and \
              the same without `--mistake {key}` the others"
