@@ -42,8 +42,8 @@ impl Layout {
     fn new(network: Network) -> Layout {
         let Network { inputs, hidden, outputs, .. } = network;
         let widest = i32::from(inputs.max(hidden).max(outputs));
-        let spacing = if widest > 4 { 105 } else { 110 };
-        let gap = 240 + 32 * widest;
+        let spacing = if widest > 4 { 125 } else { 110 };
+        let gap = 240 + 40 * widest;
         let top = if network.bias == Bias::None { 40 } else { 120 };
         let height = top + widest * spacing + 10;
         let column = |n: u8, x: i32| {
@@ -69,11 +69,9 @@ struct Edge {
     label: Option<String>,
 }
 
-/// The network of `inputs`, with its initial values, as SVG.
-pub(crate) fn svg(inputs: &Inputs) -> Result<String, Failure> {
-    let columns = inputs.columns();
-    let net = columns.network;
-    let layout = Layout::new(net);
+/// The connections: every weight's, labelled with its name and initial value, then the biases'.
+fn edges(layout: &Layout, inputs: &Inputs) -> Vec<Edge> {
+    let net = inputs.columns().network;
     let mut edges = Vec::new();
     for n in 1..=net.weights() {
         let link = net.link(n);
@@ -87,6 +85,15 @@ pub(crate) fn svg(inputs: &Inputs) -> Result<String, Failure> {
         edges.extend(layout.hidden.iter().map(|&to| Edge { from: layout.biases[0], to, label: None }));
         edges.extend(layout.outputs.iter().map(|&to| Edge { from: layout.biases[1], to, label: None }));
     }
+    edges
+}
+
+/// The network of `inputs`, with its initial values, as SVG.
+pub(crate) fn svg(inputs: &Inputs) -> Result<String, Failure> {
+    let columns = inputs.columns();
+    let net = columns.network;
+    let layout = Layout::new(net);
+    let edges = edges(&layout, inputs);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, layout.size).into_drawing_area();
@@ -112,7 +119,6 @@ fn draw<'a>(root: &Root<'a>, layout: &Layout, edges: &[Edge], inputs: &Inputs) -
         let style = if e.label.is_some() { line.stroke_width(1) } else { line.mix(0.6).stroke_width(1) };
         root.draw(&PathElement::new(vec![e.from, e.to], style))?;
     }
-    let mut taken: Vec<Area> = Vec::new();
     let layers = [
         (&layout.inputs, "i", RGBColor(0xFF, 0xF2, 0xCC), "inputs"),
         (&layout.hidden, "h", RGBColor(0xDD, 0xEB, 0xF7), "hidden layer"),
@@ -123,7 +129,6 @@ fn draw<'a>(root: &Root<'a>, layout: &Layout, edges: &[Edge], inputs: &Inputs) -
         root.draw(&Text::new(caption, (x, 20), centred(17.0)))?;
         for (k, &p) in units.iter().enumerate() {
             unit(root, p, &format!("{prefix}{}", k + 1), fill)?;
-            taken.push((p.0 - RADIUS, p.1 - RADIUS, p.0 + RADIUS, p.1 + RADIUS));
         }
     }
     for (k, &p) in layout.inputs.iter().enumerate() {
@@ -143,12 +148,12 @@ fn draw<'a>(root: &Root<'a>, layout: &Layout, edges: &[Edge], inputs: &Inputs) -
             let value = number(inputs.get(Col::B(k as u8 + 1)));
             let style = TextStyle::from(("sans-serif", 15.0).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
             root.draw(&Text::new(format!("{name} = {value}"), (p.0 + RADIUS + 6, p.1), style))?;
-            taken.push((p.0 - RADIUS, p.1 - RADIUS, p.0 + RADIUS + 110, p.1 + RADIUS));
         }
     }
-    for e in edges {
-        if let Some(text) = &e.label {
-            label(root, e, text, &mut taken)?;
+    for (e, area) in edges.iter().zip(place_labels(layout, edges, columns.network.bias != Bias::None)) {
+        if let (Some(text), Some(a)) = (&e.label, area) {
+            root.draw(&Rectangle::new([(a.0, a.1), (a.2, a.3)], WHITE.mix(0.92).filled()))?;
+            root.draw(&Text::new(text.clone(), ((a.0 + a.2) / 2, (a.1 + a.3) / 2), centred(LABEL_SIZE)))?;
         }
     }
     root.present()
@@ -160,25 +165,69 @@ fn unit<'a>(root: &Root<'a>, p: Point, name: &str, fill: RGBColor) -> Drawn<'a> 
     root.draw(&Text::new(name.to_string(), p, centred(16.0)))
 }
 
-/// Puts a connection's label on the connection, at the first place from the middle outwards
-/// where it covers nothing already drawn; where there is none, at the place that covers least.
-fn label<'a>(root: &Root<'a>, e: &Edge, text: &str, taken: &mut Vec<Area>) -> Drawn<'a> {
-    let width = (text.chars().count() as f64 * LABEL_SIZE * 0.58) as i32 + 8;
-    let height = LABEL_SIZE as i32 + 5;
-    let at = |t: f64| {
-        let x = f64::from(e.from.0) + t * f64::from(e.to.0 - e.from.0);
-        let y = f64::from(e.from.1) + t * f64::from(e.to.1 - e.from.1);
-        let (x, y) = (x.round() as i32, y.round() as i32);
-        (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
-    };
-    let candidates = (0..=24).map(|k| {
-        let step = f64::from((k + 1) / 2) * 0.028;
-        0.5 + if k % 2 == 0 { step } else { -step }
-    });
-    let covered = |a: Area| taken.iter().filter(|&&b| overlaps(a, b)).count();
-    let best = candidates.map(at).min_by_key(|&a| covered(a)).expect("some place on the line");
-    taken.push(best);
-    root.draw(&Rectangle::new([(best.0, best.1), (best.2, best.3)], WHITE.mix(0.92).filled()))?;
-    let centre = ((best.0 + best.2) / 2, (best.1 + best.3) / 2);
-    root.draw(&Text::new(text.to_string(), centre, centred(LABEL_SIZE)))
+/// Where each connection's label goes: on the connection, at the first place from the middle
+/// outwards where it covers no unit and no label placed before it; where there is none, at the
+/// place that covers least.
+fn place_labels(layout: &Layout, edges: &[Edge], biases: bool) -> Vec<Option<Area>> {
+    let around = |p: Point, right: i32| (p.0 - RADIUS, p.1 - RADIUS, p.0 + RADIUS + right, p.1 + RADIUS);
+    let units = layout.inputs.iter().chain(&layout.hidden).chain(&layout.outputs);
+    let mut taken: Vec<Area> = units.map(|&p| around(p, 0)).collect();
+    if biases {
+        // A bias's value is written to the right of it.
+        taken.extend(layout.biases.iter().map(|&p| around(p, 110)));
+    }
+    let mut placed = Vec::with_capacity(edges.len());
+    for e in edges {
+        let Some(text) = &e.label else {
+            placed.push(None);
+            continue;
+        };
+        let width = (text.chars().count() as f64 * LABEL_SIZE * 0.58) as i32 + 8;
+        let height = LABEL_SIZE as i32 + 5;
+        let at = |t: f64| {
+            let x = f64::from(e.from.0) + t * f64::from(e.to.0 - e.from.0);
+            let y = f64::from(e.from.1) + t * f64::from(e.to.1 - e.from.1);
+            let (x, y) = (x.round() as i32, y.round() as i32);
+            (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+        };
+        let candidates = (0..=48).map(|k| {
+            let step = f64::from((k + 1) / 2) * 0.014;
+            0.5 + if k % 2 == 0 { step } else { -step }
+        });
+        let covered = |a: Area| taken.iter().filter(|&&b| overlaps(a, b)).count();
+        let best = candidates.map(at).min_by_key(|&a| covered(a)).expect("some place on the line");
+        taken.push(best);
+        placed.push(Some(best));
+    }
+    placed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::columns::Columns;
+
+    /// Legible: no label covers another or a unit, in every shape up to 8-8-8.
+    #[test]
+    fn no_label_covers_another_or_a_unit() {
+        for (i, h, o) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (8, 8, 8), (8, 1, 8), (1, 8, 1)] {
+            for bias in [Bias::None, Bias::Trained] {
+                let network = Network { inputs: i, hidden: h, outputs: o, bias };
+                let inputs = Inputs::defaults(Columns::of(network));
+                let layout = Layout::new(network);
+                let edges = edges(&layout, &inputs);
+                let areas: Vec<Area> =
+                    place_labels(&layout, &edges, bias != Bias::None).into_iter().flatten().collect();
+                assert_eq!(areas.len(), usize::from(network.weights()), "{network}");
+                let units = layout.inputs.iter().chain(&layout.hidden).chain(&layout.outputs);
+                let units: Vec<Area> =
+                    units.map(|&p| (p.0 - RADIUS, p.1 - RADIUS, p.0 + RADIUS, p.1 + RADIUS)).collect();
+                for (k, &a) in areas.iter().enumerate() {
+                    assert!(!areas[..k].iter().any(|&b| overlaps(a, b)), "{network}: label {k} covers another");
+                    assert!(!units.iter().any(|&u| overlaps(a, u)), "{network}: label {k} covers a unit");
+                    assert!(a.0 >= 0 && a.1 >= 0 && a.2 <= layout.size.0 as i32 && a.3 <= layout.size.1 as i32);
+                }
+            }
+        }
+    }
 }
