@@ -74,8 +74,10 @@ pub(crate) struct Run {
     pub diverged_at: Option<usize>,
 }
 
-/// How many of the first iterations the table shows before the last.
+/// How many of the first iterations the table shows before the last; the derivation reads the
+/// first two of them.
 const TABLE_FIRST: usize = 3;
+const _: () = assert!(TABLE_FIRST >= 2);
 
 impl Run {
     /// Streams one learning rate's rows through the engine, keeping only what the write-up
@@ -92,7 +94,7 @@ impl Run {
             if run.diverged_at.is_none() && row.values.iter().any(|v| expr::is_error(*v)) {
                 run.diverged_at = Some(iteration);
             }
-            if iteration <= TABLE_FIRST.max(2) || iteration == last {
+            if iteration <= TABLE_FIRST || iteration == last {
                 run.table.push((iteration, row));
             }
         }
