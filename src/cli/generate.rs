@@ -324,7 +324,8 @@ impl GenerateRun {
             )));
         }
         let out = Destination { path: args.out.clone(), force: args.force, flag: "--out", what: "the workbook" };
-        let protect: Vec<(&'static str, &Path)> = args.run.template().map(|t| ("the template", t)).into_iter().collect();
+        let protect: Vec<(&'static str, &Path)> =
+            args.run.template().map(|t| ("the template", t)).into_iter().collect();
         output::check_destination(&out, &protect)?;
         let template = args.run.template().map(Path::to_path_buf);
         Ok(GenerateRun { params, template, found, overrides, writer, out, quiet: args.quiet })

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use backprop_sheet::columns::{self, Col, Columns, Ref};
+use backprop_sheet::network::Param;
 use backprop_sheet::read::{Pos, Sheet, Workbook, find_tables};
-use backprop_sheet::write::{check_col, sheet_name};
+use backprop_sheet::write::sheet_name;
 
 use crate::common::{bin, generate, read, sheet};
 
@@ -38,14 +39,21 @@ impl Cells<'_> {
         Cells { sheet, table: find_tables(sheet).remove(0) }
     }
 
+    /// A cell of the table, its column found by its header as `generate` writes it.
     fn get(&self, col: Col, iteration: usize) -> f64 {
-        self.sheet.number(self.table.pos(col, iteration).unwrap()).unwrap()
+        self.at(&col.header(), iteration)
     }
 
-    /// The finite difference of the k-th trained parameter, beside the table.
-    fn fd(&self, k: usize) -> f64 {
-        let row = self.table.rows[0];
-        self.sheet.number(Pos { row, col: u32::from(check_col(self.table.columns, k)) }).unwrap()
+    fn at(&self, header: &str, iteration: usize) -> f64 {
+        let texts = self.sheet.texts();
+        let found = texts.iter().find(|(p, t)| p.row == self.table.header_row && *t == header);
+        let (at, _) = found.unwrap_or_else(|| panic!("no column `{header}`"));
+        self.sheet.number(Pos { row: self.table.rows[iteration - 1], col: at.col }).unwrap()
+    }
+
+    /// The finite difference beside a gradient at iteration 1 (`∂E/∂w5 (FD)`).
+    fn fd(&self, gradient: Col) -> f64 {
+        self.at(&format!("{} (FD)", gradient.header()), 1)
     }
 }
 
@@ -81,7 +89,7 @@ fn tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut k = 0;
     let number = |c: char| c.is_ascii_digit() || c == '.';
-    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '∂' | '/' | 'η');
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '∂' | 'η');
     while k < chars.len() {
         let start = k;
         if number(chars[k]) {
@@ -89,7 +97,11 @@ fn tokens(text: &str) -> Vec<String> {
                 k += 1;
             }
         } else if word(chars[k]) {
-            while k < chars.len() && word(chars[k]) {
+            // `β1^t` is one name (Adam's power of β1); `a_h1^2` a name squared.
+            // `∂E/∂w1` is one name too; `m_w1/x` a division.
+            let power = |k: usize| chars[k] == '^' && chars.get(k + 1).is_some_and(|c| c.is_alphabetic());
+            let by = |k: usize| chars[k] == '/' && chars.get(k + 1) == Some(&'∂');
+            while k < chars.len() && (word(chars[k]) || power(k) || by(k)) {
                 k += 1;
             }
             if chars[start..k].iter().collect::<String>() == "prev" {
@@ -105,26 +117,32 @@ fn tokens(text: &str) -> Vec<String> {
 
 /// Whether a token of a formula is a name a value was substituted for.
 fn is_name(token: &str) -> bool {
-    token.starts_with(|c: char| c.is_alphabetic() || c == '∂') && token != "EXP"
+    // A spreadsheet function (EXP, TANH, MAX, IF) is all capitals; no column's name is.
+    let function = token.chars().all(|c| c.is_ascii_uppercase());
+    token.starts_with(|c: char| c.is_alphabetic() || c == '∂') && !function
 }
 
 /// What a name of the README stands for: a column, by header or name.
 fn col_named(name: &str) -> Col {
-    Col::from_header(name).unwrap_or_else(|| panic!("`{name}` names no column"))
+    column(name).unwrap_or_else(|| panic!("`{name}` names no column"))
 }
 
-/// Holds every derivation entry of `readme` to the sheet of learning rate `eta` (iteration 1, and
+/// The column a header names: the class layout's spellings, or Adam's `β1^t` (named `β1_t`).
+fn column(header: &str) -> Option<Col> {
+    Col::from_header(header).or_else(|| Col::from_name(&header.replace('^', "_")))
+}
+
+/// Holds every derivation entry of `readme` (a run of `columns`) to the sheet of learning rate `eta` (iteration 1, and
 /// iteration 2 for the updates): each operand substituted, each chain-rule factor, each result,
 /// each finite difference. Returns the columns it checked.
-fn check_derivation(readme: &str, cells: &Cells, eta: f64) -> BTreeSet<Col> {
-    let columns = cells.table.columns;
-    let trained: Vec<Col> = columns.trained().map(|(p, _)| p).collect();
+fn check_derivation(readme: &str, columns: &'static Columns, cells: &Cells, eta: f64) -> BTreeSet<Col> {
     let mut checked = BTreeSet::new();
     for (entry, notes) in entries(readme) {
         let parts: Vec<&str> = entry.trim_start_matches("✗ ").split(" = ").collect();
         let lhs = parts[0].replace("∂E_total/∂", "∂E/∂");
         let col = col_named(&lhs);
-        let iteration = if trained.contains(&col) { 2 } else { 1 };
+        // A typed column that changes (a parameter, an optimizer's state) is shown updated.
+        let iteration = if col.is_typed() && !columns.is_constant(col) { 2 } else { 1 };
         let value = cells.get(col, iteration);
         assert!(same(parts.last().unwrap(), value), "{entry}: the workbook holds {value}");
         match parts.len() {
@@ -144,8 +162,17 @@ fn check_derivation(readme: &str, cells: &Cells, eta: f64) -> BTreeSet<Col> {
                     }
                     let v = match f.strip_prefix("prev(").and_then(|f| f.strip_suffix(')')) {
                         Some(name) => cells.get(col_named(name), iteration - 1),
-                        None if f == "η" => eta,
-                        None => cells.get(col_named(&f), iteration),
+                        None => match column(&f) {
+                            Some(c) => cells.get(c, iteration),
+                            // η, or a hyper-parameter of the optimizer.
+                            None => match columns::parse(columns, &f) {
+                                Ok(backprop_sheet::expr::Expr::Ref(Ref::Param(Param::Eta))) => eta,
+                                Ok(backprop_sheet::expr::Expr::Ref(Ref::Param(p))) => {
+                                    columns.network.maths.optimizer.value(p).unwrap()
+                                }
+                                _ => panic!("{entry}: `{f}` names nothing"),
+                            },
+                        },
                     };
                     assert!(same(&n, v), "{entry}: {f} is {v}, printed {n}");
                 }
@@ -169,10 +196,8 @@ fn check_derivation(readme: &str, cells: &Cells, eta: f64) -> BTreeSet<Col> {
             _ => panic!("an entry of unknown form: {entry}"),
         }
         for note in notes.iter().filter_map(|n| n.strip_prefix("finite difference: ")) {
-            let param = col_named(lhs.rsplit('∂').next().unwrap());
-            let k = columns.trained().position(|(p, _)| p == param).expect("a parameter's gradient");
             let fd = note.split(',').next().unwrap();
-            assert!(same(fd, cells.fd(k)), "{entry}: finite difference {fd}, the workbook {}", cells.fd(k));
+            assert!(same(fd, cells.fd(col)), "{entry}: finite difference {fd}, the workbook {}", cells.fd(col));
         }
         checked.insert(col);
     }
@@ -203,17 +228,17 @@ fn readme_of(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("README.md")).unwrap()
 }
 
-/// The columns a derivation must show: every computed one, and every trained parameter's update.
+/// The columns a derivation must show: every one a formula computes.
 fn derived(columns: &Columns) -> BTreeSet<Col> {
-    let trained: Vec<Col> = columns.trained().map(|(p, _)| p).collect();
-    columns.all().iter().copied().filter(|c| !c.is_typed() || trained.contains(c)).collect()
+    columns.all().iter().copied().filter(|&c| !columns.is_constant(c)).collect()
 }
 
 #[test]
 fn every_number_of_the_readme_is_the_workbook_s() {
     let mazur = ["--bias", "--set", "b1=0.35", "--set", "b2=0.6", "--learning-rates", "0.5"];
-    let runs: [&[&str]; 3] =
-        [&["--gradient-check"], &mazur, &["--network", "2-3-2", "--train-bias", "--iterations", "7"]];
+    let adam = ["--activation", "tanh", "--optimizer", "adam", "--learning-rates", "0.1", "--gradient-check"];
+    let runs: [&[&str]; 4] =
+        [&["--gradient-check"], &mazur, &["--network", "2-3-2", "--train-bias", "--iterations", "7"], &adam];
     for args in runs {
         let (_w, dir) = writeup(args);
         let (_g, workbook) = generate(args);
@@ -222,11 +247,12 @@ fn every_number_of_the_readme_is_the_workbook_s() {
         let params = crate::common::params(args);
         let eta = params.learning_rates[0];
         let cells = Cells::of(&book, eta);
-        let checked = check_derivation(&readme, &cells, eta);
-        assert_eq!(checked, derived(cells.table.columns), "{args:?}");
-        let shown = params.learning_rates.len() * 4 * (1 + cells.table.columns.network.outputs as usize);
+        let columns = params.inputs.columns();
+        let checked = check_derivation(&readme, columns, &cells, eta);
+        assert_eq!(checked, derived(columns), "{args:?}");
+        let shown = params.learning_rates.len() * 4 * (1 + columns.network.outputs as usize);
         assert_eq!(check_iterations(&readme, &book), shown, "{args:?}");
-        for col in cells.table.columns.typed() {
+        for col in columns.typed() {
             let line = format!("| `{}` | ", col.header());
             let printed = readme.lines().find_map(|l| l.strip_prefix(line.as_str())).expect("an initial value");
             assert!(same(printed.split(" | ").next().unwrap(), cells.get(col, 1)), "{col:?}");
@@ -261,7 +287,7 @@ fn a_mistake_s_derivation_is_its_workbook_s_and_marked_wrong() {
         readme.split_once("## A mistake to learn from: `a_h1-for-a_h2`").expect("the mistake's section");
     let mistaken = mistaken.split("## How this was made").next().unwrap();
     let cells = Cells::of(&book, 0.1);
-    let checked = check_derivation(mistaken, &cells, 0.1);
+    let checked = check_derivation(mistaken, Columns::class(), &cells, 0.1);
     assert!(checked.contains(&Col::Dw(3)) && checked.contains(&Col::Dw(4)), "{checked:?}");
     let marked: Vec<&str> =
         mistaken.lines().filter(|l| l.starts_with("✗ ")).map(|l| &l[..l.find(" = ").unwrap()]).collect();

@@ -15,6 +15,7 @@ use crate::model::columns::{Col, Columns, Formulas, Ref, write_name};
 use crate::model::engine::Row;
 use crate::model::expr::{Expr, Op};
 use crate::model::gradient_check::GradientCheck;
+use crate::model::network::Param;
 
 /// One column's line of the derivation.
 pub(crate) struct Line {
@@ -49,11 +50,14 @@ pub(crate) fn derive(formulas: &Formulas, rows: [&Row; 2], eta: f64, epsilon: Op
     let fd = check.map(|(c, eps)| c.values(&|col| first.get(col), eps));
     let mut derivation =
         Derivation { forward: Vec::new(), errors: Vec::new(), backward: Vec::new(), updates: Vec::new() };
-    let trained: Vec<Col> = columns.trained().map(|(p, _)| p).collect();
-    for &col in columns.all() {
+    // In the order a row is computed, so that an update reads only what is shown above it (an
+    // optimizer's state before the weight it moves).
+    for col in formulas.steps().iter().map(|step| columns.all()[step.at]) {
         let expr = formulas.get(col);
         let correct = columns.definition(col);
-        if trained.contains(&col) {
+        // Typed into the first row, computed from the row before after it: the trained
+        // parameters and the optimizer's state.
+        if col.is_typed() && !columns.is_constant(col) {
             let line = substituted(col, expr, correct, second, Some(first), eta);
             derivation.updates.push(line);
         } else if Columns::is_gradient(col) {
@@ -90,11 +94,14 @@ fn substituted(col: Col, expr: &Expr<Ref>, correct: &Expr<Ref>, row: &Row, prev:
     }
 }
 
+/// What a reference reads: a cell of `row` or of the row before it, η, or one of the optimizer's
+/// hyper-parameters, as the sheet's labelled cells hold them.
 fn value_of(r: Ref, row: &Row, prev: Option<&Row>, eta: f64) -> f64 {
     match r {
         Ref::Cur(c) => row.get(c),
         Ref::Prev(c) => prev.map_or(f64::NAN, |p| p.get(c)),
-        Ref::Eta => eta,
+        Ref::Param(Param::Eta) => eta,
+        Ref::Param(p) => row.columns().network.maths.optimizer.value(p).unwrap_or(f64::NAN),
     }
 }
 
@@ -306,7 +313,7 @@ mod tests {
     #[test]
     fn every_gradient_of_every_shape_is_split_into_its_chain() {
         for (inputs, hidden, outputs) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (1, 1, 1), (8, 8, 8)] {
-            let columns = Columns::of(Network { inputs, hidden, outputs, bias: Bias::Trained });
+            let columns = Columns::of(Network::shape(inputs, hidden, outputs).with_bias(Bias::Trained));
             let r = first_two(columns, columns.formulas());
             let d = derive(columns.formulas(), [&r[0], &r[1]], 0.5, None);
             for line in &d.backward {

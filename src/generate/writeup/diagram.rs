@@ -212,7 +212,7 @@ mod tests {
     fn no_label_covers_another_or_a_unit() {
         for (i, h, o) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (8, 8, 8), (8, 1, 8), (1, 8, 1)] {
             for bias in [Bias::None, Bias::Trained] {
-                let network = Network { inputs: i, hidden: h, outputs: o, bias };
+                let network = Network::shape(i, h, o).with_bias(bias);
                 let inputs = Inputs::defaults(Columns::of(network));
                 let layout = Layout::new(network);
                 let edges = edges(&layout, &inputs);

@@ -41,10 +41,11 @@ pub(crate) fn readme(
     let rates: Vec<String> = params.learning_rates.iter().map(|&r| rate_text(r)).collect();
     let _ = writeln!(
         md,
-        "{} inputs, {} hidden units, {} outputs.{biases} Gradient descent for {} iterations at each learning rate η = {}.\n",
+        "{} inputs, {} hidden units, {} outputs; {}.{biases} {} iterations at each learning rate η = {}.\n",
         network.inputs,
         network.hidden,
         network.outputs,
+        network.maths,
         params.iterations,
         rates.join(", ")
     );
@@ -103,7 +104,7 @@ fn derivation_sections(md: &mut String, d: &Derivation, eta: f64, epsilon: Optio
         block(md, lines);
     }
     let _ = writeln!(md, "## The update, at η = {}\n", rate_text(eta));
-    let _ = writeln!(md, "Iteration 2's weights, each from iteration 1's value and gradient:\n");
+    let _ = writeln!(md, "Iteration 2's values, each from iteration 1's:\n");
     block(md, &d.updates);
 }
 
