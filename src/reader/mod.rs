@@ -11,6 +11,8 @@ use crate::error::Error;
 mod formula;
 pub(crate) mod labels;
 mod recalc;
+pub(crate) mod roster;
+mod stamp;
 mod tables;
 
 pub(crate) use formula::{Addr, parse_formula};
@@ -131,6 +133,8 @@ pub struct Workbook {
     pub file: PathBuf,
     pub sheets: Vec<Sheet>,
     pub calc: CalcSettings,
+    /// The stamp of the workbook's custom properties, if it carries one.
+    pub stamp: crate::model::variant::Stamp,
 }
 
 impl Workbook {
@@ -204,7 +208,7 @@ impl Workbook {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
             return Err(Error::NotXlsx { file, detail: detail.into() });
         }
-        let calc = check_unpacked_size(&file, bytes)?;
+        let (calc, stamp) = check_unpacked_size(&file, bytes)?;
         // The xlsx reader is not ours: should it panic on some malformed part, that is a file
         // that cannot be read, not a crash.
         let read = crate::sys::panics::contained(|| {
@@ -215,7 +219,7 @@ impl Workbook {
         let sheets = read.unwrap_or_else(|_| {
             Err(Error::Unreadable { file: file.clone(), detail: "its contents are malformed".into() })
         })?;
-        Ok(Workbook { file, sheets, calc })
+        Ok(Workbook { file, sheets, calc, stamp })
     }
 
     /// A sheet's index by its name, as a formula names it (case does not matter).
@@ -226,8 +230,9 @@ impl Workbook {
 
 /// Refuses a package whose parts would unpack to more than [`MAX_UNPACKED`], or that packs
 /// suspiciously well, before anything is unpacked; then reads what the workbook part says of
-/// its calculation (which the xlsx reader does not tell).
-fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, Error> {
+/// its calculation (which the xlsx reader does not tell), and the stamp of its custom
+/// properties.
+fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, crate::model::variant::Stamp), Error> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|_| Error::NotXlsx { file: file.to_path_buf(), detail: "its zip structure is damaged".into() })?;
     let mut total: u64 = 0;
@@ -246,11 +251,14 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, Error>
         let what = format!("its parts unpack to {} MB", total >> 20);
         return Err(Error::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
     }
-    let mut part = Vec::new();
-    if let Ok(entry) = zip.by_name("xl/workbook.xml") {
-        let _ = entry.take(MAX_UNPACKED).read_to_end(&mut part);
-    }
-    Ok(CalcSettings::read(&part))
+    let mut part = |name: &str| {
+        let mut part = Vec::new();
+        if let Ok(entry) = zip.by_name(name) {
+            let _ = entry.take(MAX_UNPACKED).read_to_end(&mut part);
+        }
+        part
+    };
+    Ok((CalcSettings::read(&part("xl/workbook.xml")), stamp::read(&part("docProps/custom.xml"))))
 }
 
 /// The media type an OpenDocument spreadsheet stores first in its package, unpacked.
