@@ -14,3 +14,4 @@ mod reference;
 mod scale;
 mod slips;
 mod template;
+mod variants;
