@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::generate::NetworkArgs;
 use super::terminal::plural;
+use super::values::rate;
 use crate::error::{Error, Failure};
 use crate::generate::{key, template};
 use crate::model::columns::Columns;
@@ -25,6 +26,11 @@ pub(super) struct TemplateArgs {
     out: PathBuf,
     #[command(flatten)]
     network: NetworkArgs,
+    /// Learning rates for the template's `learning rates` row, e.g. 0.1,0.5 (default: the
+    /// assignment's 0.1,0.2,0.5,0.8,1,2); with --roster, every student's values must learn at
+    /// each of them.
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_parser = rate, allow_negative_numbers = true)]
+    learning_rates: Option<Vec<f64>>,
     /// One template per student of this roster (a CSV with an `id` column, `name` and `email`
     /// optional; Canvas's gradebook export and Moodle's grading worksheet are rosters too), each
     /// with its own initial values, drawn from --seed and the student's id.
@@ -47,7 +53,7 @@ pub(super) struct TemplateArgs {
 
 /// What a `template` command writes, settled before anything is.
 enum TemplateRun {
-    One { out: Destination, inputs: Inputs },
+    One { out: Destination, inputs: Inputs, learning_rates: Vec<f64> },
     Class(ClassRun),
 }
 
@@ -55,20 +61,21 @@ enum TemplateRun {
 struct ClassRun {
     dir: PathBuf,
     seed: u64,
+    learning_rates: Vec<f64>,
     students: Vec<(Student, Inputs, Destination)>,
     key: Option<Destination>,
 }
 
 pub(super) fn run(args: &TemplateArgs) -> Result<ExitCode, Error> {
     match resolve(args)? {
-        TemplateRun::One { out, inputs } => {
-            write_template(&out, &inputs, &Issue::default(), None)?;
+        TemplateRun::One { out, inputs, learning_rates } => {
+            write_template(&out, &inputs, &learning_rates, &Issue::default(), None)?;
             super::terminal::emit(&format!("Wrote {}\n", out.path.display()))?;
         }
         TemplateRun::Class(class) => {
             for (student, inputs, out) in &class.students {
                 let issue = Issue { student: Some(student.id.clone()), seed: Some(class.seed) };
-                write_template(out, inputs, &issue, Some(&who(student)))?;
+                write_template(out, inputs, &class.learning_rates, &issue, Some(&who(student)))?;
             }
             if let Some(out) = &class.key {
                 let issued: Vec<(&Student, Inputs)> = class.students.iter().map(|(s, i, _)| (s, i.clone())).collect();
@@ -88,9 +95,17 @@ pub(super) fn run(args: &TemplateArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_template(out: &Destination, inputs: &Inputs, issue: &Issue, label: Option<&str>) -> Result<(), Error> {
+fn write_template(
+    out: &Destination,
+    inputs: &Inputs,
+    learning_rates: &[f64],
+    issue: &Issue,
+    label: Option<&str>,
+) -> Result<(), Error> {
     output::write_atomically(out, |f| {
-        Failure::flatten(crate::sys::panics::contained(|| Ok(template::write(inputs, issue, label, f)?)))
+        Failure::flatten(crate::sys::panics::contained(|| {
+            Ok(template::write(inputs, learning_rates, issue, label, f)?)
+        }))
     })
 }
 
@@ -101,15 +116,27 @@ fn who(student: &Student) -> String {
 
 fn resolve(args: &TemplateArgs) -> Result<TemplateRun, Error> {
     let network = args.network.network.unwrap_or_default().with_bias(args.network.bias().unwrap_or_default());
+    let learning_rates = args.learning_rates.clone().unwrap_or(template::LEARNING_RATES.to_vec());
     let (Some(roster), Some(dir)) = (&args.roster, &args.out_dir) else {
         let out = Destination { path: args.out.clone(), force: args.force, flag: "--out", what: "the template" };
         output::check_destination(&out, &[])?;
-        return Ok(TemplateRun::One { out, inputs: Inputs::defaults(Columns::of(network)) });
+        return Ok(TemplateRun::One { out, inputs: Inputs::defaults(Columns::of(network)), learning_rates });
     };
     let roster = Roster::read(roster)?;
     let seed = args.seed.unwrap_or_else(drawn_seed);
     let protect = [("the roster", roster.file.as_path())];
     let students = students(&roster, network, seed, dir, args.force)?;
+    for (student, inputs, _) in &students {
+        if let Some(eta) = variant::not_learning(inputs, &learning_rates, template::ITERATIONS) {
+            return Err(Error::Usage(format!(
+                "--learning-rates: at η = {eta} the network does not learn from the values drawn for student {} (line {} of {}): E_total is not lower after {} iterations than at the first. The values' ranges are measured for learning rates from 0.1 to 2; choose smaller ones",
+                student.id,
+                student.line,
+                roster.file.display(),
+                template::ITERATIONS
+            )));
+        }
+    }
     for (_, _, out) in &students {
         output::check_destination(out, &protect)?;
     }
@@ -119,7 +146,7 @@ fn resolve(args: &TemplateArgs) -> Result<TemplateRun, Error> {
         output::check_destination(key, &protect)?;
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.clone(), detail: crate::error::io_reason(&e) })?;
-    Ok(TemplateRun::Class(ClassRun { dir: dir.clone(), seed, students, key }))
+    Ok(TemplateRun::Class(ClassRun { dir: dir.clone(), seed, learning_rates, students, key }))
 }
 
 /// Each student's values and file; two students whose names would be one file (on a file

@@ -21,8 +21,8 @@ pub(crate) const EMBEDDED: &[u8] = include_bytes!("../../templates/backprop-temp
 pub(crate) const EMBEDDED_NAME: &str = "built-in template (templates/backprop-template.xlsx)";
 
 /// The run's length and learning rates a template starts with: the assignment's.
-const ITERATIONS: f64 = 100.0;
-const LEARNING_RATES: [f64; 6] = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0];
+pub(crate) const ITERATIONS: usize = 100;
+pub(crate) const LEARNING_RATES: [f64; 6] = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0];
 
 /// A template's rows: a label, its value(s), and a line for the student beside them. The
 /// network's own values are its documented defaults ([`Columns::default_value`]).
@@ -31,7 +31,7 @@ enum Value {
     Text(String),
 }
 
-fn rows(inputs: &Inputs) -> Vec<(String, Value, String)> {
+fn rows(inputs: &Inputs, learning_rates: &[f64]) -> Vec<(String, Value, String)> {
     let columns = inputs.columns();
     let network = columns.network;
     let mut rows = vec![
@@ -60,12 +60,12 @@ fn rows(inputs: &Inputs) -> Vec<(String, Value, String)> {
     }
     rows.push((
         "iterations".into(),
-        Value::Numbers(vec![ITERATIONS]),
+        Value::Numbers(vec![ITERATIONS as f64]),
         "rows per learning rate: iteration 1 is the typed first row".into(),
     ));
     rows.push((
         "learning rates".into(),
-        Value::Numbers(LEARNING_RATES.to_vec()),
+        Value::Numbers(learning_rates.to_vec()),
         "η, one sheet and one loss curve each; add or remove cells".into(),
     ));
     rows
@@ -73,9 +73,10 @@ fn rows(inputs: &Inputs) -> Vec<(String, Value, String)> {
 
 /// Writes a template starting from `inputs`: one `Inputs` sheet, a label and value(s) per row, a
 /// note in column I so that the learning-rate row has room for its values. A variant names its
-/// student (`for`) above the table, and carries its issue in its stamp.
+/// student (`for_student`) above the table, and carries its issue in its stamp.
 pub(crate) fn write<W: Write + Seek + Send>(
     inputs: &Inputs,
+    learning_rates: &[f64],
     issue: &Issue,
     for_student: Option<&str>,
     out: W,
@@ -95,7 +96,7 @@ pub(crate) fn write<W: Write + Seek + Send>(
     sheet.write_string_with_format(3, 0, "name", &head)?;
     sheet.write_string_with_format(3, 1, "value", &head)?;
     sheet.write_string_with_format(3, 8, "note", &head)?;
-    for (k, (label, value, note)) in rows(inputs).iter().enumerate() {
+    for (k, (label, value, note)) in rows(inputs, learning_rates).iter().enumerate() {
         let row = 4 + k as u32;
         sheet.write_string_with_format(row, 0, label, &bold)?;
         match value {

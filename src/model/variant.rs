@@ -10,7 +10,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::model::columns::{Col, Columns};
-use crate::model::engine::Inputs;
+use crate::model::engine::{Inputs, Row, last_row};
 use crate::model::network::Network;
 
 /// A range of initial values, in hundredths, both ends included.
@@ -65,6 +65,18 @@ pub fn draw(network: Network, seed: u64, id: &str) -> Inputs {
         inputs.set(col, f64::from(hundredths) / 100.0);
     }
     inputs
+}
+
+/// The first of `learning_rates` at which the network does not learn from `inputs`: E_total not
+/// lower after `iterations` than at the first, or a cell an error. Within [`RANGES`] the
+/// assignment's rates all learn; a teacher's own rates are held to the same test.
+pub fn not_learning(inputs: &Inputs, learning_rates: &[f64], iterations: usize) -> Option<f64> {
+    let formulas = inputs.columns().formulas();
+    let first = Row::first(inputs, formulas).get(Col::ETotal);
+    learning_rates.iter().copied().find(|&eta| {
+        let (last, error) = last_row(inputs, eta, iterations, formulas);
+        error.is_some() || !(last.get(Col::ETotal) < first)
+    })
 }
 
 /// A short digest of a first row's typed values, each written as its shortest round-trip text
@@ -143,6 +155,15 @@ mod tests {
             assert_eq!(seen.iter().cloned().fold(f64::INFINITY, f64::min), f64::from(low) / 100.0, "{col:?}");
             assert_eq!(seen.iter().cloned().fold(f64::NEG_INFINITY, f64::max), f64::from(high) / 100.0, "{col:?}");
         }
+    }
+
+    #[test]
+    fn a_rate_too_large_to_learn_at_is_found() {
+        let inputs = draw(Network::default(), 1, "a");
+        assert_eq!(not_learning(&inputs, &[0.1, 0.2, 0.5, 0.8, 1.0, 2.0], 100), None);
+        // So large a step overshoots at once: E_total ends higher than it starts.
+        assert_eq!(not_learning(&inputs, &[1.0, 1e6, 2e6], 100), Some(1e6));
+        assert_eq!(not_learning(&inputs, &[1.0], 1), Some(1.0), "one row cannot fall");
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Roster {
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let unreadable = |e: csv::Error| {
             let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
-            content(format!("{line}not CSV text this reader can use (not UTF-8, or a quote left open)"))
+            content(format!("{line}not UTF-8 text; save the roster as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"))
         };
         let header: Vec<String> = csv.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_lowercase()).collect();
         let find = |name: Option<&str>| header.iter().position(|h| Some(h.as_str()) == name);
@@ -191,9 +191,10 @@ mod tests {
             parse("id,name\n"),
             Err("roster.csv: no students: the roster has a header and no rows under it.".into())
         );
+        let latin1 = Roster::parse(Path::new("roster.csv"), b"id,name\n1,Ren\xe9\n").unwrap_err();
         assert_eq!(
-            parse("id,name\n1,\"open\n"),
-            Err("roster.csv: line 2: not CSV text this reader can use (not UTF-8, or a quote left open).".into())
+            latin1.to_string(),
+            "roster.csv: line 2: not UTF-8 text; save the roster as CSV UTF-8 (in Excel: Save As, CSV UTF-8)."
         );
     }
 

@@ -244,3 +244,31 @@ fn a_variant_and_its_key_saved_again_by_libreoffice_keep_their_stamp() {
         assert_eq!(read(&saved).stamp, stamp, "{}", file.display());
     }
 }
+
+#[test]
+fn the_learning_rates_asked_for_are_written_and_every_variant_must_learn_at_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = roster(dir.path(), 3);
+    let out = issue(dir.path(), &roster, "4", &["--learning-rates", "0.5,3"]);
+    let params = params(&["--template", out.join("s2 Roe_2, Jane.xlsx").to_str().unwrap()]);
+    assert_eq!(params.learning_rates, [0.5, 3.0]);
+    let refused = dir.path().join("refused");
+    let got = bin()
+        .arg("template")
+        .arg("--roster")
+        .arg(&roster)
+        .arg("--out-dir")
+        .arg(&refused)
+        .args(["--seed", "4", "--learning-rates", "1,100000"])
+        .output()
+        .unwrap();
+    assert_eq!(got.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(got.stderr).unwrap(),
+        format!(
+            "backprop-sheet: --learning-rates: at η = 100000 the network does not learn from the values drawn for student s1 (line 2 of {}): E_total is not lower after 100 iterations than at the first. The values' ranges are measured for learning rates from 0.1 to 2; choose smaller ones\n",
+            roster.display()
+        )
+    );
+    assert!(!refused.exists());
+}
