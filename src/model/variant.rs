@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn every_value_is_a_two_decimal_number_in_its_range() {
-        let network = Network { inputs: 3, hidden: 4, outputs: 2, bias: Bias::Trained };
+        let network = Network::shape(3, 4, 2).with_bias(Bias::Trained);
         for id in 0..200 {
             let inputs = draw(network, 1, &id.to_string());
             for col in inputs.columns().typed() {

@@ -17,6 +17,8 @@ mod tables;
 
 pub(crate) use formula::{Addr, parse_formula};
 pub(crate) use recalc::{CalcSettings, operand_value};
+
+use crate::model::variant::Stamp;
 pub use tables::{Table, find_tables};
 pub(crate) use tables::{closest_header, data_rows, header_at};
 
@@ -134,7 +136,7 @@ pub struct Workbook {
     pub sheets: Vec<Sheet>,
     pub calc: CalcSettings,
     /// The stamp of the workbook's custom properties, if it carries one.
-    pub stamp: crate::model::variant::Stamp,
+    pub stamp: Stamp,
 }
 
 impl Workbook {
@@ -190,7 +192,7 @@ impl Workbook {
                 read_any(xls, &|f| f.to_string()).ok()
             });
             return match read.ok().flatten() {
-                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default() }),
+                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp: Stamp::default() }),
                 None => Err(Error::OldExcel { file }),
             };
         }
@@ -200,7 +202,11 @@ impl Workbook {
                 read_any(ods, &formula::from_open_formula).ok()
             });
             return match read.ok().flatten() {
-                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default() }),
+                Some(sheets) => {
+                    let stamp = zip::ZipArchive::new(Cursor::new(bytes))
+                        .map_or_else(|_| Stamp::default(), |mut zip| stamp::read(&part(&mut zip, "meta.xml")));
+                    Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp })
+                }
                 None => Err(Error::Unreadable { file, detail: "its OpenDocument contents are malformed".into() }),
             };
         }
@@ -232,7 +238,7 @@ impl Workbook {
 /// suspiciously well, before anything is unpacked; then reads what the workbook part says of
 /// its calculation (which the xlsx reader does not tell), and the stamp of its custom
 /// properties.
-fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, crate::model::variant::Stamp), Error> {
+fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp), Error> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|_| Error::NotXlsx { file: file.to_path_buf(), detail: "its zip structure is damaged".into() })?;
     let mut total: u64 = 0;
@@ -251,14 +257,16 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, crate
         let what = format!("its parts unpack to {} MB", total >> 20);
         return Err(Error::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
     }
-    let mut part = |name: &str| {
-        let mut part = Vec::new();
-        if let Ok(entry) = zip.by_name(name) {
-            let _ = entry.take(MAX_UNPACKED).read_to_end(&mut part);
-        }
-        part
-    };
-    Ok((CalcSettings::read(&part("xl/workbook.xml")), stamp::read(&part("docProps/custom.xml"))))
+    Ok((CalcSettings::read(&part(&mut zip, "xl/workbook.xml")), stamp::read(&part(&mut zip, "docProps/custom.xml"))))
+}
+
+/// A part of a package, unpacked within the bound; empty when it is missing or damaged.
+fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Vec<u8> {
+    let mut part = Vec::new();
+    if let Ok(entry) = zip.by_name(name) {
+        let _ = entry.take(MAX_UNPACKED).read_to_end(&mut part);
+    }
+    part
 }
 
 /// The media type an OpenDocument spreadsheet stores first in its package, unpacked.

@@ -109,8 +109,8 @@ fn every_variant_of_a_500_student_roster_learns_in_range() {
     let networks = [
         (Network::default(), 500),
         (Network::default().with_bias(Bias::Trained), 100),
-        (Network { inputs: 2, hidden: 3, outputs: 2, bias: Bias::Fixed }, 100),
-        (Network { inputs: 8, hidden: 8, outputs: 8, bias: Bias::None }, 10),
+        (Network::shape(2, 3, 2).with_bias(Bias::Fixed), 100),
+        (Network::shape(8, 8, 8), 10),
     ];
     for (network, students) in networks {
         let mut digests = std::collections::HashSet::new();
@@ -133,8 +133,7 @@ fn each_student_s_key_generated_from_their_template_passes_check_and_carries_the
         let template = out.join(format!("s{k} Roe_{k}, Jane.xlsx"));
         bin().arg("generate").arg("--template").arg(&template).arg("--out").arg(&key).arg("-q").assert().success();
         bin().arg("check").arg(&key).assert().code(0);
-        let drawn =
-            variant::draw(Network { inputs: 2, hidden: 3, outputs: 2, bias: Bias::Trained }, 5, &format!("s{k}"));
+        let drawn = variant::draw(Network::shape(2, 3, 2).with_bias(Bias::Trained), 5, &format!("s{k}"));
         let issue = Issue { student: Some(format!("s{k}")), seed: Some(5) };
         assert_eq!(read(&key).stamp, Stamp::of(&drawn, &issue));
     }
@@ -220,13 +219,13 @@ fn a_single_template_and_a_plain_generate_carry_the_digest_of_their_values_and_n
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("t.xlsx");
     bin().arg("template").arg("--out").arg(&template).args(["--network", "3-2-1"]).assert().success();
-    let defaults = Inputs::defaults(Columns::of(Network { inputs: 3, hidden: 2, outputs: 1, bias: Bias::None }));
+    let defaults = Inputs::defaults(Columns::of(Network::shape(3, 2, 1)));
     assert_eq!(read(&template).stamp, Stamp::of(&defaults, &Issue::default()));
 }
 
 #[test]
 #[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
-fn a_variant_and_its_key_saved_again_by_libreoffice_keep_their_stamp() {
+fn a_variant_and_its_key_saved_again_by_libreoffice_keep_their_stamp_as_xlsx_and_as_ods() {
     let dir = tempfile::tempdir().unwrap();
     let roster = roster(dir.path(), 1);
     let out = issue(dir.path(), &roster, "99", &[]);
@@ -243,6 +242,18 @@ fn a_variant_and_its_key_saved_again_by_libreoffice_keep_their_stamp() {
         assert!(status.success(), "LibreOffice could not save {}", file.display());
         assert_eq!(read(&saved).stamp, stamp, "{}", file.display());
     }
+    // Saved as OpenDocument, the stamp moves to meta.xml, and is read from there.
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.path().display());
+    let status = Command::new("soffice")
+        .args([profile.as_str(), "--headless", "--convert-to", "ods", "--outdir"])
+        .arg(dir.path())
+        .arg(&template)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success(), "LibreOffice could not save {} as .ods", template.display());
+    let ods = read(&dir.path().join("s1 Roe_1, Jane.ods"));
+    assert_eq!(ods.stamp, read(&template).stamp);
 }
 
 #[test]
