@@ -27,7 +27,7 @@ mod sys;
 
 pub use cli::{generate_params, main};
 /// The shared model, whole: the tests hold the engine and the definitions to Excel's numbers.
-pub use model::{columns, engine, expr, gradient_check, mistakes, network};
+pub use model::{columns, engine, expr, gradient_check, mistakes, network, variant};
 
 /// Reading a workbook back, as `check` reads it.
 pub mod read {

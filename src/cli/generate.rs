@@ -304,6 +304,7 @@ impl GenerateRun {
             workers: super::jobs(args.jobs),
             deflate_level: None,
             compare: args.compare_optimizers.then(|| args.run.maths.compared()),
+            issue: found.issue.clone(),
         };
         if let Some(problem) = softmax_problem(&params) {
             return Err(Error::Usage(problem));
@@ -342,7 +343,7 @@ impl GenerateRun {
         let spill = self.out.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let summaries = output::write_atomically(&self.out, |f| {
             let write = || {
-                writer::write(params, self.writer, spill, std::io::BufWriter::new(f), |rows| {
+                writer::write(params, self.writer.clone(), spill, std::io::BufWriter::new(f), |rows| {
                     if let Some(bar) = &bar {
                         bar.inc(rows as u64);
                     }

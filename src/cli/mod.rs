@@ -41,7 +41,8 @@ enum Command {
     /// Write the template of initial values that `generate --template` reads, for any network:
     /// every input labelled, with its default (targets 0.01 and 0.99 in turn, input k 0.05*k,
     /// hidden weights from 0.15 and output weights from 0.40 in steps of 0.05, biases 0.35 and
-    /// 0.60: the class's values, carried on).
+    /// 0.60: the class's values, carried on). With --roster, one template per student instead,
+    /// each with values of its own drawn from --seed and the student's id.
     Template(template::TemplateArgs),
     /// Print a completion script for a shell, e.g. `backprop-sheet completions bash >
     /// /etc/bash_completion.d/backprop-sheet`.

@@ -12,6 +12,7 @@ use crate::generate::layout::{iterations_problem, rates_problem};
 use crate::model::columns::{Col, Columns};
 use crate::model::engine::{Inputs, Params};
 use crate::model::network::{Bias, Maths, Network};
+use crate::model::variant::{Issue, Stamp};
 use crate::reader::labels::{Label, eta_reference, label, labelled, normalised, value_of};
 use crate::reader::{Pos, Sheet, Workbook, describe, find_tables, number};
 
@@ -20,8 +21,8 @@ pub(crate) const EMBEDDED: &[u8] = include_bytes!("../../templates/backprop-temp
 pub(crate) const EMBEDDED_NAME: &str = "built-in template (templates/backprop-template.xlsx)";
 
 /// The run's length and learning rates a template starts with: the assignment's.
-const ITERATIONS: f64 = 100.0;
-const LEARNING_RATES: [f64; 6] = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0];
+pub(crate) const ITERATIONS: usize = 100;
+pub(crate) const LEARNING_RATES: [f64; 6] = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0];
 
 /// A template's rows: a label, its value(s), and a line for the student beside them. The
 /// network's own values are its documented defaults ([`Columns::default_value`]).
@@ -30,8 +31,9 @@ enum Value {
     Text(String),
 }
 
-fn rows(network: Network) -> Vec<(String, Value, String)> {
-    let columns = Columns::of(network);
+fn rows(inputs: &Inputs, learning_rates: &[f64]) -> Vec<(String, Value, String)> {
+    let columns = inputs.columns();
+    let network = columns.network;
     let mut rows = vec![
         (
             "network".to_string(),
@@ -54,26 +56,33 @@ fn rows(network: Network) -> Vec<(String, Value, String)> {
     let mut typed: Vec<Col> = columns.typed().collect();
     typed.sort_by_key(order);
     for col in typed {
-        let value = columns.default_value(col).expect("every typed column has a default");
-        rows.push((col.name(), Value::Numbers(vec![value]), columns.describe(col)));
+        rows.push((col.name(), Value::Numbers(vec![inputs.get(col)]), columns.describe(col)));
     }
     rows.push((
         "iterations".into(),
-        Value::Numbers(vec![ITERATIONS]),
+        Value::Numbers(vec![ITERATIONS as f64]),
         "rows per learning rate: iteration 1 is the typed first row".into(),
     ));
     rows.push((
         "learning rates".into(),
-        Value::Numbers(LEARNING_RATES.to_vec()),
+        Value::Numbers(learning_rates.to_vec()),
         "η, one sheet and one loss curve each; add or remove cells".into(),
     ));
     rows
 }
 
-/// Writes a template for `network`: one `Inputs` sheet, a label and value(s) per row, a note in
-/// column I so that the learning-rate row has room for its values.
-pub(crate) fn write<W: Write + Seek + Send>(network: Network, out: W) -> Result<(), XlsxError> {
+/// Writes a template starting from `inputs`: one `Inputs` sheet, a label and value(s) per row, a
+/// note in column I so that the learning-rate row has room for its values. A variant names its
+/// student (`for_student`) above the table, and carries its issue in its stamp.
+pub(crate) fn write<W: Write + Seek + Send>(
+    inputs: &Inputs,
+    learning_rates: &[f64],
+    issue: &Issue,
+    for_student: Option<&str>,
+    out: W,
+) -> Result<(), XlsxError> {
     let mut book = XlsxWorkbook::new();
+    book.set_properties(&crate::generate::stamp::properties(&Stamp::of(inputs, issue)));
     let sheet = book.add_worksheet();
     sheet.set_name("Inputs")?;
     let bold = Format::new().set_bold();
@@ -81,10 +90,13 @@ pub(crate) fn write<W: Write + Seek + Send>(network: Network, out: W) -> Result<
     let input = Format::new().set_background_color(Color::RGB(0xFFF2CC)).set_border(FormatBorder::Thin);
     sheet.write_string_with_format(0, 0, "backprop-sheet template: the first row of the worksheet", &bold)?;
     sheet.write_string(1, 0, "Change the yellow cells, save, and run: backprop-sheet generate --template THIS_FILE")?;
+    if let Some(student) = for_student {
+        sheet.write_string_with_format(2, 0, format!("Initial values for {student}"), &bold)?;
+    }
     sheet.write_string_with_format(3, 0, "name", &head)?;
     sheet.write_string_with_format(3, 1, "value", &head)?;
     sheet.write_string_with_format(3, 8, "note", &head)?;
-    for (k, (label, value, note)) in rows(network).iter().enumerate() {
+    for (k, (label, value, note)) in rows(inputs, learning_rates).iter().enumerate() {
         let row = 4 + k as u32;
         sheet.write_string_with_format(row, 0, label, &bold)?;
         match value {
@@ -130,6 +142,9 @@ pub struct Found {
     /// Labels beside a number that look meant for this reader but are not one it knows: said,
     /// never silently ignored.
     pub warnings: Vec<String>,
+    /// To whom the template's values were issued, by its stamp: carried to the workbook
+    /// generated from it.
+    pub issue: Issue,
 }
 
 /// Overrides from the command line, applied on top of the template.
@@ -149,7 +164,7 @@ pub struct Overrides {
 /// Reads a template's values: a workbook in the class layout (the first data row of its first
 /// table), or labelled cells anywhere.
 pub fn read(book: &Workbook) -> Result<Found, Error> {
-    let mut found = Found::default();
+    let mut found = Found { issue: book.stamp.issue.clone(), ..Found::default() };
     for sheet in &book.sheets {
         if let Some(table) = find_tables(sheet).into_iter().find(|t| !t.rows.is_empty()) {
             let network = table.columns.network;

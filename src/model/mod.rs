@@ -10,3 +10,4 @@ pub mod expr;
 pub mod gradient_check;
 pub mod mistakes;
 pub mod network;
+pub mod variant;

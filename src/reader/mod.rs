@@ -11,10 +11,14 @@ use crate::error::Error;
 mod formula;
 pub(crate) mod labels;
 mod recalc;
+pub(crate) mod roster;
+mod stamp;
 mod tables;
 
 pub(crate) use formula::{Addr, parse_formula};
 pub(crate) use recalc::{CalcSettings, operand_value};
+
+use crate::model::variant::Stamp;
 pub use tables::{Table, find_tables};
 pub(crate) use tables::{closest_header, data_rows, header_at};
 
@@ -131,6 +135,8 @@ pub struct Workbook {
     pub file: PathBuf,
     pub sheets: Vec<Sheet>,
     pub calc: CalcSettings,
+    /// The stamp of the workbook's custom properties, if it carries one.
+    pub stamp: Stamp,
 }
 
 impl Workbook {
@@ -186,7 +192,7 @@ impl Workbook {
                 read_any(xls, &|f| f.to_string()).ok()
             });
             return match read.ok().flatten() {
-                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default() }),
+                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp: Stamp::default() }),
                 None => Err(Error::OldExcel { file }),
             };
         }
@@ -196,7 +202,11 @@ impl Workbook {
                 read_any(ods, &formula::from_open_formula).ok()
             });
             return match read.ok().flatten() {
-                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default() }),
+                Some(sheets) => {
+                    let stamp = zip::ZipArchive::new(Cursor::new(bytes))
+                        .map_or_else(|_| Stamp::default(), |mut zip| stamp::read(&part(&mut zip, "meta.xml")));
+                    Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp })
+                }
                 None => Err(Error::Unreadable { file, detail: "its OpenDocument contents are malformed".into() }),
             };
         }
@@ -204,7 +214,7 @@ impl Workbook {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
             return Err(Error::NotXlsx { file, detail: detail.into() });
         }
-        let calc = check_unpacked_size(&file, bytes)?;
+        let (calc, stamp) = check_unpacked_size(&file, bytes)?;
         // The xlsx reader is not ours: should it panic on some malformed part, that is a file
         // that cannot be read, not a crash.
         let read = crate::sys::panics::contained(|| {
@@ -215,7 +225,7 @@ impl Workbook {
         let sheets = read.unwrap_or_else(|_| {
             Err(Error::Unreadable { file: file.clone(), detail: "its contents are malformed".into() })
         })?;
-        Ok(Workbook { file, sheets, calc })
+        Ok(Workbook { file, sheets, calc, stamp })
     }
 
     /// A sheet's index by its name, as a formula names it (case does not matter).
@@ -226,8 +236,9 @@ impl Workbook {
 
 /// Refuses a package whose parts would unpack to more than [`MAX_UNPACKED`], or that packs
 /// suspiciously well, before anything is unpacked; then reads what the workbook part says of
-/// its calculation (which the xlsx reader does not tell).
-fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, Error> {
+/// its calculation (which the xlsx reader does not tell), and the stamp of its custom
+/// properties.
+fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp), Error> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|_| Error::NotXlsx { file: file.to_path_buf(), detail: "its zip structure is damaged".into() })?;
     let mut total: u64 = 0;
@@ -246,11 +257,16 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<CalcSettings, Error>
         let what = format!("its parts unpack to {} MB", total >> 20);
         return Err(Error::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
     }
+    Ok((CalcSettings::read(&part(&mut zip, "xl/workbook.xml")), stamp::read(&part(&mut zip, "docProps/custom.xml"))))
+}
+
+/// A part of a package, unpacked within the bound; empty when it is missing or damaged.
+fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Vec<u8> {
     let mut part = Vec::new();
-    if let Ok(entry) = zip.by_name("xl/workbook.xml") {
+    if let Ok(entry) = zip.by_name(name) {
         let _ = entry.take(MAX_UNPACKED).read_to_end(&mut part);
     }
-    Ok(CalcSettings::read(&part))
+    part
 }
 
 /// The media type an OpenDocument spreadsheet stores first in its package, unpacked.

@@ -233,7 +233,12 @@ mod tests {
                 sheet.formulas.insert(pos, f.to_string());
             }
         }
-        Workbook { file: "t.xlsx".into(), sheets: vec![sheet], calc: CalcSettings::default() }
+        Workbook {
+            file: "t.xlsx".into(),
+            sheets: vec![sheet],
+            calc: CalcSettings::default(),
+            stamp: Default::default(),
+        }
     }
 
     fn number<'a>(book: &'a Workbook, a1: &str) -> Option<&'a Data> {

@@ -452,7 +452,10 @@ fn formulas_too_long_for_excel_are_refused_and_the_largest_network_fits() {
 /// The workbooks `generate` writes are the previous release's, byte for byte in every part but
 /// the time of writing: the class's sheet, another network with trained biases, the gradient
 /// check with a mistake, and values only (`fixtures/previous-release-parts.tsv`, each part's
-/// CRC-32 and size as that release wrote them).
+/// CRC-32 and size as that release wrote them). The stamp is new: `docProps/custom.xml`, its
+/// entry in `[Content_Types].xml` and its relationship in `_rels/.rels`; those two parts are
+/// the release's once that entry is taken out, and the stamp holds the digest of the run's
+/// first row.
 #[test]
 fn the_workbooks_are_the_previous_release_s_byte_for_byte() {
     let listed = std::fs::read_to_string(
@@ -468,17 +471,47 @@ fn the_workbooks_are_the_previous_release_s_byte_for_byte() {
         }
     }
     assert_eq!(runs.len(), 4);
+    let stamp_entries = [
+        (
+            "[Content_Types].xml",
+            r#"<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>"#,
+        ),
+    ];
     for (args, want) in runs {
         let flags: Vec<&str> = if args == "-" { Vec::new() } else { args.split(' ').collect() };
         let (_dir, out) = generate(&flags);
         let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
-        let got: Vec<String> = (0..zip.len())
-            .map(|i| {
-                let e = zip.by_index_raw(i).unwrap();
-                format!("{}\t{:08x}\t{}", e.name().unwrap(), e.crc32(), e.size())
-            })
-            .filter(|line| !line.starts_with("docProps/core.xml\t"))
-            .collect();
+        let mut part = |name: &str| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+            text
+        };
+        let mut got: Vec<String> = Vec::new();
+        for (name, entry) in stamp_entries {
+            let text = part(name);
+            assert_eq!(text.matches(entry).count(), 1, "generate {args}: {name} lists the stamp once");
+            let without = text.replace(entry, "");
+            got.push(format!("{name}\t{:08x}\t{}", crc32fast::hash(without.as_bytes()), without.len()));
+        }
+        let stamp = backprop_sheet::read::Workbook::from_bytes(&out, &std::fs::read(&out).unwrap()).unwrap().stamp;
+        let issue = backprop_sheet::variant::Issue::default();
+        assert_eq!(stamp, backprop_sheet::variant::Stamp::of(&params(&flags).inputs, &issue), "generate {args}");
+        got.extend(
+            (0..zip.len())
+                .map(|i| {
+                    let e = zip.by_index_raw(i).unwrap();
+                    format!("{}\t{:08x}\t{}", e.name().unwrap(), e.crc32(), e.size())
+                })
+                .filter(|line| {
+                    !["docProps/core.xml\t", "docProps/custom.xml\t", "[Content_Types].xml\t", "_rels/.rels\t"]
+                        .iter()
+                        .any(|p| line.starts_with(p))
+                }),
+        );
         assert_eq!(got, want, "generate {args}");
     }
 }

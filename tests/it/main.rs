@@ -14,4 +14,5 @@ mod reference;
 mod scale;
 mod slips;
 mod template;
+mod variants;
 mod writeup;

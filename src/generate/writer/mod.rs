@@ -26,6 +26,7 @@ use crate::model::expr::{self, Expr};
 use crate::model::gradient_check::{self, GradientCheck};
 use crate::model::mistakes::Mistake;
 use crate::model::network::{Maths, Optimizer, Param};
+use crate::model::variant::{Issue, Stamp};
 
 /// The deflate level of the package, sheets and all (zlib-rs, the zip crate's own backend):
 /// measured against level 1 and 6 and against C zlib, see the README's performance section.
@@ -134,7 +135,7 @@ impl Formats {
 }
 
 /// How to write the workbook, beyond the run's parameters.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Plain numbers instead of formulas.
     pub values_only: bool,
@@ -151,6 +152,8 @@ pub struct Options {
     pub deflate_level: Option<u8>,
     /// One sheet per optimizer, at the run's one learning rate, instead of one per learning rate.
     pub compare: Option<[Optimizer; 6]>,
+    /// To whom the initial values were issued, for the workbook's stamp.
+    pub issue: Issue,
 }
 
 /// One sheet of the workbook: the network it trains from the run's first row, at one learning
@@ -239,6 +242,7 @@ pub fn write<W: Write + Seek + Send>(
     progress: impl Fn(usize) -> bool + Sync,
 ) -> Result<Vec<RateSummary>, Failure> {
     let mut workbook = Workbook::new();
+    workbook.set_properties(&crate::generate::stamp::properties(&Stamp::of(&params.inputs, &options.issue)));
     workbook.set_tempdir(spill)?;
     let level = options.deflate_level.unwrap_or(ZIP_LEVEL);
     workbook.set_zip_compression_level(level);
