@@ -52,12 +52,22 @@ pub enum Error {
     /// A destination folder that is something else.
     #[error("{path}: is {what}, not a folder. Choose a folder for {flag}; it is made when missing.")]
     NotAFolder { path: PathBuf, what: &'static str, flag: &'static str },
+    /// Two of a run's outputs would be one file: the second would replace the first.
+    #[error("{path}: is both the file of {first} and of {second}; choose another {second}.")]
+    SharedDestination { path: PathBuf, first: &'static str, second: &'static str },
+    #[error(
+        "{copy}: would be the marked copy of both {first} and {second}. Check them in separate runs, or give the folders that hold them."
+    )]
+    SameMarkedCopy { copy: PathBuf, first: PathBuf, second: PathBuf },
     #[error("{path}: cannot write ({detail}).")]
     Io { path: PathBuf, detail: String },
     #[error("{path}: writing {what} failed ({detail}); nothing was written.")]
     Write { path: PathBuf, what: &'static str, detail: String },
     #[error("interrupted; no output written.")]
     Interrupted,
+    /// A class run stopped by the user: the outputs it wrote whole before, and nothing else.
+    #[error("interrupted; {}", written_whole(.written))]
+    InterruptedAfter { written: Vec<PathBuf> },
 
     /// Standard output could not be written (a full disk behind `>`): the system's reason once.
     #[error("cannot write to the terminal or its redirection ({}).", io_reason(.0))]
@@ -71,8 +81,18 @@ impl Error {
     /// The process exit code for it: 130 for an interrupt (the shell's code), 2 for anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Interrupted => 130,
+            Error::Interrupted | Error::InterruptedAfter { .. } => 130,
             _ => 2,
+        }
+    }
+}
+
+fn written_whole(written: &[PathBuf]) -> String {
+    match written {
+        [] => "no output written.".into(),
+        _ => {
+            let list: Vec<String> = written.iter().map(|p| format!("\n  {}", p.display())).collect();
+            format!("no summary written; these marked copies were written whole before it:{}", list.concat())
         }
     }
 }
