@@ -1,6 +1,7 @@
 //! Plumbing with no knowledge of networks or workbooks: files written atomically, panics of
 //! other people's code contained, work spread over the cores in order.
 
+pub(crate) mod ooxml;
 pub(crate) mod output;
 pub(crate) mod panics;
 pub(crate) mod parallel;
