@@ -285,7 +285,8 @@ impl Styles {
                 let rels_part = ooxml::rels_of(&book.part);
                 let existing = package.text(&rels_part)?;
                 let id = unique_id(&book.rels, "rIdBackpropStyles");
-                let rel = Relationship { id, kind: format!("{REL_NS}/styles"), target: format!("/{part}") };
+                let target = ooxml::relative(&book.part, &part);
+                let rel = Relationship { id, kind: format!("{REL_NS}/styles"), target };
                 let rels = ooxml::add_relationships(&rels_part, existing.as_deref(), &[rel])?;
                 edits.put(package, rels_part, rels);
                 edits.overrides.push((part.clone(), STYLES_TYPE));
@@ -526,9 +527,13 @@ fn add_notes(
         Relationship {
             id: unique_id(&known, "rIdBackpropComments"),
             kind: format!("{REL_NS}/comments"),
-            target: format!("/{comments}"),
+            target: ooxml::relative(part, &comments),
         },
-        Relationship { id: vml_id.clone(), kind: format!("{REL_NS}/vmlDrawing"), target: format!("/{drawing}") },
+        Relationship {
+            id: vml_id.clone(),
+            kind: format!("{REL_NS}/vmlDrawing"),
+            target: ooxml::relative(part, &drawing),
+        },
     ];
     let rels = ooxml::add_relationships(&rels_part, existing.as_deref(), &new)?;
     edits.put(package, rels_part, rels);
@@ -637,4 +642,27 @@ fn vml(notes: &BTreeMap<Pos, String>, number: usize) -> Result<String, Failure> 
         Ok(())
     })?;
     Ok(ooxml::written(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_holding_characters_xml_forbids_is_still_xml() {
+        let notes = BTreeMap::from([(Pos { row: 4, col: 10 }, "Found: \u{1}oops & <b>\u{FFFF}".to_string())]);
+        let xml = comments_part(&notes).unwrap();
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut text = String::new();
+        loop {
+            match reader.read_event().expect("well-formed") {
+                Event::Eof => break,
+                Event::Text(t) => text.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => text.push_str(&quick_xml::escape::unescape(&format!("&{};", &*r)).unwrap()),
+                _ => {}
+            }
+        }
+        assert_eq!(text, "backprop-sheetFound: \\u{1}oops & <b>\\u{ffff}");
+        assert!(xml.contains(r#"<comment ref="K5" authorId="0">"#), "{xml}");
+    }
 }

@@ -310,6 +310,17 @@ pub(crate) fn resolve(source: &str, target: &str) -> String {
     parts.join("/")
 }
 
+/// The target a relationship of part `source` gives for part `to`: relative to the source's
+/// folder, as Excel writes them (LibreOffice does not follow absolute targets).
+pub(crate) fn relative(source: &str, to: &str) -> String {
+    let from: Vec<&str> = source.rsplit_once('/').map_or(Vec::new(), |(dir, _)| dir.split('/').collect());
+    let to: Vec<&str> = to.split('/').collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count().min(to.len().saturating_sub(1));
+    let mut out: Vec<&str> = vec![".."; from.len() - common];
+    out.extend(&to[common..]);
+    out.join("/")
+}
+
 /// A relationships part holding `existing`'s relationships (a new part when there is none) and
 /// `new` after them.
 pub(crate) fn add_relationships(part: &str, existing: Option<&str>, new: &[Relationship]) -> Result<String, Failure> {
@@ -426,6 +437,15 @@ mod tests {
         assert_eq!(resolve("xl/worksheets/sheet1.xml", "../comments1.xml"), "xl/comments1.xml");
         assert_eq!(resolve("xl/workbook.xml", "/xl/worksheets/s.xml"), "xl/worksheets/s.xml");
         assert_eq!(rels_of("xl/worksheets/sheet1.xml"), "xl/worksheets/_rels/sheet1.xml.rels");
+        for (source, to, target) in [
+            ("xl/worksheets/sheet1.xml", "xl/comments1.xml", "../comments1.xml"),
+            ("xl/worksheets/sheet1.xml", "xl/drawings/vmlDrawing1.vml", "../drawings/vmlDrawing1.vml"),
+            ("xl/workbook.xml", "xl/styles1.xml", "styles1.xml"),
+            ("sheet.xml", "xl/c.xml", "xl/c.xml"),
+        ] {
+            assert_eq!(relative(source, to), target);
+            assert_eq!(resolve(source, target), to);
+        }
     }
 
     #[test]

@@ -178,7 +178,7 @@ fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
         assert_eq!(changed, wrong, "{part}: exactly the wrong cells are marked");
         // Each finding's note on its first cell, in the comments part the sheet's relationships name.
         let rels = String::from_utf8(after[&format!("xl/worksheets/_rels/sheet{}.xml.rels", k + 2)].clone()).unwrap();
-        let target = rels.split("Target=\"/xl/comments").nth(1).unwrap().split('"').next().unwrap();
+        let target = rels.split("Target=\"../comments").nth(1).unwrap().split('"').next().unwrap();
         let comments = String::from_utf8(after[&format!("xl/comments{target}")].clone()).unwrap();
         let findings = table["wrong_columns"].as_array().unwrap();
         for finding in findings {

@@ -10,6 +10,7 @@ mod identify;
 mod ironcalc;
 mod layers;
 mod libreoffice;
+mod marking;
 mod reference;
 mod scale;
 mod slips;
