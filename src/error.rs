@@ -49,6 +49,8 @@ pub enum Error {
         "{path}: is {what}, not a regular file; only a regular file is ever replaced. Choose the path of a file for {flag}."
     )]
     NotRegular { path: PathBuf, what: &'static str, flag: &'static str },
+    #[error("{path}: no such folder. Make it first, or give {flag} a file in a folder that exists.")]
+    NoFolder { path: PathBuf, flag: &'static str },
     /// A destination folder that is something else.
     #[error("{path}: is {what}, not a folder. Choose a folder for {flag}; it is made when missing.")]
     NotAFolder { path: PathBuf, what: &'static str, flag: &'static str },

@@ -54,7 +54,8 @@ const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 /// The workbooks that `paths` name: each file as given, and for each folder every workbook in
 /// it and below, in sorted order, without Excel's lock files (`~$name.xlsx`). The same file
 /// reached twice (two spellings, a link, a hard link) is taken once; a folder in `outputs` (the
-/// marked copies' own) is not walked, so that last run's outputs are not graded as students;
+/// marked copies' own) found inside a folder given is not walked, so that last run's outputs are
+/// not graded as students;
 /// a folder that cannot be read is one input that says why. Symbolic links to folders are not
 /// followed, so a link cannot make the walk go round. With several paths given, each one's
 /// files are placed under its own name, so that `a/x.xlsx` and `b/x.xlsx` stay apart.
@@ -67,7 +68,7 @@ pub(crate) fn workbooks(paths: &[PathBuf], outputs: &[PathBuf]) -> Vec<Input> {
             (_, Some(name)) => PathBuf::from(name),
         };
         if path.is_dir() {
-            walk.folder(path, &base);
+            walk.folder(path, &base, true);
         } else {
             let relative = if base.as_os_str().is_empty() { path.file_name().map(PathBuf::from) } else { None };
             walk.file(path.clone(), relative.unwrap_or(base));
@@ -89,8 +90,9 @@ impl Walk {
         }
     }
 
-    fn folder(&mut self, dir: &Path, relative: &Path) {
-        if crate::sys::output::file_id(dir).is_some_and(|id| self.skip.contains(&id)) {
+    /// Walks `dir`; `given` when it was named on the command line, and is walked whatever it is.
+    fn folder(&mut self, dir: &Path, relative: &Path, given: bool) {
+        if !given && crate::sys::output::file_id(dir).is_some_and(|id| self.skip.contains(&id)) {
             return;
         }
         let unreadable = |e: std::io::Error| Error::Unreadable {
@@ -114,7 +116,7 @@ impl Walk {
             let (path, name) = (entry.path(), entry.file_name());
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
             if is_dir {
-                self.folder(&path, &relative.join(&name));
+                self.folder(&path, &relative.join(&name), false);
             } else if is_workbook_name(&name) {
                 self.file(path, relative.join(&name));
             }

@@ -120,13 +120,19 @@ impl CheckRun {
             what: "the summary",
         });
         if let Some(dest) = &summary {
+            // A summary among the marked copies goes into their folder, made when missing.
+            let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let among_copies = args.annotate.as_ref().is_some_and(|d| output::identity(d) == output::identity(folder));
+            if !folder.is_dir() && !among_copies {
+                return Err(Error::NoFolder { path: folder.to_path_buf(), flag: "--summary" });
+            }
             output::check_against(dest, &inputs)?;
             let at = output::identity(&dest.path);
-            if let Some(copy) = marked.iter().flatten().find(|m| output::identity(&m.path) == at) {
+            if marked.iter().flatten().any(|m| output::identity(&m.path) == at) {
                 return Err(Error::SharedDestination {
                     path: dest.path.clone(),
                     first: "--annotate",
-                    second: copy.flag,
+                    second: dest.flag,
                 });
             }
         }
@@ -289,6 +295,10 @@ struct Line<'a> {
 }
 
 fn write_summary(dest: &Destination, rows: &[summary::Row]) -> Result<(), Error> {
+    if let Some(folder) = dest.path.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| Error::Io { path: folder.to_path_buf(), detail: crate::error::io_reason(&e) })?;
+    }
     let csv = dest.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     output::write_atomically(dest, |f| {
         if csv {

@@ -14,5 +14,6 @@ mod marking;
 mod reference;
 mod scale;
 mod slips;
+mod submissions;
 mod template;
 mod writeup;
