@@ -301,3 +301,23 @@ fn libreoffice_opens_every_marked_copy_with_all_its_notes() {
         assert_eq!(notes(&unpack(&saved)), ours, "{name}: LibreOffice keeps every note");
     }
 }
+
+#[test]
+fn text_typed_over_a_first_row_input_has_no_formula_in_its_note() {
+    let (dir, original) = generate(&["-q", "--learning-rates", "0.5", "--iterations", "4"]);
+    let mut parts = unpack(&original);
+    let sheet = parts[SHEET].clone();
+    let at = sheet.find("<c r=\"E4\"").unwrap();
+    let end = at + sheet[at..].find("</c>").unwrap() + 4;
+    let typed = r#"<c r="E4" t="inlineStr"><is><t>0,15</t></is></c>"#;
+    parts.insert(SHEET.into(), format!("{}{typed}{}", &sheet[..at], &sheet[end..]));
+    let variant = dir.path().join("typed.xlsx");
+    pack(&parts, &variant);
+    let marked = dir.path().join("marked");
+    bin().arg("check").arg(&variant).arg("--annotate").arg(&marked).assert().code(1);
+    let after = unpack(&marked.join("typed.xlsx"));
+    let comments = after.iter().find(|(p, _)| p.starts_with("xl/comments")).unwrap().1;
+    let note = comments.split("<comment ref=\"E4\"").nth(1).unwrap().split("</t>").next().unwrap();
+    let last = note.lines().last().unwrap();
+    assert_eq!(last, "Correct formula: none: a number is typed here (the first row holds the initial values)");
+}
