@@ -381,3 +381,56 @@ fn an_interrupt_stops_a_class_run_at_once_and_names_what_was_written() {
         }
     }
 }
+
+/// A copy of `from` at `to` whose learning-rate sheet is named `name`.
+fn with_sheet_named(from: &Path, to: &Path, name: &str) {
+    let options = zip::write::SimpleFileOptions::default();
+    let (source, target) = (std::fs::File::open(from).unwrap(), std::fs::File::create(to).unwrap());
+    copy_package(source, target, options, |part, data, out| {
+        if part != "xl/workbook.xml" {
+            return false;
+        }
+        let escaped = quick_xml::escape::escape(name).replace('\r', "&#13;");
+        let text = String::from_utf8(data.to_vec()).unwrap().replace("name=\"LR 0.5\"", &format!("name=\"{escaped}\""));
+        std::io::Write::write_all(out, text.as_bytes()).unwrap();
+        true
+    });
+}
+
+#[test]
+#[cfg_attr(no_libreoffice, ignore = "LibreOffice (soffice with python3-uno) is not installed")]
+fn libreoffice_evaluates_nothing_a_student_named_in_the_csv_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    submission(&subs.join("base.xlsx"), Some("t1-for-t2"));
+    let names = ["=HYPERLINK(\"http://example.com\",\"click\")", "=1+1", "+1+1", "-1+1", "@SUM(1+1)", "\tx", "\rx"];
+    for (k, name) in names.iter().enumerate() {
+        with_sheet_named(&subs.join("base.xlsx"), &subs.join(format!("s{k}.xlsx")), name);
+    }
+    std::fs::remove_file(subs.join("base.xlsx")).unwrap();
+    let csv = dir.path().join("summary.csv");
+    bin().arg("check").arg(&subs).arg("--summary").arg(&csv).assert().code(1);
+    // LibreOffice opening the CSV with formulas evaluated, as a spreadsheet user's would.
+    let status = Command::new("soffice")
+        .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
+        .args(["--headless", "--infilter=CSV:44,34,76,1,,0,false,true,false,false,false,-1,true"])
+        .args(["--convert-to", "xlsx", "--outdir"])
+        .arg(dir.path())
+        .arg(&csv)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let book = read(&dir.path().join("summary.xlsx"));
+    let sheet = &book.sheets[0];
+    assert!(sheet.formulas.is_empty(), "LibreOffice made formulas of {:?}", sheet.formulas);
+    let sheets: Vec<String> = (1..=names.len() as u32)
+        .map(|row| match sheet.value(backprop_sheet::read::Pos { row, col: 3 }) {
+            Some(calamine::Data::String(s)) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // (A carriage return inside a CSV field is read back by LibreOffice as a line break.)
+    let expected = names.map(|n| format!("'{}", n.replace('\r', "\n")));
+    assert_eq!(sheets, expected, "each shown as the text it is, marked as text");
+}
