@@ -143,10 +143,7 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Failure {
-        Failure::Failed(match e.kind() {
-            std::io::ErrorKind::StorageFull => NO_SPACE.into(),
-            _ => io_reason(&e),
-        })
+        Failure::Failed(io_reason(&e))
     }
 }
 
@@ -154,6 +151,7 @@ impl From<rust_xlsxwriter::XlsxError> for Failure {
     fn from(e: rust_xlsxwriter::XlsxError) -> Failure {
         match e {
             rust_xlsxwriter::XlsxError::IoError(io) => io.into(),
+            rust_xlsxwriter::XlsxError::ZipError(zip) => zip.into(),
             _ => Failure::Failed(
                 "the xlsx writer could not make this workbook; please report it with the command you ran".into(),
             ),
@@ -193,7 +191,8 @@ mod tests {
             "cannot write to the terminal or its redirection (no space left on the device)."
         );
         let full = std::io::Error::from_raw_os_error(28);
-        assert_eq!(Failure::from(full), Failure::Failed(NO_SPACE.into()));
+        assert_eq!(Failure::from(full), Failure::Failed("no space left on the device".into()));
+        assert_eq!(Failure::from_panic("StorageFull"), Failure::Failed(NO_SPACE.into()));
         let denied = std::io::Error::from_raw_os_error(13);
         assert_eq!(io_reason(&denied), "Permission denied");
     }
@@ -201,7 +200,9 @@ mod tests {
     #[test]
     fn a_zip_library_error_is_not_shown_as_its_own_text() {
         let e = zip::result::ZipError::Io(std::io::Error::from_raw_os_error(28));
-        assert_eq!(Failure::from(e), Failure::Failed(NO_SPACE.into()));
+        assert_eq!(Failure::from(e), Failure::Failed("no space left on the device".into()));
+        let e = rust_xlsxwriter::XlsxError::ZipError(zip::result::ZipError::Io(std::io::Error::from_raw_os_error(28)));
+        assert_eq!(Failure::from(e), Failure::Failed("no space left on the device".into()));
         let Failure::Failed(text) = Failure::from(zip::result::ZipError::FileNotFound) else { panic!() };
         assert!(!text.contains("FileNotFound"), "{text}");
     }

@@ -434,3 +434,42 @@ fn libreoffice_evaluates_nothing_a_student_named_in_the_csv_summary() {
     let expected = names.map(|n| format!("'{}", n.replace('\r', "\n")));
     assert_eq!(sheets, expected, "each shown as the text it is, marked as text");
 }
+
+#[test]
+#[cfg_attr(not_root, ignore = "mounting a 1 MB tmpfs needs root")]
+fn a_full_disk_under_the_class_outputs_is_said_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    submission(&subs.join("a.xlsx"), Some("t1-for-t2"));
+    let tiny = dir.path().join("tiny");
+    std::fs::create_dir(&tiny).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"]).arg(&tiny).status();
+    assert!(mounted.is_ok_and(|s| s.success()), "mounting a 1 MB tmpfs");
+    std::fs::create_dir(tiny.join("marked")).unwrap();
+    // Filled to the last byte.
+    let _ = std::fs::write(tiny.join("filler"), vec![0u8; 2 << 20]);
+    let summary = bin().arg("check").arg(&subs).arg("--summary").arg(tiny.join("s.xlsx")).output().unwrap();
+    let marked = bin().arg("check").arg(&subs).arg("--annotate").arg(tiny.join("marked")).output().unwrap();
+    std::fs::remove_file(tiny.join("filler")).unwrap();
+    let left: Vec<_> = std::fs::read_dir(&tiny).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left_marked = std::fs::read_dir(tiny.join("marked")).unwrap().count();
+    Command::new("umount").arg(&tiny).status().unwrap();
+    assert_eq!(summary.status.code(), Some(2));
+    assert_eq!(
+        stderr_line(&summary),
+        format!(
+            "backprop-sheet: {}: writing the summary failed (no space left on the device); nothing was written.",
+            tiny.join("s.xlsx").display()
+        )
+    );
+    assert_eq!(marked.status.code(), Some(2));
+    let text = String::from_utf8(marked.stdout.clone()).unwrap();
+    let why = format!(
+        "  not marked: {}: writing the marked copy failed (no space left on the device); nothing was written.",
+        tiny.join("marked/a.xlsx").display()
+    );
+    assert!(text.lines().any(|l| l == why), "{text}");
+    assert_eq!(stderr_line(&marked), "", "no library's own words on stderr");
+    assert_eq!(left, ["marked"], "nothing half-written");
+    assert_eq!(left_marked, 0);
+}
