@@ -247,3 +247,15 @@ pub(crate) fn progress_bar(rows: u64, quiet: bool) -> Option<indicatif::Progress
     bar.set_style(style);
     Some(bar)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_one_line_whatever_it_holds() {
+        assert_eq!(name("z\nsubs/zz.xlsx  PASS\r\u{1b}[2J"), "z\\nsubs/zz.xlsx  PASS\\r\\u{1b}[2J");
+        assert_eq!(name("Renée.xlsx"), "Renée.xlsx");
+        assert_eq!(printable("two\nlines\u{7}"), "two\nlines\\u{7}", "a report keeps its line breaks");
+    }
+}

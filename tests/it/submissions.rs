@@ -163,6 +163,10 @@ fn the_same_file_is_checked_once_and_last_run_s_copies_are_not_students() {
     let lines = |out: std::process::Output| String::from_utf8(out.stdout).unwrap().lines().count() - 2;
     let out = bin().arg("check").arg(&subs).arg(subs.join("anna.xlsx")).arg(dir.path().join("subs/../subs")).output();
     assert_eq!(lines(out.unwrap()), 2, "anna and ben, once each");
+    // More copies to replace than workers, so that the workers replace files at the same time.
+    for k in 1..8 {
+        std::fs::copy(subs.join("anna.xlsx"), subs.join(format!("anna{k}.xlsx"))).unwrap();
+    }
     // The marked copies inside the class folder, twice: the second run does not grade the first's.
     for force in [false, true] {
         let mut run = bin();
@@ -173,10 +177,16 @@ fn the_same_file_is_checked_once_and_last_run_s_copies_are_not_students() {
         let out = run.output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{}", stderr_line(&out));
         assert_eq!(stderr_line(&out), "", "every copy replaced, none refused");
-        assert_eq!(lines(out), 2);
+        assert_eq!(lines(out), 9);
     }
-    let names: Vec<_> = std::fs::read_dir(subs.join("marked")).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names, ["anna.xlsx"], "nothing else left in the folder");
+    let mut names: Vec<String> = std::fs::read_dir(subs.join("marked"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = (1..8).map(|k| format!("anna{k}.xlsx")).collect();
+    expected.insert(0, "anna.xlsx".into());
+    assert_eq!(names, expected, "nothing else left in the folder");
 }
 
 #[test]
