@@ -1,5 +1,6 @@
-//! Plumbing with no knowledge of networks or workbooks: files written atomically, panics of
-//! other people's code contained, work spread over the cores in order.
+//! Plumbing with no knowledge of networks or workbooks: files written atomically, the parts of
+//! an Office Open XML package read and written as XML, panics of other people's code contained,
+//! work spread over the cores in order.
 
 pub(crate) mod ooxml;
 pub(crate) mod output;
