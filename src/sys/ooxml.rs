@@ -105,6 +105,10 @@ pub(crate) fn rewrite(
     xml: &str,
     mut edit: impl FnMut(&mut Out, Event<'_>, &[String]) -> Result<(), Failure>,
 ) -> Result<String, Failure> {
+    // The XML reader passes such characters through; written again, the part would not be XML.
+    if !xml.chars().all(xml_char) {
+        return Err(malformed(format!("{part} holds a character XML forbids")));
+    }
     let mut reader = Reader::from_str(xml);
     let mut w = writer();
     let mut open: Vec<String> = Vec::new();
@@ -368,14 +372,18 @@ pub(crate) fn add_content_types(
 /// Text made fit for XML 1.0: the characters it forbids (controls but tab and line breaks, and
 /// U+FFFE, U+FFFF) shown as escapes (`\u{1}`) rather than written raw, which no reader accepts.
 pub(crate) fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
-    if text.chars().all(allowed) {
+    if text.chars().all(xml_char) {
         return text.into();
     }
     text.chars()
-        .map(|c| if allowed(c) { c.to_string() } else { c.escape_unicode().to_string() })
+        .map(|c| if xml_char(c) { c.to_string() } else { c.escape_unicode().to_string() })
         .collect::<String>()
         .into()
+}
+
+/// Whether XML 1.0 allows `c` in a document.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
 }
 
 /// The style of each column (0-based) that `<col min max style>` elements give, up to the last
@@ -429,6 +437,11 @@ mod tests {
         let fresh = add_relationships("p", None, &new).unwrap();
         assert_eq!(relationships("p", &fresh).unwrap(), new);
         assert!(add_relationships("p", Some("<Relationships>"), &new).is_err(), "not well-formed");
+        // A character XML forbids, which the fuzzer put in a part: refused, not written again.
+        let Err(Failure::Failed(why)) = add_relationships("p", Some("<Relationships a='\u{0}'/>"), &new) else {
+            panic!("accepted")
+        };
+        assert_eq!(why, "its package cannot be marked (p holds a character XML forbids)");
     }
 
     #[test]
