@@ -49,15 +49,27 @@ pub enum Error {
         "{path}: is {what}, not a regular file; only a regular file is ever replaced. Choose the path of a file for {flag}."
     )]
     NotRegular { path: PathBuf, what: &'static str, flag: &'static str },
+    #[error("{path}: no such folder. Make it first, or give {flag} a file in a folder that exists.")]
+    NoFolder { path: PathBuf, flag: &'static str },
     /// A destination folder that is something else.
     #[error("{path}: is {what}, not a folder. Choose a folder for {flag}; it is made when missing.")]
     NotAFolder { path: PathBuf, what: &'static str, flag: &'static str },
+    /// Two of a run's outputs would be one file: the second would replace the first.
+    #[error("{path}: is both the file of {first} and of {second}; choose another {second}.")]
+    SharedDestination { path: PathBuf, first: &'static str, second: &'static str },
+    #[error(
+        "{copy}: would be the marked copy of both {first} and {second}. Check them in separate runs, or give the folders that hold them."
+    )]
+    SameMarkedCopy { copy: PathBuf, first: PathBuf, second: PathBuf },
     #[error("{path}: cannot write ({detail}).")]
     Io { path: PathBuf, detail: String },
     #[error("{path}: writing {what} failed ({detail}); nothing was written.")]
     Write { path: PathBuf, what: &'static str, detail: String },
     #[error("interrupted; no output written.")]
     Interrupted,
+    /// A class run stopped by the user: the outputs it wrote whole before, and nothing else.
+    #[error("interrupted; {}", written_whole(.written))]
+    InterruptedAfter { written: Vec<PathBuf> },
 
     /// Standard output could not be written (a full disk behind `>`): the system's reason once.
     #[error("cannot write to the terminal or its redirection ({}).", io_reason(.0))]
@@ -71,8 +83,18 @@ impl Error {
     /// The process exit code for it: 130 for an interrupt (the shell's code), 2 for anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Interrupted => 130,
+            Error::Interrupted | Error::InterruptedAfter { .. } => 130,
             _ => 2,
+        }
+    }
+}
+
+fn written_whole(written: &[PathBuf]) -> String {
+    match written {
+        [] => "no output written.".into(),
+        _ => {
+            let list: Vec<String> = written.iter().map(|p| format!("\n  {}", p.display())).collect();
+            format!("no summary written; these marked copies were written whole before it:{}", list.concat())
         }
     }
 }
@@ -121,10 +143,7 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Failure {
-        Failure::Failed(match e.kind() {
-            std::io::ErrorKind::StorageFull => NO_SPACE.into(),
-            _ => io_reason(&e),
-        })
+        Failure::Failed(io_reason(&e))
     }
 }
 
@@ -132,6 +151,7 @@ impl From<rust_xlsxwriter::XlsxError> for Failure {
     fn from(e: rust_xlsxwriter::XlsxError) -> Failure {
         match e {
             rust_xlsxwriter::XlsxError::IoError(io) => io.into(),
+            rust_xlsxwriter::XlsxError::ZipError(zip) => zip.into(),
             _ => Failure::Failed(
                 "the xlsx writer could not make this workbook; please report it with the command you ran".into(),
             ),
@@ -171,7 +191,8 @@ mod tests {
             "cannot write to the terminal or its redirection (no space left on the device)."
         );
         let full = std::io::Error::from_raw_os_error(28);
-        assert_eq!(Failure::from(full), Failure::Failed(NO_SPACE.into()));
+        assert_eq!(Failure::from(full), Failure::Failed("no space left on the device".into()));
+        assert_eq!(Failure::from_panic("StorageFull"), Failure::Failed(NO_SPACE.into()));
         let denied = std::io::Error::from_raw_os_error(13);
         assert_eq!(io_reason(&denied), "Permission denied");
     }
@@ -179,7 +200,9 @@ mod tests {
     #[test]
     fn a_zip_library_error_is_not_shown_as_its_own_text() {
         let e = zip::result::ZipError::Io(std::io::Error::from_raw_os_error(28));
-        assert_eq!(Failure::from(e), Failure::Failed(NO_SPACE.into()));
+        assert_eq!(Failure::from(e), Failure::Failed("no space left on the device".into()));
+        let e = rust_xlsxwriter::XlsxError::ZipError(zip::result::ZipError::Io(std::io::Error::from_raw_os_error(28)));
+        assert_eq!(Failure::from(e), Failure::Failed("no space left on the device".into()));
         let Failure::Failed(text) = Failure::from(zip::result::ZipError::FileNotFound) else { panic!() };
         assert!(!text.contains("FileNotFound"), "{text}");
     }

@@ -60,3 +60,18 @@ pub fn read_untrusted(bytes: &[u8]) {
         let _ = cli::terminal::render(&check::check(book, &check::Options::default()));
     }
 }
+
+/// Reads `bytes` as a workbook someone handed in, checks it, and when it has wrong cells marks
+/// them as `check --annotate` does: the marked copy, or None where the workbook cannot be read,
+/// has nothing to mark, or cannot be marked (each said in words to the user; here dropped). What
+/// the marker's fuzz target drives: a panic is a bug, and every part it writes must parse.
+pub fn mark_untrusted(bytes: &[u8]) -> Option<Vec<u8>> {
+    let book = reader::Workbook::from_bytes(std::path::Path::new("untrusted.xlsx"), bytes).ok()?;
+    let report = check::check(book, &check::Options::default());
+    if report.wrong_cells() == 0 {
+        return None;
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    class::mark::mark(bytes, &report, &mut out).ok()?;
+    Some(out.into_inner())
+}

@@ -195,9 +195,19 @@ impl<'a> Grid<'a> {
 
     /// The correct formula of a cell in this sheet's own references, as a student would type it
     /// there (`=E33-$G$31*X33`); η as the η cell, absolute, or its value when no cell holds it.
+    /// A cell of the first row whose formula would read the row above (a typed input) has none.
     pub(super) fn correct_formula(&self, col: Col, iteration: usize) -> String {
+        let outside = std::cell::Cell::new(false);
         let text = self.table.columns.definition(col).print(&|r, out: &mut String| {
-            let at = |c: Col, it: usize| self.table.pos(c, it).map_or("?".into(), Pos::a1);
+            let at = |c: Col, it: usize| {
+                self.table.pos(c, it).map_or_else(
+                    || {
+                        outside.set(true);
+                        String::new()
+                    },
+                    Pos::a1,
+                )
+            };
             out.push_str(&match r {
                 Ref::Cur(c) => at(c, iteration),
                 Ref::Prev(c) => at(c, iteration.saturating_sub(1)),
@@ -207,6 +217,9 @@ impl<'a> Grid<'a> {
                 },
             })
         });
+        if outside.get() {
+            return "none: a number is typed here (the first row holds the initial values)".into();
+        }
         format!("={text}")
     }
 

@@ -18,7 +18,7 @@ mod written;
 
 pub(crate) use diagnose::Diagnosis;
 pub use report::Report;
-pub(crate) use report::{TableReport, Value, WrongCell, WrongColumn};
+pub(crate) use report::{TableReport, Value, WrongColumn};
 pub(crate) use verdict::Key;
 pub use verdict::{SheetKey, Verdict};
 

@@ -1,30 +1,87 @@
 //! Handing a workbook back marked: the student's own package with every wrong cell filled in a
-//! clear colour and carrying a note (expected, found, why, and the correct formula in that
-//! sheet's own references). rust_xlsxwriter writes new workbooks only, so the package is
-//! patched: the marked sheets' cell styles, one fill and the styles derived from it, a comments
-//! part with its VML drawing and relationships, and the content types. Every other part is
-//! copied as it is, byte for byte. The checker decides what is wrong; this only marks.
+//! clear colour, and each finding's first cell carrying a note (expected, found, why, and the
+//! correct formula in that sheet's own references). rust_xlsxwriter writes new workbooks only,
+//! so the package is patched through an XML reader and writer: the marked sheets' cell styles,
+//! one fill and the styles derived from it (a styles part, or its fills, added where the package
+//! has none), a comments part with its VML drawing and relationships, and the content types.
+//! Every other part is copied as it is, byte for byte. The checker decides what is wrong; this
+//! only marks.
+//!
+//! One note per finding, not per cell: a slip copied down 60,000 rows is one finding, and a note
+//! on each of its cells would make a copy many times its original's size.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read, Seek, Write};
+use std::io::{Seek, Write};
 
-use quick_xml::escape::escape;
+use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::check::{Report, WrongCell};
+use crate::check::{Report, TableReport, WrongColumn};
 use crate::error::Failure;
-use crate::reader::parse_a1;
+use crate::reader::{Pos, parse_a1};
+use crate::sys::ooxml::{self, Package, REL_NS, Relationship, malformed};
 
-/// Why a workbook could not be marked, in words.
-fn package(what: impl std::fmt::Display) -> Failure {
-    Failure::Failed(format!("its package cannot be marked ({what})"))
-}
-
-/// The fill of a marked cell: the light red of Excel's "Bad" cell style.
-const MARK_FILL: &str =
-    r#"<fill><patternFill patternType="solid"><fgColor rgb="FFFFC7CE"/><bgColor indexed="64"/></patternFill></fill>"#;
+const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 const COMMENTS_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
 const VML_TYPE: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
-const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const STYLES_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
+
+/// The children of a worksheet, in the order the schema (CT_Worksheet) gives them.
+const WORKSHEET_ORDER: [&str; 39] = [
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+];
+
+/// The children of a styles part, in the order of CT_Stylesheet.
+const STYLESHEET_ORDER: [&str; 11] = [
+    "numFmts",
+    "fonts",
+    "fills",
+    "borders",
+    "cellStyleXfs",
+    "cellXfs",
+    "cellStyles",
+    "dxfs",
+    "tableStyles",
+    "colors",
+    "extLst",
+];
 
 /// What marking did: the cells marked, and the sheets whose notes could not be added (a sheet
 /// that already has comments keeps them, and gets the fills only).
@@ -34,355 +91,557 @@ pub(crate) struct Marked {
     pub without_notes: Vec<String>,
 }
 
+/// One sheet's marks: the cells to fill, and the notes by the cell that carries them.
+#[derive(Default)]
+struct SheetMarks {
+    name: String,
+    cells: BTreeSet<Pos>,
+    notes: BTreeMap<Pos, String>,
+}
+
+/// The parts a marked copy replaces and adds, and the content types they need.
+#[derive(Default)]
+struct Edits {
+    changed: BTreeMap<String, String>,
+    added: Vec<(String, String)>,
+    overrides: Vec<(String, &'static str)>,
+}
+
+impl Edits {
+    /// Puts `xml` in place of part `name`, or adds it when the package has none.
+    fn put(&mut self, package: &Package<'_>, name: String, xml: String) {
+        if package.has(&name) {
+            self.changed.insert(name, xml);
+        } else {
+            self.added.push((name, xml));
+        }
+    }
+
+    fn taken(&self, package: &Package<'_>, name: &str) -> bool {
+        package.has(name) || self.added.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+}
+
 /// Writes to `out` the package `original` with the wrong cells of `report` marked.
 pub(crate) fn mark<W: Write + Seek>(original: &[u8], report: &Report, out: W) -> Result<Marked, Failure> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(original)).map_err(|_| package("not a zip package"))?;
-    let text = |zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Result<Option<String>, Failure> {
-        let Ok(mut entry) = zip.by_name(name) else { return Ok(None) };
-        let mut s = String::new();
-        entry.read_to_string(&mut s).map_err(|_| package(format!("{name} is not text")))?;
-        Ok(Some(s))
-    };
-    let workbook = text(&mut zip, "xl/workbook.xml")?.ok_or_else(|| package("no xl/workbook.xml"))?;
-    let rels = text(&mut zip, "xl/_rels/workbook.xml.rels")?.ok_or_else(|| package("no workbook relationships"))?;
-    let mut styles = text(&mut zip, "xl/styles.xml")?.ok_or_else(|| package("no styles part"))?;
-    let mut types = text(&mut zip, "[Content_Types].xml")?.ok_or_else(|| package("no content types"))?;
-
-    // The wrong cells of each sheet, by the part that holds the sheet.
-    let mut by_part: BTreeMap<String, (String, Vec<&WrongCell>)> = BTreeMap::new();
-    for table in &report.tables {
-        let part = sheet_part(&workbook, &rels, &table.sheet)
-            .ok_or_else(|| package(format!("no part for sheet '{}'", table.sheet)))?;
-        by_part.entry(part).or_insert_with(|| (table.sheet.clone(), Vec::new())).1.extend(&table.cells);
-    }
-    by_part.retain(|_, (_, cells)| !cells.is_empty());
-
-    let mut changed: BTreeMap<String, String> = BTreeMap::new();
-    let mut added: Vec<(String, String)> = Vec::new();
-    let fill = add_fill(&mut styles)?;
-    let base = cell_styles(&styles)?.1.len() as u32;
-    // Each style a marked cell had, and the index of its marked twin (after the existing ones).
-    let mut derived: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut package = Package::open(original)?;
+    let book = Book::read(&mut package)?;
+    let sheets = marks_by_part(report, &book)?;
+    let mut edits = Edits::default();
+    let mut styles = Styles::read(&mut package, &book, &mut edits)?;
     let mut marked = Marked::default();
-    let existing: BTreeSet<String> = zip.file_names().flatten().map(|n| n.into_owned()).collect();
     let mut number = 1;
-    for (part, (sheet_name, cells)) in &by_part {
-        let mut xml = text(&mut zip, part)?.ok_or_else(|| package(format!("no {part}")))?;
-        let wanted: BTreeSet<String> = cells.iter().map(|c| c.cell.clone()).collect();
-        let found = restyle(&mut xml, &wanted, |old| {
-            let next = base + derived.len() as u32;
-            *derived.entry(old).or_insert(next)
-        })?;
-        if found != wanted.len() {
-            return Err(package(format!(
-                "sheet '{sheet_name}': {} of its wrong cells are not in its part",
-                wanted.len() - found
-            )));
+    for (part, sheet) in &sheets {
+        let mut xml = package.text(part)?.ok_or_else(|| malformed(format!("no {part}")))?;
+        let (found, has_notes) = restyle(part, &mut xml, &sheet.cells, &mut styles)?;
+        let missing = sheet.cells.len() - found;
+        if missing > 0 {
+            return Err(malformed(format!("sheet '{}': {missing} of its wrong cells are not in its part", sheet.name)));
         }
         marked.cells += found;
-        if xml.contains("<legacyDrawing ") {
-            marked.without_notes.push(sheet_name.clone());
+        if has_notes {
+            marked.without_notes.push(sheet.name.clone());
         } else {
-            while existing.contains(&format!("xl/comments{number}.xml"))
-                || existing.contains(&format!("xl/drawings/vmlDrawing{number}.vml"))
+            while edits.taken(&package, &format!("xl/comments{number}.xml"))
+                || edits.taken(&package, &format!("xl/drawings/vmlDrawing{number}.vml"))
             {
                 number += 1;
             }
-            let rels_part = rels_of(part);
-            let sheet_rels = text(&mut zip, &rels_part)?;
-            let (rels_xml, vml_id) = add_relationships(sheet_rels, number);
-            insert_legacy_drawing(&mut xml, &vml_id)?;
-            added.push((format!("xl/comments{number}.xml"), comments(cells)));
-            added.push((format!("xl/drawings/vmlDrawing{number}.vml"), vml(cells, number)));
-            if existing.contains(&rels_part) {
-                changed.insert(rels_part, rels_xml);
-            } else {
-                added.push((rels_part, rels_xml));
-            }
-            add_type(
-                &mut types,
-                &format!("<Override PartName=\"/xl/comments{number}.xml\" ContentType=\"{COMMENTS_TYPE}\"/>"),
-            );
-            if !types.contains("Extension=\"vml\"") {
-                add_type(&mut types, &format!("<Default Extension=\"vml\" ContentType=\"{VML_TYPE}\"/>"));
-            }
+            xml = add_notes(&mut package, &mut edits, part, &xml, sheet, number)?;
             number += 1;
         }
-        changed.insert(part.clone(), xml);
+        edits.changed.insert(part.clone(), xml);
     }
-    add_styles(&mut styles, &derived, fill)?;
-    changed.insert("xl/styles.xml".into(), styles);
-    changed.insert("[Content_Types].xml".into(), types);
-
-    let mut writer = zip::ZipWriter::new(out);
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|_| package("a damaged entry"))?;
-        let name = entry.name().map_err(|_| package("an entry without a name"))?.into_owned();
-        match changed.remove(&name) {
-            Some(content) => {
-                drop(entry);
-                writer.start_file(name.as_str(), options).map_err(package)?;
-                writer.write_all(content.as_bytes())?;
-            }
-            None => writer.raw_copy_file(entry).map_err(package)?,
-        }
-    }
-    for (name, content) in added {
-        writer.start_file(name.as_str(), options).map_err(package)?;
-        writer.write_all(content.as_bytes())?;
-    }
-    writer.finish().map_err(package)?;
+    let styles_part = styles.part.clone();
+    let styles_xml = styles.finish()?;
+    edits.put(&package, styles_part, styles_xml);
+    let types = package.text("[Content_Types].xml")?.ok_or_else(|| malformed("no content types"))?;
+    let overrides: Vec<(&str, &str)> = edits.overrides.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let types = ooxml::add_content_types(&types, &[("vml", VML_TYPE)], &overrides)?;
+    edits.changed.insert("[Content_Types].xml".into(), types);
+    package.write(edits.changed, edits.added, out)?;
     Ok(marked)
 }
 
-/// The value of attribute `name` in the opening tag `tag`.
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    for quote in ['"', '\''] {
-        let key = format!(" {name}={quote}");
-        if let Some(at) = tag.find(&key) {
-            let rest = &tag[at + key.len()..];
-            return rest.find(quote).map(|end| &rest[..end]);
-        }
-    }
-    None
+/// The workbook part, its relationships, and its sheets' parts by name.
+struct Book {
+    part: String,
+    rels: Vec<Relationship>,
+    sheets: Vec<(String, String)>,
 }
 
-/// `tag` with attribute `name` set to `value`, added before the tag's end when absent.
-fn set_attr(tag: &str, name: &str, value: &str) -> String {
-    for quote in ['"', '\''] {
-        let key = format!(" {name}={quote}");
-        if let Some(at) = tag.find(&key) {
-            let start = at + key.len();
-            let end = start + tag[start..].find(quote).unwrap_or(0);
-            return format!("{}{value}{}", &tag[..start], &tag[end..]);
-        }
-    }
-    let close = if tag.ends_with("/>") { tag.len() - 2 } else { tag.len() - 1 };
-    format!("{} {name}=\"{value}\"{}", &tag[..close], &tag[close..])
-}
-
-/// Every opening tag `<name ...>` of `xml`, as (start, end) byte ranges.
-fn tags(xml: &str, name: &str) -> Vec<(usize, usize)> {
-    let open = format!("<{name}");
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = xml[from..].find(&open).map(|k| k + from) {
-        let after = xml[at + open.len()..].chars().next();
-        let end = xml[at..].find('>').map(|k| at + k + 1);
-        match (after, end) {
-            (Some(' ' | '>' | '/'), Some(end)) => {
-                out.push((at, end));
-                from = end;
+impl Book {
+    fn read(package: &mut Package<'_>) -> Result<Book, Failure> {
+        let root = package.text("_rels/.rels")?.map(|x| ooxml::relationships("_rels/.rels", &x)).transpose()?;
+        let part = root
+            .unwrap_or_default()
+            .into_iter()
+            .find(|r| r.kind.ends_with("/officeDocument"))
+            .map_or_else(|| "xl/workbook.xml".to_string(), |r| ooxml::resolve("", &r.target));
+        let workbook = package.text(&part)?.ok_or_else(|| malformed(format!("no {part}")))?;
+        let rels_part = ooxml::rels_of(&part);
+        let rels_xml = package.text(&rels_part)?.ok_or_else(|| malformed("no workbook relationships"))?;
+        let rels = ooxml::relationships(&rels_part, &rels_xml)?;
+        let mut sheets = Vec::new();
+        ooxml::rewrite(&part, &workbook, |_, event, _| {
+            if let Event::Start(e) | Event::Empty(e) = &event
+                && ooxml::local(e) == "sheet"
+                && let (Some(name), Some(id)) = (ooxml::attr(e, "name"), ooxml::attr(e, "id"))
+                && let Some(rel) = rels.iter().find(|r| r.id == id)
+            {
+                sheets.push((name, ooxml::resolve(&part, &rel.target)));
             }
-            (_, Some(end)) => from = end,
-            (_, None) => break,
+            Ok(())
+        })?;
+        Ok(Book { part, rels, sheets })
+    }
+
+    fn sheet_part(&self, name: &str) -> Option<&str> {
+        let found = self.sheets.iter().find(|(n, _)| n == name);
+        let found = found.or_else(|| self.sheets.iter().find(|(n, _)| n.to_lowercase() == name.to_lowercase()));
+        found.map(|(_, part)| part.as_str())
+    }
+}
+
+/// Each sheet's marks, by the part that holds the sheet: every wrong cell filled, and each
+/// finding's note on its first cell.
+fn marks_by_part(report: &Report, book: &Book) -> Result<BTreeMap<String, SheetMarks>, Failure> {
+    let mut by_part: BTreeMap<String, SheetMarks> = BTreeMap::new();
+    for table in report.tables.iter().filter(|t| !t.cells.is_empty()) {
+        let part =
+            book.sheet_part(&table.sheet).ok_or_else(|| malformed(format!("no part for sheet '{}'", table.sheet)))?;
+        let marks = by_part.entry(part.to_string()).or_default();
+        marks.name = table.sheet.clone();
+        for cell in &table.cells {
+            marks.cells.insert(parse_a1(&cell.cell).ok_or_else(|| malformed(format!("no cell {}", cell.cell)))?);
+        }
+        for finding in &table.wrong_columns {
+            let Some(at) = parse_a1(&finding.first_wrong_cell) else { continue };
+            let text = note(finding, table);
+            marks.notes.entry(at).and_modify(|n| *n = format!("{n}\n\n{text}")).or_insert(text);
         }
     }
-    out
+    Ok(by_part)
 }
 
-/// The part that holds sheet `name`: its relationship in the workbook, resolved.
-fn sheet_part(workbook: &str, rels: &str, name: &str) -> Option<String> {
-    let escaped = escape(name);
-    let sheet = tags(workbook, "sheet")
-        .into_iter()
-        .map(|(a, b)| &workbook[a..b])
-        .find(|t| attr(t, "name").is_some_and(|n| n == escaped || n == name))?;
-    let id = attr(sheet, "r:id")?;
-    let rel = tags(rels, "Relationship").into_iter().map(|(a, b)| &rels[a..b]).find(|t| attr(t, "Id") == Some(id))?;
-    let target = attr(rel, "Target")?;
-    Some(match target.strip_prefix('/') {
-        Some(absolute) => absolute.to_string(),
-        None => format!("xl/{target}"),
-    })
-}
+/// The cells' ranges a note lists, at most this long: the finding's first cell carries the note,
+/// and the fill shows the rest.
+const NOTE_CELLS: usize = 200;
 
-fn rels_of(part: &str) -> String {
-    match part.rsplit_once('/') {
-        Some((dir, file)) => format!("{dir}/_rels/{file}.rels"),
-        None => format!("_rels/{part}.rels"),
-    }
-}
-
-/// Gives every wanted cell of a sheet's XML the style `style(old)` derives from its own; returns
-/// how many it found.
-fn restyle(xml: &mut String, wanted: &BTreeSet<String>, mut style: impl FnMut(u32) -> u32) -> Result<usize, Failure> {
-    // A cell written without a style takes its column's (`<col min max style>`), as a spreadsheet shows it.
-    let columns: Vec<(u32, u32, u32)> = tags(xml, "col")
-        .into_iter()
-        .filter_map(|(a, b)| {
-            let tag = &xml[a..b];
-            Some((attr(tag, "min")?.parse().ok()?, attr(tag, "max")?.parse().ok()?, attr(tag, "style")?.parse().ok()?))
-        })
-        .collect();
-    let column_style = |r: &str| {
-        let col = parse_a1(r)?.col + 1;
-        columns.iter().find(|(min, max, _)| (*min..=*max).contains(&col)).map(|c| c.2)
+/// A finding's note: where it is, what its first cell should hold, what it holds, why, and the
+/// formula that belongs there.
+fn note(finding: &WrongColumn, table: &TableReport) -> String {
+    let correct = table
+        .cells
+        .iter()
+        .find(|c| c.cell == finding.first_wrong_cell)
+        .map_or(finding.formula_correct.as_str(), |c| c.correct_formula.as_str());
+    let whole = if finding.wrong_cells == 1 {
+        format!("backprop-sheet: {} is wrong (iteration {}).", finding.column, finding.iteration)
+    } else {
+        let mut cells = finding.cells.clone();
+        if cells.chars().count() > NOTE_CELLS {
+            let cut: String = cells.chars().take(NOTE_CELLS).collect();
+            cells = format!("{}, …", cut.rsplit_once(',').map_or(cut.as_str(), |(kept, _)| kept));
+        }
+        format!(
+            "backprop-sheet: {} is wrong in {} cells ({cells}), first here (iteration {}).",
+            finding.column, finding.wrong_cells, finding.iteration
+        )
     };
-    let mut out = String::with_capacity(xml.len() + wanted.len() * 8);
-    let mut last = 0;
-    let mut found = 0;
-    for (a, b) in tags(xml, "c") {
-        let tag = &xml[a..b];
-        let Some(r) = attr(tag, "r") else { continue };
-        if !wanted.contains(r) {
-            continue;
-        }
-        let old = match attr(tag, "s") {
-            Some(s) => s.parse().map_err(|_| package("a cell style that is not a number"))?,
-            None => column_style(r).unwrap_or(0),
-        };
-        out.push_str(&xml[last..a]);
-        out.push_str(&set_attr(tag, "s", &style(old).to_string()));
-        last = b;
-        found += 1;
-    }
-    out.push_str(&xml[last..]);
-    *xml = out;
-    Ok(found)
-}
-
-/// Adds the mark's fill to the styles; returns its index.
-fn add_fill(styles: &mut String) -> Result<usize, Failure> {
-    let (a, b) = *tags(styles, "fills").first().ok_or_else(|| package("the styles have no fills"))?;
-    let end = styles.find("</fills>").ok_or_else(|| package("the styles' fills are not closed"))?;
-    let count = tags(&styles[b..end], "fill").len();
-    styles.insert_str(end, MARK_FILL);
-    let tag = set_attr(&styles[a..b], "count", &(count + 1).to_string());
-    styles.replace_range(a..b, &tag);
-    Ok(count)
-}
-
-/// Byte offsets in the styles part: (start, end of the opening tag, end of the element's body).
-type Span = (usize, usize, usize);
-
-/// Where the cell styles (`cellXfs`) are: the opening tag and its closing tag's start, and each
-/// `xf` element whole (an opening tag, and its children up to `</xf>` unless it closes itself).
-fn cell_styles(styles: &str) -> Result<(Span, Vec<Span>), Failure> {
-    let (a, b) = *tags(styles, "cellXfs").first().ok_or_else(|| package("the styles have no cellXfs"))?;
-    let end = styles[b..].find("</cellXfs>").map(|k| k + b).ok_or_else(|| package("cellXfs not closed"))?;
-    let mut xfs = Vec::new();
-    for (x, y) in tags(&styles[b..end], "xf") {
-        let (x, y) = (x + b, y + b);
-        let whole = if styles[x..y].ends_with("/>") { y } else { styles[y..].find("</xf>").map_or(y, |k| y + k + 5) };
-        xfs.push((x, y, whole));
-    }
-    Ok(((a, b, end), xfs))
-}
-
-/// Appends to the cell styles the marked twin of each style in `derived` (old index to new),
-/// in the order of their new indices: the same style with the mark's fill.
-fn add_styles(styles: &mut String, derived: &BTreeMap<u32, u32>, fill: usize) -> Result<(), Failure> {
-    let ((a, b, end), xfs) = cell_styles(styles)?;
-    let mut twins: Vec<(u32, u32)> = derived.iter().map(|(old, new)| (*new, *old)).collect();
-    twins.sort();
-    let mut extra = String::new();
-    for (_, old) in twins {
-        let &(x, y, whole) = xfs.get(old as usize).or(xfs.first()).ok_or_else(|| package("no cell style"))?;
-        let tag = set_attr(&set_attr(&styles[x..y], "fillId", &fill.to_string()), "applyFill", "1");
-        extra.push_str(&tag);
-        extra.push_str(&styles[y..whole]);
-    }
-    styles.insert_str(end, &extra);
-    let tag = set_attr(&styles[a..b], "count", &(xfs.len() + derived.len()).to_string());
-    styles.replace_range(a..b, &tag);
-    Ok(())
-}
-
-/// The sheet's relationships with the comments and their drawing added; and the drawing's id.
-fn add_relationships(existing: Option<String>, number: usize) -> (String, String) {
-    let xml = existing.unwrap_or_else(|| {
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"></Relationships>".to_string()
-    });
-    let (comments_id, vml_id) = (format!("rIdBackpropComments{number}"), format!("rIdBackpropNotes{number}"));
-    let new = format!(
-        "<Relationship Id=\"{comments_id}\" Type=\"{REL}/comments\" Target=\"../comments{number}.xml\"/><Relationship Id=\"{vml_id}\" Type=\"{REL}/vmlDrawing\" Target=\"../drawings/vmlDrawing{number}.vml\"/>"
-    );
-    let at = xml.rfind("</Relationships>").unwrap_or(xml.len());
-    (format!("{}{new}{}", &xml[..at], &xml[at..]), vml_id)
-}
-
-/// Adds `<legacyDrawing r:id=...>` where the schema puts it: after the sheet's drawing, before
-/// what follows it.
-fn insert_legacy_drawing(xml: &mut String, id: &str) -> Result<(), Failure> {
-    let after = [
-        "<legacyDrawingHF",
-        "<picture",
-        "<oleObjects",
-        "<controls",
-        "<webPublishItems",
-        "<tableParts",
-        "<extLst",
-        "</worksheet>",
-    ];
-    let at = after.iter().filter_map(|t| xml.find(t)).min().ok_or_else(|| package("the sheet is not closed"))?;
-    let prefix = if xml.contains(&format!("xmlns:r=\"{REL}\"")) { "r" } else { "bps" };
-    xml.insert_str(at, &format!("<legacyDrawing {prefix}:id=\"{id}\"/>"));
-    if prefix == "bps" {
-        let (a, b) = *tags(xml, "worksheet").first().ok_or_else(|| package("no worksheet element"))?;
-        let root = &xml[a..b];
-        let declared = format!("{} xmlns:bps=\"{REL}\">", &root[..root.len() - 1]);
-        xml.replace_range(a..b, &declared);
-    }
-    Ok(())
-}
-
-fn add_type(types: &mut String, element: &str) {
-    let at = types.rfind("</Types>").unwrap_or(types.len());
-    types.insert_str(at, element);
-}
-
-/// A note's text: what the cell should hold, what it holds, why, and the formula that belongs.
-pub(crate) fn note(cell: &WrongCell) -> String {
     format!(
-        "backprop-sheet: {} is wrong (iteration {}).\nExpected: {}\nFound: {}\n{}: {}\nCorrect formula: {}",
-        cell.column,
-        cell.iteration,
-        cell.expected,
-        cell.found,
-        cell.diagnosis.keys(),
-        cell.diagnosis.explanation,
-        cell.correct_formula
+        "{whole}\nExpected: {}\nFound: {}\n{}: {}\nCorrect formula: {correct}",
+        finding.expected,
+        finding.found,
+        finding.diagnosis.keys(),
+        finding.diagnosis.explanation
     )
 }
 
-fn comments(cells: &[&WrongCell]) -> String {
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<comments xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><authors><author>backprop-sheet</author></authors><commentList>",
-    );
-    for cell in cells {
-        xml.push_str(&format!(
-            "<comment ref=\"{}\" authorId=\"0\"><text><r><t xml:space=\"preserve\">{}</t></r></text></comment>",
-            cell.cell,
-            escape(note(cell).as_str())
-        ));
+/// The styles part as the marked copy will have it: its text (with the fonts, fills, borders and
+/// cell styles every styles part needs, added where missing), how many cell styles it had, and
+/// the marked twin of each style a marked cell had.
+struct Styles {
+    part: String,
+    xml: String,
+    base: u32,
+    fills: usize,
+    derived: BTreeMap<u32, u32>,
+}
+
+impl Styles {
+    fn read(package: &mut Package<'_>, book: &Book, edits: &mut Edits) -> Result<Styles, Failure> {
+        let related = book.rels.iter().find(|r| r.kind.ends_with("/styles"));
+        let found = match related.map(|r| ooxml::resolve(&book.part, &r.target)) {
+            Some(part) => package.text(&part)?.map(|xml| (part, xml)),
+            None => None,
+        };
+        let (part, xml) = match found {
+            Some(found) => found,
+            None => {
+                // No styles part: one is made, related to the workbook and typed.
+                let part = (1..).map(|k| format!("xl/styles{k}.xml")).find(|p| !edits.taken(package, p));
+                let part = part.unwrap_or_default();
+                let rels_part = ooxml::rels_of(&book.part);
+                let existing = package.text(&rels_part)?;
+                let id = unique_id(&book.rels, "rIdBackpropStyles");
+                let target = ooxml::relative(&book.part, &part);
+                let rel = Relationship { id, kind: format!("{REL_NS}/styles"), target };
+                let rels = ooxml::add_relationships(&rels_part, existing.as_deref(), &[rel])?;
+                edits.put(package, rels_part, rels);
+                edits.overrides.push((part.clone(), STYLES_TYPE));
+                (
+                    part,
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<styleSheet xmlns=\"{MAIN_NS}\"/>"
+                    ),
+                )
+            }
+        };
+        let xml = with_required_styles(&part, xml)?;
+        let (fills, xfs) = (children(&part, &xml, "fills", "fill")?.len(), children(&part, &xml, "cellXfs", "xf")?);
+        Ok(Styles { part, xml, base: xfs.len() as u32, fills, derived: BTreeMap::new() })
     }
-    xml.push_str("</commentList></comments>");
-    xml
+
+    /// The index of the marked twin of style `old`.
+    fn twin(&mut self, old: u32) -> u32 {
+        let next = self.base + self.derived.len() as u32;
+        *self.derived.entry(old).or_insert(next)
+    }
+
+    /// The styles part with the mark's fill and every twin added, and their counts set.
+    fn finish(self) -> Result<String, Failure> {
+        let xfs = children(&self.part, &self.xml, "cellXfs", "xf")?;
+        let mut twins: Vec<(u32, u32)> = self.derived.iter().map(|(old, new)| (*new, *old)).collect();
+        twins.sort();
+        let fill = self.fills.to_string();
+        let fill_count = (self.fills + 1).to_string();
+        let xf_count = (xfs.len() + twins.len()).to_string();
+        let add = |w: &mut ooxml::Out, name: &str, prefix: &str| -> Result<(), Failure> {
+            if name == "fills" {
+                return ooxml::element(w, prefix, "fill", &[], |w| {
+                    ooxml::element(w, prefix, "patternFill", &[("patternType", "solid")], |w| {
+                        // The light red of Excel's "Bad" cell style.
+                        ooxml::empty(w, prefix, "fgColor", &[("rgb", "FFFFC7CE")])?;
+                        ooxml::empty(w, prefix, "bgColor", &[("indexed", "64")])
+                    })
+                });
+            }
+            for (_, old) in &twins {
+                let events = xfs.get(*old as usize).or(xfs.first()).ok_or_else(|| malformed("no cell style"))?;
+                for (k, event) in events.iter().enumerate() {
+                    let event = match event {
+                        Event::Start(e) if k == 0 => {
+                            Event::Start(ooxml::with_attr(&ooxml::with_attr(e, "fillId", &fill), "applyFill", "1"))
+                        }
+                        Event::Empty(e) if k == 0 => {
+                            Event::Empty(ooxml::with_attr(&ooxml::with_attr(e, "fillId", &fill), "applyFill", "1"))
+                        }
+                        other => other.clone(),
+                    };
+                    w.write_event(event).map_err(ooxml::io)?;
+                }
+            }
+            Ok(())
+        };
+        let count = |name: &str| if name == "fills" { fill_count.as_str() } else { xf_count.as_str() };
+        ooxml::rewrite(&self.part, &self.xml, |w, event, open| {
+            let at_top = open.len() == 1;
+            match event {
+                Event::Start(e) if at_top && matches!(ooxml::local(&e).as_str(), "fills" | "cellXfs") => {
+                    let name = ooxml::local(&e);
+                    w.write_event(Event::Start(ooxml::with_attr(&e, "count", count(&name)))).map_err(ooxml::io)
+                }
+                Event::Empty(e) if at_top && matches!(ooxml::local(&e).as_str(), "fills" | "cellXfs") => {
+                    let name = ooxml::local(&e);
+                    let start = ooxml::with_attr(&e, "count", count(&name));
+                    let end = start.to_end().into_owned();
+                    w.write_event(Event::Start(start)).map_err(ooxml::io)?;
+                    add(w, &name, &ooxml::prefix_of(&e))?;
+                    w.write_event(Event::End(end)).map_err(ooxml::io)
+                }
+                Event::End(e) if at_top && matches!(e.local_name().as_ref(), "fills" | "cellXfs") => {
+                    let name = e.local_name().as_ref().to_string();
+                    let prefix = e.name().prefix().map_or(String::new(), |p| format!("{}:", p.as_ref()));
+                    add(w, &name, &prefix)?;
+                    w.write_event(Event::End(e)).map_err(ooxml::io)
+                }
+                other => w.write_event(other).map_err(ooxml::io),
+            }
+        })
+    }
+}
+
+/// A relationship id that `existing` does not use.
+fn unique_id(existing: &[Relationship], stem: &str) -> String {
+    (1..).map(|k| format!("{stem}{k}")).find(|id| existing.iter().all(|r| &r.id != id)).unwrap_or_default()
+}
+
+/// The styles part with every element a cell style needs (fonts, fills, borders, cellXfs, each
+/// with Excel's defaults) added where it is missing, at its place in the schema's order.
+fn with_required_styles(part: &str, mut xml: String) -> Result<String, Failure> {
+    for name in ["fonts", "fills", "borders", "cellXfs"] {
+        if top_level(part, &xml, name)? {
+            continue;
+        }
+        xml = ooxml::insert_child(part, &xml, name, &STYLESHEET_ORDER, |w, root| {
+            let p = ooxml::prefix_of(root);
+            let p = p.as_str();
+            match name {
+                "fonts" => ooxml::element(w, p, "fonts", &[("count", "1")], |w| {
+                    ooxml::element(w, p, "font", &[], |w| {
+                        ooxml::empty(w, p, "sz", &[("val", "11")])?;
+                        ooxml::empty(w, p, "name", &[("val", "Calibri")])
+                    })
+                }),
+                "fills" => ooxml::element(w, p, "fills", &[("count", "2")], |w| {
+                    for pattern in ["none", "gray125"] {
+                        ooxml::element(w, p, "fill", &[], |w| {
+                            ooxml::empty(w, p, "patternFill", &[("patternType", pattern)])
+                        })?;
+                    }
+                    Ok(())
+                }),
+                "borders" => ooxml::element(w, p, "borders", &[("count", "1")], |w| {
+                    ooxml::element(w, p, "border", &[], |w| {
+                        ["left", "right", "top", "bottom", "diagonal"]
+                            .iter()
+                            .try_for_each(|s| ooxml::empty(w, p, s, &[]))
+                    })
+                }),
+                _ => ooxml::element(w, p, "cellXfs", &[("count", "1")], |w| {
+                    let attrs = [("numFmtId", "0"), ("fontId", "0"), ("fillId", "0"), ("borderId", "0")];
+                    ooxml::empty(w, p, "xf", &attrs)
+                }),
+            }
+        })?;
+    }
+    Ok(xml)
+}
+
+/// Whether the root element has a child named `name`.
+fn top_level(part: &str, xml: &str, name: &str) -> Result<bool, Failure> {
+    let mut found = false;
+    ooxml::rewrite(part, xml, |_, event, open| {
+        if let Event::Start(e) | Event::Empty(e) = &event {
+            found |= open.len() == 1 && ooxml::local(e) == name;
+        }
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+/// The `child` elements of the root's `parent` element, each whole (its events).
+fn children(part: &str, xml: &str, parent: &str, child: &str) -> Result<Vec<Vec<Event<'static>>>, Failure> {
+    let mut out: Vec<Vec<Event<'static>>> = Vec::new();
+    ooxml::rewrite(part, xml, |_, event, open| {
+        let inside = open.len() >= 2 && open[1] == parent;
+        match &event {
+            Event::Start(e) | Event::Empty(e) if open.len() == 2 && inside && ooxml::local(e) == child => {
+                out.push(vec![event.into_owned()]);
+            }
+            _ if open.len() > 2 && inside => {
+                if let Some(last) = out.last_mut() {
+                    last.push(event.into_owned());
+                }
+            }
+            Event::End(e) if open.len() == 2 && inside && e.local_name().as_ref() == child => {
+                if let Some(last) = out.last_mut() {
+                    last.push(event.into_owned());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Gives every wanted cell of a sheet part the marked twin of its style; returns how many of the
+/// wanted cells it found (a cell stored twice is marked twice, and counted once) and whether the
+/// sheet already has notes (a `legacyDrawing`). A cell without its optional `r` is where the
+/// cells before it put it; a cell without a style shows its row's or its column's.
+fn restyle(
+    part: &str,
+    xml: &mut String,
+    wanted: &BTreeSet<Pos>,
+    styles: &mut Styles,
+) -> Result<(usize, bool), Failure> {
+    let columns = ooxml::column_styles(part, xml)?;
+    let mut found: BTreeSet<Pos> = BTreeSet::new();
+    let mut has_notes = false;
+    let (mut row, mut col, mut row_style): (Option<u32>, Option<u32>, Option<u32>) = (None, None, None);
+    let number = |v: Option<String>| v.and_then(|v| v.trim().parse::<u32>().ok());
+    *xml = ooxml::rewrite(part, xml, |w, event, open| {
+        let depth = open.len();
+        let (Event::Start(e) | Event::Empty(e)) = &event else { return w.write_event(event).map_err(ooxml::io) };
+        let name = ooxml::local(e);
+        if depth == 1 && name == "legacyDrawing" {
+            has_notes = true;
+        }
+        if depth == 2 && name == "row" {
+            let r = number(ooxml::attr(e, "r")).map(|r| r.saturating_sub(1));
+            row = r.or(row.map(|r| r + 1)).or(Some(0));
+            col = None;
+            let custom = ooxml::attr(e, "customFormat").is_some_and(|v| v == "1" || v == "true");
+            row_style = if custom { number(ooxml::attr(e, "s")) } else { None };
+        }
+        if depth != 3 || name != "c" {
+            return w.write_event(event).map_err(ooxml::io);
+        }
+        let pos = ooxml::attr(e, "r")
+            .and_then(|r| parse_a1(&r))
+            .unwrap_or(Pos { row: row.unwrap_or(0), col: col.map_or(0, |c| c + 1) });
+        col = Some(pos.col);
+        if !wanted.contains(&pos) {
+            return w.write_event(event).map_err(ooxml::io);
+        }
+        found.insert(pos);
+        let old = number(ooxml::attr(e, "s"))
+            .or(row_style)
+            .or_else(|| columns.get(pos.col as usize).copied().flatten())
+            .unwrap_or(0);
+        let restyled = ooxml::with_attr(e, "s", &styles.twin(old).to_string());
+        let event = if matches!(event, Event::Empty(_)) { Event::Empty(restyled) } else { Event::Start(restyled) };
+        w.write_event(event).map_err(ooxml::io)
+    })?;
+    Ok((found.len(), has_notes))
+}
+
+/// Adds a sheet's notes: the comments part and its VML drawing (numbered `number`), the sheet's
+/// relationships to them, and the `legacyDrawing` that shows them; returns the sheet part.
+fn add_notes(
+    package: &mut Package<'_>,
+    edits: &mut Edits,
+    part: &str,
+    xml: &str,
+    sheet: &SheetMarks,
+    number: usize,
+) -> Result<String, Failure> {
+    let rels_part = ooxml::rels_of(part);
+    let existing = package.text(&rels_part)?;
+    let known = existing.as_deref().map(|x| ooxml::relationships(&rels_part, x)).transpose()?.unwrap_or_default();
+    let (comments, drawing) = (format!("xl/comments{number}.xml"), format!("xl/drawings/vmlDrawing{number}.vml"));
+    let vml_id = unique_id(&known, "rIdBackpropNotes");
+    let new = [
+        Relationship {
+            id: unique_id(&known, "rIdBackpropComments"),
+            kind: format!("{REL_NS}/comments"),
+            target: ooxml::relative(part, &comments),
+        },
+        Relationship {
+            id: vml_id.clone(),
+            kind: format!("{REL_NS}/vmlDrawing"),
+            target: ooxml::relative(part, &drawing),
+        },
+    ];
+    let rels = ooxml::add_relationships(&rels_part, existing.as_deref(), &new)?;
+    edits.put(package, rels_part, rels);
+    edits.added.push((comments.clone(), comments_part(&sheet.notes)?));
+    edits.added.push((drawing, vml(&sheet.notes, number)?));
+    edits.overrides.push((comments, COMMENTS_TYPE));
+    ooxml::insert_child(part, xml, "legacyDrawing", &WORKSHEET_ORDER, |w, root| {
+        let prefix = ooxml::prefix_of(root);
+        // `r:` is declared where it is used unless the root declares it: openpyxl declares it
+        // on the elements that use it, not on the root.
+        if ooxml::declares(root, "r", REL_NS) {
+            ooxml::empty(w, &prefix, "legacyDrawing", &[("r:id", &vml_id)])
+        } else {
+            ooxml::empty(w, &prefix, "legacyDrawing", &[("xmlns:r", REL_NS), ("r:id", &vml_id)])
+        }
+    })
+}
+
+fn declaration(w: &mut ooxml::Out) -> Result<(), Failure> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), Some("yes")))).map_err(ooxml::io)
+}
+
+/// The comments part: one comment per note, each text made fit for XML.
+fn comments_part(notes: &BTreeMap<Pos, String>) -> Result<String, Failure> {
+    let mut w = ooxml::writer();
+    declaration(&mut w)?;
+    ooxml::element(&mut w, "", "comments", &[("xmlns", MAIN_NS)], |w| {
+        ooxml::element(w, "", "authors", &[], |w| {
+            ooxml::element(w, "", "author", &[], |w| {
+                w.write_event(Event::Text(BytesText::new("backprop-sheet"))).map_err(ooxml::io)
+            })
+        })?;
+        ooxml::element(w, "", "commentList", &[], |w| {
+            for (at, text) in notes {
+                let cell = at.a1();
+                ooxml::element(w, "", "comment", &[("ref", &cell), ("authorId", "0")], |w| {
+                    ooxml::element(w, "", "text", &[], |w| {
+                        ooxml::element(w, "", "r", &[], |w| {
+                            ooxml::element(w, "", "t", &[("xml:space", "preserve")], |w| {
+                                w.write_event(Event::Text(BytesText::new(&ooxml::xml_text(text)))).map_err(ooxml::io)
+                            })
+                        })
+                    })
+                })?;
+            }
+            Ok(())
+        })
+    })?;
+    Ok(ooxml::written(w))
 }
 
 /// The drawing Excel shows notes with: one hidden box per note, beside its cell.
-fn vml(cells: &[&WrongCell], number: usize) -> String {
-    let mut xml = format!(
-        "<xml xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><o:shapelayout v:ext=\"edit\"><o:idmap v:ext=\"edit\" data=\"{number}\"/></o:shapelayout><v:shapetype id=\"_x0000_t202\" coordsize=\"21600,21600\" o:spt=\"202\" path=\"m,l,21600r21600,l21600,xe\"><v:stroke joinstyle=\"miter\"/><v:path gradientshapeok=\"t\" o:connecttype=\"rect\"/></v:shapetype>"
-    );
-    for (k, cell) in cells.iter().enumerate() {
-        let pos = parse_a1(&cell.cell).unwrap_or(crate::reader::Pos { row: 0, col: 0 });
-        xml.push_str(&format!(
-            "<v:shape id=\"_x0000_s{}\" type=\"#_x0000_t202\" style=\"position:absolute;margin-left:60pt;margin-top:2pt;width:300pt;height:110pt;z-index:{};visibility:hidden\" fillcolor=\"#ffffe1\" o:insetmode=\"auto\"><v:fill color2=\"#ffffe1\"/><v:shadow on=\"t\" color=\"black\" obscured=\"t\"/><v:path o:connecttype=\"none\"/><v:textbox style=\"mso-direction-alt:auto\"><div style=\"text-align:left\"></div></v:textbox><x:ClientData ObjectType=\"Note\"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{}, 15, {}, 2, {}, 15, {}, 16</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>{}</x:Row><x:Column>{}</x:Column></x:ClientData></v:shape>",
-            1024 * number + 1 + k,
-            k + 1,
-            pos.col + 1,
-            pos.row,
-            pos.col + 5,
-            pos.row + 7,
-            pos.row,
-            pos.col
-        ));
-    }
-    xml.push_str("</xml>");
-    xml
+fn vml(notes: &BTreeMap<Pos, String>, number: usize) -> Result<String, Failure> {
+    let mut w = ooxml::writer();
+    let namespaces = [
+        ("xmlns:v", "urn:schemas-microsoft-com:vml"),
+        ("xmlns:o", "urn:schemas-microsoft-com:office:office"),
+        ("xmlns:x", "urn:schemas-microsoft-com:office:excel"),
+    ];
+    let text = |w: &mut ooxml::Out, s: &str| w.write_event(Event::Text(BytesText::new(s))).map_err(ooxml::io);
+    ooxml::element(&mut w, "", "xml", &namespaces, |w| {
+        ooxml::element(w, "o:", "shapelayout", &[("v:ext", "edit")], |w| {
+            ooxml::empty(w, "o:", "idmap", &[("v:ext", "edit"), ("data", &number.to_string())])
+        })?;
+        let shape_type = [
+            ("id", "_x0000_t202"),
+            ("coordsize", "21600,21600"),
+            ("o:spt", "202"),
+            ("path", "m,l,21600r21600,l21600,xe"),
+        ];
+        ooxml::element(w, "v:", "shapetype", &shape_type, |w| {
+            ooxml::empty(w, "v:", "stroke", &[("joinstyle", "miter")])?;
+            ooxml::empty(w, "v:", "path", &[("gradientshapeok", "t"), ("o:connecttype", "rect")])
+        })?;
+        for (k, at) in notes.keys().enumerate() {
+            let id = format!("_x0000_s{}", 1024 * number + 1 + k);
+            let style = format!(
+                "position:absolute;margin-left:60pt;margin-top:2pt;width:300pt;height:110pt;z-index:{};visibility:hidden",
+                k + 1
+            );
+            let shape = [
+                ("id", id.as_str()),
+                ("type", "#_x0000_t202"),
+                ("style", &style),
+                ("fillcolor", "#ffffe1"),
+                ("o:insetmode", "auto"),
+            ];
+            ooxml::element(w, "v:", "shape", &shape, |w| {
+                ooxml::empty(w, "v:", "fill", &[("color2", "#ffffe1")])?;
+                ooxml::empty(w, "v:", "shadow", &[("on", "t"), ("color", "black"), ("obscured", "t")])?;
+                ooxml::empty(w, "v:", "path", &[("o:connecttype", "none")])?;
+                ooxml::element(w, "v:", "textbox", &[("style", "mso-direction-alt:auto")], |w| {
+                    ooxml::element(w, "", "div", &[("style", "text-align:left")], |_| Ok(()))
+                })?;
+                ooxml::element(w, "x:", "ClientData", &[("ObjectType", "Note")], |w| {
+                    ooxml::empty(w, "x:", "MoveWithCells", &[])?;
+                    ooxml::empty(w, "x:", "SizeWithCells", &[])?;
+                    let anchor = format!("{}, 15, {}, 2, {}, 15, {}, 16", at.col + 1, at.row, at.col + 5, at.row + 7);
+                    ooxml::element(w, "x:", "Anchor", &[], |w| text(w, &anchor))?;
+                    ooxml::element(w, "x:", "AutoFill", &[], |w| text(w, "False"))?;
+                    ooxml::element(w, "x:", "Row", &[], |w| text(w, &at.row.to_string()))?;
+                    ooxml::element(w, "x:", "Column", &[], |w| text(w, &at.col.to_string()))
+                })
+            })?;
+        }
+        Ok(())
+    })?;
+    Ok(ooxml::written(w))
 }
 
 #[cfg(test)]
@@ -390,12 +649,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attributes_are_read_and_set_whatever_the_quotes() {
-        assert_eq!(attr(r#"<c r="Z33" s="3">"#, "s"), Some("3"));
-        assert_eq!(attr("<c r='Z33'>", "r"), Some("Z33"));
-        assert_eq!(set_attr(r#"<c r="Z33" s="3">"#, "s", "12"), r#"<c r="Z33" s="12">"#);
-        assert_eq!(set_attr(r#"<c r="Z33"/>"#, "s", "12"), r#"<c r="Z33" s="12"/>"#);
-        assert_eq!(set_attr(r#"<c r="Z33">"#, "s", "1"), r#"<c r="Z33" s="1">"#);
-        assert_eq!(tags(r#"<cols><col/></cols><c r="A1"><v>1</v></c><c r="B1"/>"#, "c").len(), 2);
+    fn a_note_holding_characters_xml_forbids_is_still_xml() {
+        let notes = BTreeMap::from([(Pos { row: 4, col: 10 }, "Found: \u{1}oops & <b>\u{FFFF}".to_string())]);
+        let xml = comments_part(&notes).unwrap();
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut text = String::new();
+        loop {
+            match reader.read_event().expect("well-formed") {
+                Event::Eof => break,
+                Event::Text(t) => text.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => text.push_str(&quick_xml::escape::unescape(&format!("&{};", &*r)).unwrap()),
+                _ => {}
+            }
+        }
+        assert_eq!(text, "backprop-sheetFound: \\u{1}oops & <b>\\u{ffff}");
+        assert!(xml.contains(r#"<comment ref="K5" authorId="0">"#), "{xml}");
     }
 }

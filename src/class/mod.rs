@@ -36,37 +36,99 @@ impl Outcome {
     }
 }
 
-/// The workbooks that `paths` name: each file as given, and for each folder every `.xlsx` and
-/// `.xlsm` in it and below, in sorted order, without Excel's lock files (`~$name.xlsx`).
-/// Symbolic links to folders are not followed, so a link cannot make the walk go round.
-pub(crate) fn workbooks(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else {
-            out.push(path.clone());
-        }
-    }
-    Ok(out)
+/// A file a class run checks: its path as the system gives it (never respelled), the path
+/// relative to what was given on the command line (where its marked copy goes), and why it
+/// cannot be read when the walk already knows.
+#[derive(Debug)]
+pub(crate) struct Input {
+    pub path: PathBuf,
+    pub relative: PathBuf,
+    pub unreadable: Option<String>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let unreadable = |e: std::io::Error| Error::Unreadable { file: dir.to_path_buf(), detail: e.to_string() };
-    let mut entries: Vec<std::fs::DirEntry> =
-        std::fs::read_dir(dir).map_err(unreadable)?.collect::<Result<_, _>>().map_err(unreadable)?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let kind = entry.file_type().map_err(unreadable)?;
-        let name = entry.file_name().to_string_lossy().to_lowercase();
-        if kind.is_dir() {
-            walk(&path, out)?;
-        } else if (name.ends_with(".xlsx") || name.ends_with(".xlsm")) && !name.starts_with("~$") {
-            out.push(path);
+/// The names a folder's submissions may have: what Excel and LibreOffice save. `.xls` and `.ods`
+/// are taken too, so that the reader says what it makes of them rather than the walk passing
+/// them by.
+const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
+
+/// The workbooks that `paths` name: each file as given, and for each folder every workbook in
+/// it and below, in sorted order, without Excel's lock files (`~$name.xlsx`). The same file
+/// reached twice (two spellings, a link, a hard link) is taken once; a folder in `outputs` (the
+/// marked copies' own) found inside a folder given is not walked, so that last run's outputs are
+/// not graded as students;
+/// a folder that cannot be read is one input that says why. Symbolic links to folders are not
+/// followed, so a link cannot make the walk go round. With several paths given, each one's
+/// files are placed under its own name, so that `a/x.xlsx` and `b/x.xlsx` stay apart.
+pub(crate) fn workbooks(paths: &[PathBuf], outputs: &[PathBuf]) -> Vec<Input> {
+    let skip: Vec<(u64, u64)> = outputs.iter().filter_map(|p| crate::sys::output::file_id(p)).collect();
+    let mut walk = Walk { skip, seen: crate::sys::output::Inputs::default(), out: Vec::new() };
+    for path in paths {
+        let base = match (paths.len(), path.file_name()) {
+            (1, _) | (_, None) => PathBuf::new(),
+            (_, Some(name)) => PathBuf::from(name),
+        };
+        if path.is_dir() {
+            walk.folder(path, &base, true);
+        } else {
+            let relative = if base.as_os_str().is_empty() { path.file_name().map(PathBuf::from) } else { None };
+            walk.file(path.clone(), relative.unwrap_or(base));
         }
     }
-    Ok(())
+    walk.out
+}
+
+struct Walk {
+    skip: Vec<(u64, u64)>,
+    seen: crate::sys::output::Inputs,
+    out: Vec<Input>,
+}
+
+impl Walk {
+    fn file(&mut self, path: PathBuf, relative: PathBuf) {
+        if self.seen.add("a workbook being checked", &path) {
+            self.out.push(Input { path, relative, unreadable: None });
+        }
+    }
+
+    /// Walks `dir`; `given` when it was named on the command line, and is walked whatever it is.
+    fn folder(&mut self, dir: &Path, relative: &Path, given: bool) {
+        if !given && crate::sys::output::file_id(dir).is_some_and(|id| self.skip.contains(&id)) {
+            return;
+        }
+        let unreadable = |e: std::io::Error| Error::Unreadable {
+            file: dir.to_path_buf(),
+            detail: format!("{}; the rest of the class is checked", crate::error::io_reason(&e)),
+        };
+        let entries = std::fs::read_dir(dir).and_then(|d| d.collect::<Result<Vec<_>, _>>());
+        let mut entries = match entries {
+            Ok(entries) => entries,
+            Err(e) => {
+                let error = Some(unreadable(e).to_string());
+                return self.out.push(Input {
+                    path: dir.to_path_buf(),
+                    relative: relative.to_path_buf(),
+                    unreadable: error,
+                });
+            }
+        };
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let (path, name) = (entry.path(), entry.file_name());
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                self.folder(&path, &relative.join(&name), false);
+            } else if is_workbook_name(&name) {
+                self.file(path, relative.join(&name));
+            }
+        }
+    }
+}
+
+fn is_workbook_name(name: &std::ffi::OsStr) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = name.as_bytes();
+    let extension = Path::new(name).extension().map(|e| e.to_string_lossy().to_lowercase());
+    !bytes.starts_with(b"~$") && extension.is_some_and(|e| WORKBOOK_EXTENSIONS.contains(&e.as_str()))
 }
 
 /// Checks every workbook on `jobs` threads at once, does `then` with each report on the same
@@ -75,15 +137,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 /// thread holds one workbook at a time, and an outcome is kept only until its turn: memory is
 /// bounded by the workbooks in flight, not by the class.
 pub(crate) fn check_all<T: Send>(
-    files: &[PathBuf],
+    files: &[Input],
     options: &Options,
     jobs: usize,
-    then: impl Fn(&Report) -> T + Sync,
-    mut each: impl FnMut(Outcome, Option<T>) + Send,
+    then: impl Fn(usize, &Input, &Report) -> T + Sync,
+    mut each: impl FnMut(Outcome, Option<T>) -> bool + Send,
 ) {
     let work = |k: usize| {
-        let file = &files[k];
+        let input = &files[k];
+        let file = &input.path;
         // A panic in the checker is a bug, but one workbook must not stop the class.
+        if let Some(error) = &input.unreadable {
+            return (Outcome::Unusable { file: file.display().to_string(), error: error.clone() }, None);
+        }
         let outcome = match crate::sys::panics::contained(|| check_file(file, options)) {
             Ok(Ok(report)) => Outcome::Checked(report),
             Ok(Err(e)) => Outcome::Unusable { file: file.display().to_string(), error: e.to_string() },
@@ -93,15 +159,12 @@ pub(crate) fn check_all<T: Send>(
             },
         };
         let after = match &outcome {
-            Outcome::Checked(report) => Some(then(report)),
+            Outcome::Checked(report) => Some(then(k, input, report)),
             Outcome::Unusable { .. } => None,
         };
         (outcome, after)
     };
-    run_ordered(files.len(), jobs, work, |_, (outcome, after)| {
-        each(outcome, after);
-        true
-    });
+    run_ordered(files.len(), jobs, work, |_, (outcome, after)| each(outcome, after));
 }
 
 #[cfg(test)]
@@ -109,16 +172,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folders_are_walked_in_order_without_lock_files() {
+    fn folders_are_walked_in_order_without_lock_files_outputs_or_the_same_file_twice() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("b/inner")).unwrap();
-        for name in ["b/inner/z.xlsx", "b/a.XLSX", "b/~$a.xlsx", "b/notes.txt", "b/m.xlsm", "c.xlsx"] {
+        std::fs::create_dir_all(root.join("b/marked")).unwrap();
+        for name in
+            ["b/inner/z.xlsx", "b/a.XLSX", "b/~$a.xlsx", "b/notes.txt", "b/m.xlsm", "b/old.xls", "b/lo.ods", "c.xlsx"]
+        {
             std::fs::write(root.join(name), b"x").unwrap();
         }
+        std::fs::write(root.join("b/marked/a.XLSX"), b"last run's marked copy").unwrap();
         std::os::unix::fs::symlink(root.join("b"), root.join("b/loop")).unwrap();
-        let found = workbooks(&[root.join("b"), root.join("c.xlsx")]).unwrap();
-        let names: Vec<String> = found.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect();
-        assert_eq!(names, ["b/a.XLSX", "b/inner/z.xlsx", "b/m.xlsm", "c.xlsx"]);
+        std::fs::hard_link(root.join("c.xlsx"), root.join("b/same-as-c.xlsx")).unwrap();
+        let found = workbooks(&[root.join("b"), root.join("c.xlsx"), root.join("b/m.xlsm")], &[root.join("b/marked")]);
+        let names: Vec<String> = found.iter().map(|i| i.relative.display().to_string()).collect();
+        assert_eq!(
+            names,
+            ["b/a.XLSX", "b/inner/z.xlsx", "b/lo.ods", "b/m.xlsm", "b/old.xls", "b/same-as-c.xlsx"],
+            "c.xlsx is b/same-as-c.xlsx, and b/m.xlsm was found already"
+        );
+        assert!(found.iter().all(|i| i.unreadable.is_none() && i.path.starts_with(root)));
+    }
+
+    #[test]
+    fn one_folder_s_files_are_relative_to_it_and_names_stay_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"Ren\xe9e.xlsx");
+        std::fs::create_dir(dir.path().join("late")).unwrap();
+        std::fs::write(dir.path().join("late").join(name), b"x").unwrap();
+        let found = workbooks(&[dir.path().to_path_buf()], &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].relative, Path::new("late").join(name));
+        assert_eq!(found[0].path.file_name(), Some(name), "the name as the system gave it");
     }
 }

@@ -134,6 +134,28 @@ fn mistake_counts(rows: &[Row]) -> Vec<(&'static str, &'static str, usize)> {
     counts
 }
 
+/// Text a student chose (a file or sheet name), for a CSV field that no spreadsheet evaluates:
+/// OWASP's rule for CSV injection, a field beginning with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return is given a leading `'`, which makes it text when it is opened.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
+
+/// The most characters a cell holds (Excel's limit, which the xlsx writer keeps).
+const CELL_LIMIT: usize = 32_767;
+
+/// Text cut to what a cell holds, saying so at its end: one student's workbook of a thousand
+/// tables must not cost the class its summary.
+fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
+    let length = text.chars().count();
+    if length <= CELL_LIMIT {
+        return text.into();
+    }
+    let note = format!(" … (cut: {length} characters, more than a cell holds)");
+    let kept: String = text.chars().take(CELL_LIMIT - note.chars().count()).collect();
+    format!("{kept}{note}").into()
+}
+
 /// The summary as CSV: a header, then one row per workbook.
 pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
     let mut csv = csv::Writer::from_writer(out);
@@ -142,7 +164,7 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
         csv.write_record(row.fields().iter().map(|f| match f {
             // Rust's shortest round-trip text, without Excel's `.0` on whole numbers.
             Field::Number(x) => x.to_string(),
-            Field::Text(t) => t.clone(),
+            Field::Text(t) => inert(t).into_owned(),
         }))?;
     }
     csv.flush()?;
@@ -165,7 +187,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
             let (r, c) = (1 + r as u32, c as u16);
             match field {
                 Field::Number(x) => class.write_number(r, c, *x)?,
-                Field::Text(t) => class.write_string(r, c, t)?,
+                Field::Text(t) => class.write_string(r, c, fitted(t))?,
             };
         }
     }
@@ -202,4 +224,22 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
         sheet.insert_chart(1, 4, &chart)?;
     }
     Ok(book.save_to_writer(out)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_would_start_a_formula_is_made_inert_and_long_text_is_cut() {
+        for live in ["=1+1", "+1", "-1", "@SUM(1+1)", "\tx", "\rx", "=HYPERLINK(\"http://x\",\"click\")"] {
+            assert_eq!(inert(live), format!("'{live}"));
+        }
+        assert_eq!(inert("LR 0.5; LR 1"), "LR 0.5; LR 1");
+        let long = "x".repeat(40_000);
+        let cut = fitted(&long);
+        assert_eq!(cut.chars().count(), CELL_LIMIT);
+        assert!(cut.ends_with(" … (cut: 40000 characters, more than a cell holds)"), "{}", &cut[32_700..]);
+        assert_eq!(fitted("short"), "short");
+    }
 }

@@ -20,6 +20,14 @@ pub(super) fn run(args: &CompletionsArgs) -> Result<ExitCode, Error> {
         "backprop-sheet",
         &mut script,
     );
-    super::terminal::emit(&String::from_utf8_lossy(&script))?;
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if args.shell == clap_complete::Shell::Bash {
+        // clap_complete's bash script names a subcommand's branch from the program name with its
+        // hyphen taken for a separator (`backprop__subcmd__sheet__subcmd__check`) while the loop
+        // that finds the subcommand spells it `backprop__sheet__subcmd__check`: no subcommand's
+        // options would ever complete. The branches are given the loop's spelling.
+        script = script.replace("backprop__subcmd__sheet", "backprop__sheet");
+    }
+    super::terminal::emit(&script)?;
     Ok(ExitCode::SUCCESS)
 }

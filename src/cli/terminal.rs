@@ -31,10 +31,23 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// A name a student chose (a file, a sheet), for one line of the terminal: every control
+/// character escaped, line breaks too, so that no name can start a line of its own (a forged
+/// `PASS` line in a class run's output).
+pub(crate) fn name(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// The report of `check` as a person reads it.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", report.file);
+    let _ = writeln!(out, "{}", name(&report.file));
     if let Some(why) = &report.values_computed {
         let _ = writeln!(out, "values computed here: {why}");
     }
@@ -57,7 +70,7 @@ fn render_table(out: &mut String, t: &TableReport) {
     let _ = writeln!(
         out,
         "sheet '{}', table at {}{network}: {} {}, η = {eta} ({})",
-        t.sheet,
+        name(&t.sheet),
         t.at,
         t.iterations,
         plural(t.iterations, "iteration", "iterations"),
@@ -172,8 +185,9 @@ pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'stati
 }
 
 /// One workbook of many: its line (file, verdict, tables, wrong cells, the mistakes named or why
-/// it is unusable), padded to `width`, and its report after it with `detail`.
-pub(crate) fn class_line(outcome: &Outcome, width: usize, detail: bool) -> String {
+/// it is unusable), padded to `width`, why its marked copy could not be written, and its report
+/// after it with `detail`. Each is one line whatever the names in it hold.
+pub(crate) fn class_line(outcome: &Outcome, width: usize, detail: bool, not_marked: Option<&str>) -> String {
     let what = match outcome {
         Outcome::Checked(r) => {
             let (tables, wrong) = (r.tables.len(), r.wrong_cells());
@@ -186,22 +200,29 @@ pub(crate) fn class_line(outcome: &Outcome, width: usize, detail: bool) -> Strin
                 plural(wrong, "cell", "cells")
             )
         }
-        Outcome::Unusable { error, .. } => error.clone(),
+        Outcome::Unusable { error, .. } => name(error).into_owned(),
     };
-    let line = format!("{:<width$}  {:<16}  {what}", outcome.file(), outcome.verdict());
+    let line = format!("{:<width$}  {:<16}  {what}", name(outcome.file()), outcome.verdict());
     let mut text = format!("{}\n", line.trim_end());
+    if let Some(why) = not_marked {
+        let _ = writeln!(text, "  not marked: {}", name(why));
+    }
     if let (true, Outcome::Checked(r)) = (detail, outcome) {
         let _ = writeln!(text, "{}", render(r));
     }
     text
 }
 
-/// The totals of a class, by verdict.
-pub(crate) fn class_totals(verdicts: impl Iterator<Item = Verdict> + Clone) -> String {
+/// The totals of a class, by verdict, and the marked copies that could not be written.
+pub(crate) fn class_totals(verdicts: impl Iterator<Item = Verdict> + Clone, not_marked: usize) -> String {
     let count = |v: Verdict| verdicts.clone().filter(|x| *x == v).count();
     let n = verdicts.clone().count();
+    let unmarked = match not_marked {
+        0 => String::new(),
+        n => format!("; {n} {} not be marked", plural(n, "workbook could", "workbooks could")),
+    };
     format!(
-        "\n{n} {}: {} pass, {} fail, {} incomplete, {} nothing to check, {} unusable\n",
+        "\n{n} {}: {} pass, {} fail, {} incomplete, {} nothing to check, {} unusable{unmarked}\n",
         plural(n, "workbook", "workbooks"),
         count(Verdict::Pass),
         count(Verdict::Fail),
@@ -225,4 +246,16 @@ pub(crate) fn progress_bar(rows: u64, quiet: bool) -> Option<indicatif::Progress
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_one_line_whatever_it_holds() {
+        assert_eq!(name("z\nsubs/zz.xlsx  PASS\r\u{1b}[2J"), "z\\nsubs/zz.xlsx  PASS\\r\\u{1b}[2J");
+        assert_eq!(name("Renée.xlsx"), "Renée.xlsx");
+        assert_eq!(printable("two\nlines\u{7}"), "two\nlines\\u{7}", "a report keeps its line breaks");
+    }
 }

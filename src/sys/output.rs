@@ -11,7 +11,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::error::{Error, Failure};
 
@@ -28,28 +28,61 @@ pub(crate) struct Destination {
 /// Set when the user interrupts (Ctrl-C, SIGTERM, SIGHUP) while a file is being written: the
 /// writer checks it and stops, and nothing is linked into place.
 static CANCELLED: AtomicBool = AtomicBool::new(false);
-/// Whether a file is being written now; outside a write an interrupt ends the process at once.
-static WRITING: AtomicBool = AtomicBool::new(false);
+/// How many files are being written now (a class run marks several at once); outside a write an
+/// interrupt ends the process at once.
+static WRITING: AtomicUsize = AtomicUsize::new(0);
+/// Set by a run that stops itself when asked (a class run, which must say which of its outputs
+/// were written): an interrupt then only asks it to stop, whether or not a file is being written.
+static STOPS_ITSELF: AtomicBool = AtomicBool::new(false);
 
 /// Whether the user asked to stop.
 pub(crate) fn cancelled() -> bool {
     CANCELLED.load(Ordering::Relaxed)
 }
 
-/// What an interrupt means now: during a write it cancels that write (the writer stops at the
-/// next row, and nothing is left) and the process goes on to say so; at any other moment, or
-/// when it is the second, the process should end at once. Returns whether to end it.
+/// From now on an interrupt asks the run to stop (it checks [`cancelled`] between items) rather
+/// than ending the process; a second interrupt still ends it at once.
+pub(crate) fn stop_on_interrupt() {
+    STOPS_ITSELF.store(true, Ordering::Relaxed);
+}
+
+/// What an interrupt means now: during a write, or in a run that stops itself, it cancels (the
+/// writer stops at the next row, and nothing is left) and the process goes on to say so; at any
+/// other moment, or when it is the second, the process should end at once. Returns whether to
+/// end it.
 pub(crate) fn interrupt() -> bool {
-    !WRITING.load(Ordering::Relaxed) || CANCELLED.swap(true, Ordering::Relaxed)
+    let asks = WRITING.load(Ordering::Relaxed) > 0 || STOPS_ITSELF.load(Ordering::Relaxed);
+    !asks || CANCELLED.swap(true, Ordering::Relaxed)
 }
 
 /// A path's identity that survives symbolic links, `..` and other spellings: the canonical
-/// path of the file, or of its folder joined with its name when the file does not exist yet.
-fn identity(path: &Path) -> Option<PathBuf> {
+/// path of its nearest existing folder joined with the rest, so that two destinations that do
+/// not exist yet are compared too.
+pub(crate) fn identity(path: &Path) -> PathBuf {
     if let Ok(p) = path.canonicalize() {
-        return Some(p);
+        return p;
     }
-    Some(folder(path).canonicalize().ok()?.join(path.file_name()?))
+    let mut rest = Vec::new();
+    let mut at = path;
+    loop {
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+                if let Ok(p) = parent.canonicalize() {
+                    return rest.iter().rev().fold(p, |p, name| p.join(name));
+                }
+                at = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// A file's identity on its device: the same file by any path, link or hard link.
+pub(crate) fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 fn folder(path: &Path) -> &Path {
@@ -59,16 +92,42 @@ fn folder(path: &Path) -> &Path {
     }
 }
 
+/// The files a run reads, by identity: what a destination must never be.
+#[derive(Default)]
+pub(crate) struct Inputs {
+    by_id: std::collections::HashMap<(u64, u64), (&'static str, PathBuf)>,
+}
+
+impl Inputs {
+    /// Adds an input; false when the same file is already there by another path.
+    pub(crate) fn add(&mut self, what: &'static str, path: &Path) -> bool {
+        match file_id(path) {
+            Some(id) => self.by_id.insert(id, (what, path.to_path_buf())).is_none(),
+            None => true,
+        }
+    }
+
+    fn find(&self, path: &Path) -> Option<&(&'static str, PathBuf)> {
+        self.by_id.get(&file_id(path)?)
+    }
+}
+
 /// Refuses the destination when it is one of `inputs` (by identity, not by spelling), when it
 /// exists and `force` is not set, and when it is anything but a regular file (a symbolic link, a
 /// FIFO, a device, a folder), which is never replaced.
 pub(crate) fn check_destination(dest: &Destination, inputs: &[(&'static str, &Path)]) -> Result<(), Error> {
-    let out = &dest.path;
-    let target = identity(out);
+    let mut known = Inputs::default();
     for (what, input) in inputs {
-        if target.is_some() && identity(input) == target {
-            return Err(Error::SameAsInput { out: out.clone(), what, input: input.to_path_buf(), flag: dest.flag });
-        }
+        known.add(what, input);
+    }
+    check_against(dest, &known)
+}
+
+/// [`check_destination`] against the inputs of a whole run, found once.
+pub(crate) fn check_against(dest: &Destination, inputs: &Inputs) -> Result<(), Error> {
+    let out = &dest.path;
+    if let Some((what, input)) = inputs.find(out) {
+        return Err(Error::SameAsInput { out: out.clone(), what, input: input.clone(), flag: dest.flag });
     }
     let Ok(meta) = out.symlink_metadata() else { return Ok(()) };
     let kind = meta.file_type();
@@ -128,14 +187,49 @@ impl Pending {
             Pending::Named(t) => t.persist_noclobber(out).map(drop).map_err(|e| e.error),
             Pending::Unnamed(file) if !force => link(&file, out),
             Pending::Unnamed(file) => {
-                // A link cannot replace a file: link beside it, then rename over it.
-                let beside = folder(out).join(format!(".backprop-sheet-{}.tmp", std::process::id()));
+                // A link cannot replace a file: link beside it, then rename over it. The name is
+                // the process's and this write's own, as several workers replace files at once.
+                static WRITES: AtomicUsize = AtomicUsize::new(0);
+                let n = WRITES.fetch_add(1, Ordering::Relaxed);
+                let beside = folder(out).join(format!(".backprop-sheet-{}-{n}.tmp", std::process::id()));
                 link(&file, &beside)?;
                 std::fs::rename(&beside, out).inspect_err(|_| {
                     let _ = std::fs::remove_file(&beside);
                 })
             }
         }
+    }
+}
+
+/// The file being written, as the writers see it. After its first failed write (a full disk)
+/// every later write and seek succeeds and is dropped: the writer has already returned the
+/// failure, and a library that finishes its archive in its destructor (the zip writer, which
+/// then prints its own error text to stderr) finds nothing left to fail. The file is never
+/// linked into place, so what is dropped is never seen.
+pub(crate) struct Quiet<'a> {
+    file: &'a mut File,
+    failed: bool,
+}
+
+impl std::io::Write for Quiet<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Ok(buf.len());
+        }
+        self.file.write(buf).inspect_err(|_| self.failed = true)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed { Ok(()) } else { self.file.flush().inspect_err(|_| self.failed = true) }
+    }
+}
+
+impl std::io::Seek for Quiet<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        if self.failed {
+            return Ok(0);
+        }
+        self.file.seek(to).inspect_err(|_| self.failed = true)
     }
 }
 
@@ -154,14 +248,15 @@ fn link(file: &File, to: &Path) -> std::io::Result<()> {
 /// replacing an existing file.
 pub(crate) fn write_atomically<T>(
     dest: &Destination,
-    write: impl FnOnce(&mut File) -> Result<T, Failure>,
+    write: impl FnOnce(&mut Quiet<'_>) -> Result<T, Failure>,
 ) -> Result<T, Error> {
     let out = &dest.path;
     let io = |e: std::io::Error| Error::Io { path: out.clone(), detail: crate::error::io_reason(&e) };
     let mut pending = Pending::create(folder(out)).map_err(io)?;
-    WRITING.store(true, Ordering::Relaxed);
-    let result = write(pending.file());
-    WRITING.store(false, Ordering::Relaxed);
+    WRITING.fetch_add(1, Ordering::Relaxed);
+    let mut file = Quiet { file: pending.file(), failed: false };
+    let result = write(&mut file);
+    WRITING.fetch_sub(1, Ordering::Relaxed);
     let value = match result {
         _ if cancelled() => return Err(Error::Interrupted),
         Ok(value) => value,

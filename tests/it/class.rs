@@ -165,7 +165,7 @@ fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
     let report: serde_json::Value =
         serde_json::from_slice(&bin().arg("check").arg(&fixture).arg("--json").output().unwrap().stdout).unwrap();
     let (before, after) = (unpacked(&fixture), unpacked(&marked));
-    let mut notes_seen = 0;
+    let (mut notes_seen, mut cells_seen) = (0, 0);
     for (k, table) in report["tables"].as_array().unwrap().iter().enumerate() {
         // The generated workbook's sheets: the Summary first, then one per learning rate.
         let part = format!("xl/worksheets/sheet{}.xml", k + 2);
@@ -176,26 +176,34 @@ fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
         let mut changed = restyled(&text(&before), &text(&after));
         changed.sort();
         assert_eq!(changed, wrong, "{part}: exactly the wrong cells are marked");
-        // Each wrong cell's note, in the comments part the sheet's relationships name.
+        // Each finding's note on its first cell, in the comments part the sheet's relationships name.
         let rels = String::from_utf8(after[&format!("xl/worksheets/_rels/sheet{}.xml.rels", k + 2)].clone()).unwrap();
         let target = rels.split("Target=\"../comments").nth(1).unwrap().split('"').next().unwrap();
         let comments = String::from_utf8(after[&format!("xl/comments{target}")].clone()).unwrap();
-        for cell in table["cells"].as_array().unwrap() {
-            let at = format!("<comment ref=\"{}\"", cell["cell"].as_str().unwrap());
+        let findings = table["wrong_columns"].as_array().unwrap();
+        for finding in findings {
+            let first = finding["first_wrong_cell"].as_str().unwrap();
+            let cell = table["cells"].as_array().unwrap().iter().find(|c| c["cell"] == first).unwrap();
+            let at = format!("<comment ref=\"{first}\"");
             let note = comments.split(&at).nth(1).unwrap_or_else(|| panic!("no note at {at}"));
-            let note = quick_xml::escape::unescape(note.split("</t>").next().unwrap()).unwrap();
+            let note = quick_xml::escape::unescape(note.split("</t>").next().unwrap()).unwrap().into_owned();
             assert!(
                 note.contains(&format!("Correct formula: {}", cell["correct_formula"].as_str().unwrap())),
                 "{note}"
             );
             assert!(
-                note.contains(cell["diagnosis"]["explanation"].as_str().unwrap().split('`').next().unwrap()),
+                note.contains(finding["diagnosis"]["explanation"].as_str().unwrap().split('`').next().unwrap()),
                 "{note}"
             );
-            notes_seen += 1;
         }
+        let firsts: std::collections::BTreeSet<&str> =
+            findings.iter().map(|f| f["first_wrong_cell"].as_str().unwrap()).collect();
+        assert_eq!(comments.matches("<comment ref=").count(), firsts.len(), "one note per finding's first cell");
+        notes_seen += firsts.len();
+        cells_seen += wrong.len();
     }
-    assert_eq!(notes_seen, 16);
+    assert_eq!(cells_seen, 16);
+    assert!(notes_seen < cells_seen, "{notes_seen} notes for {cells_seen} cells");
     // Every other part as it was, byte for byte.
     let touched = |name: &str| {
         name.starts_with("xl/worksheets/sheet")

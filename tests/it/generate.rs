@@ -202,6 +202,54 @@ fn help_lists_the_mistakes_and_completions_are_printed() {
     );
 }
 
+/// What bash completes after `words` (the last one being completed), through the script
+/// `completions bash` prints, as bash's own `complete` calls it.
+fn bash_completes(script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'\nCOMP_WORDS=(backprop-sheet {})\nCOMP_CWORD={}\n\
+         f=$(complete -p backprop-sheet | sed 's/.*-F \\([^ ]*\\).*/\\1/')\n\
+         \"$f\" backprop-sheet '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len(),
+        words.last().unwrap(),
+        if words.len() > 1 { words[words.len() - 2] } else { "backprop-sheet" },
+    );
+    let out = std::process::Command::new("bash").arg("-c").arg(program).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn bash_completes_every_subcommand_s_options_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("backprop-sheet.bash");
+    std::fs::write(&script, bin().args(["completions", "bash"]).output().unwrap().stdout).unwrap();
+    for command in ["generate", "check", "template", "completions"] {
+        let help = bin().args([command, "--help"]).output().unwrap().stdout;
+        let help = String::from_utf8(help).unwrap();
+        // Each option's own line: `  -q, --quiet` or `      --out <FILE>`.
+        let options: std::collections::BTreeSet<&str> = help
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-'))
+            .filter_map(|l| l.split([' ', ',', '=']).find(|w| w.starts_with("--") && w.len() > 2))
+            .collect();
+        assert!(options.contains("--help"), "{command}: {options:?}");
+        let offered = bash_completes(&script, &[command, "--"]);
+        for option in &options {
+            assert!(offered.iter().any(|o| o == option), "{command} {option} is not completed: {offered:?}");
+        }
+    }
+    assert_eq!(bash_completes(&script, &["check", "--ann"]), ["--annotate"]);
+    let keys: Vec<&str> = backprop_sheet::mistakes::CATALOGUE.iter().map(|m| m.key).collect();
+    assert_eq!(bash_completes(&script, &["generate", "--mistake", ""]), keys);
+    assert_eq!(
+        bash_completes(&script, &["completions", ""]),
+        ["-h", "--help", "bash", "elvish", "fish", "powershell", "zsh"]
+    );
+}
+
 /// The gradient check's columns of every learning-rate sheet: per row, the finite differences
 /// and the derived gradients beside them, and the largest relative difference.
 fn gradient_check(out: &std::path::Path) -> Vec<(Vec<f64>, Vec<f64>, f64)> {

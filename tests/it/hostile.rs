@@ -340,6 +340,15 @@ fn divergence_writes_the_errors_a_spreadsheet_shows() {
     // η = 1000 with the default weights saturates the sigmoids instead: no error, and the same numbers.
     let shown = diverging(&["--learning-rates", "1000", "--iterations", "30"]);
     assert!(shown.starts_with("0 error"), "{shown}");
+    // ... and the Summary's gradient check says so, beside "diverged at: no".
+    let (_dir, out) = generate(&["-q", "--learning-rates", "1000", "--iterations", "30", "--gradient-check"]);
+    let book = read(&out);
+    let summary = sheet(&book, "Summary");
+    assert_eq!(summary.value(at("H5")), Some(&Data::String("no".into())));
+    assert_eq!(
+        summary.value(at("J5")),
+        Some(&Data::String("cannot tell: the network saturated (its gradients are 0, and 0/0 has no value)".into()))
+    );
 }
 
 /// A workbook for hostile-file tests, written by rust_xlsxwriter.

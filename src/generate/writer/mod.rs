@@ -694,7 +694,11 @@ fn write_result(
         let f = rust_xlsxwriter::Formula::new(format!("=MAX({sheet_ref}!{range})")).set_result(expr::shortest(largest));
         sheet.write_formula_with_format(r, left + 5, f, &formats.gradient)?;
         let verdict = match largest {
-            x if expr::is_error(x) => "cannot tell: the run diverged".to_string(),
+            x if expr::is_error(x) && s.diverged_at.is_some() => "cannot tell: the run diverged".to_string(),
+            // No #NUM!, yet no number: the network saturated, every gradient and difference 0.
+            x if expr::is_error(x) => {
+                "cannot tell: the network saturated (its gradients are 0, and 0/0 has no value)".to_string()
+            }
             x if x < gradient_check::HOLDS_BELOW => {
                 "holds: every gradient agrees with its finite difference".to_string()
             }

@@ -32,32 +32,10 @@ pub(super) fn sheet_parts(package: &[u8], count: usize) -> Result<Vec<SheetPart>
             let mut xml = String::new();
             archive.by_name(&name)?.read_to_string(&mut xml)?;
             let at = xml.find("</sheetData>").expect("a worksheet part has its sheetData");
-            let styles = column_styles(&xml[..at]);
+            let styles = crate::sys::ooxml::column_styles(&name, &xml)?;
             Ok(SheetPart { name, head: xml[..at].to_string(), tail: xml[at..].to_string(), styles })
         })
         .collect()
-}
-
-/// The style of each column, from `<col min="2" max="24" ... style="5" .../>` elements.
-fn column_styles(head: &str) -> Vec<Option<u32>> {
-    let mut styles = Vec::new();
-    let attribute = |element: &str, name: &str| -> Option<u32> {
-        let start = element.find(&format!(" {name}=\""))? + name.len() + 3;
-        element[start..].split('"').next()?.parse().ok()
-    };
-    for element in head.split("<col ").skip(1) {
-        let element = format!(" {}", element.split("/>").next().unwrap_or_default());
-        let element = element.as_str();
-        let (Some(min), Some(max)) = (attribute(element, "min"), attribute(element, "max")) else { continue };
-        let style = attribute(element, "style");
-        if styles.len() < max as usize {
-            styles.resize(max as usize, None);
-        }
-        for c in min..=max {
-            styles[c as usize - 1] = style;
-        }
-    }
-    styles
 }
 
 /// The head with its `<dimension>` reaching the table's last row: rust_xlsxwriter saw the first
@@ -109,9 +87,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn styles_and_dimension_are_read_from_the_head() {
-        let head = r#"<worksheet><dimension ref="A1:AF4"/><cols><col min="1" max="1" width="10" style="4" customWidth="1"/><col min="3" max="4" width="12" style="5" customWidth="1"/><col min="6" max="6" width="2" customWidth="1"/></cols><sheetData><row r="1">"#;
-        assert_eq!(column_styles(head), [Some(4), None, Some(5), Some(5), None, None]);
+    fn the_dimension_reaches_the_last_row() {
+        let head = r#"<worksheet><dimension ref="A1:AF4"/><cols><col min="1" max="1" width="10" style="4" customWidth="1"/></cols><sheetData><row r="1">"#;
         assert!(with_last_row(head, 100003).contains(r#"<dimension ref="A1:AF100003"/>"#));
     }
 }
