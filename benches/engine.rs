@@ -40,7 +40,8 @@ fn writer(c: &mut Criterion) {
             group.bench_function(format!("{workers} worker(s), deflate level {level}"), |b| {
                 b.iter(|| {
                     let mut out = std::io::Cursor::new(Vec::new());
-                    report::write(&params, options, spill.path(), &mut out, |_| true).expect("the workbook is written");
+                    report::write(&params, options.clone(), spill.path(), &mut out, |_| true)
+                        .expect("the workbook is written");
                     black_box(out.into_inner().len())
                 })
             });

@@ -147,7 +147,7 @@ impl Workbook {
         let file = path.to_path_buf();
         let unreadable = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::NotFound => Error::Missing { file: file.clone() },
-            _ => Error::Unreadable { file: file.clone(), detail: e.to_string() },
+            _ => Error::Unreadable { file: file.clone(), detail: crate::error::io_reason(&e) },
         };
         let meta = std::fs::metadata(path).map_err(unreadable)?;
         if !meta.is_file() {

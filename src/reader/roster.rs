@@ -45,7 +45,7 @@ impl Roster {
     pub(crate) fn read(path: &Path) -> Result<Roster, Error> {
         let bytes = std::fs::read(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::Missing { file: path.to_path_buf() },
-            _ => Error::Unreadable { file: path.to_path_buf(), detail: e.to_string() },
+            _ => Error::Unreadable { file: path.to_path_buf(), detail: crate::error::io_reason(&e) },
         })?;
         Roster::parse(path, &bytes)
     }
