@@ -57,7 +57,7 @@ fn an_interrupt_or_a_termination_leaves_nothing() {
         assert!(Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap().success());
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(130), "{signal}: {}", stderr(&output));
-        assert!(stderr(&output).contains("interrupted; no output written"), "{signal}");
+        assert_eq!(stderr(&output), "backprop-sheet: interrupted; no output written.\n", "{signal}");
         assert_eq!(files_in(dir.path()), Vec::<String>::new(), "{signal}: nothing left behind");
     }
     // Killed outright, no handler runs; the unnamed file goes with the process.
@@ -147,7 +147,10 @@ fn only_regular_files_are_read() {
     let mut yes = Command::new("yes").stdout(Stdio::piped()).spawn().unwrap();
     let start = Instant::now();
     let output = bin_command().args(["check", "/dev/stdin"]).stdin(yes.stdout.take().unwrap()).output().unwrap();
-    assert!(stderr(&output).contains("is a pipe (FIFO)"));
+    assert_eq!(
+        stderr(&output),
+        "backprop-sheet: /dev/stdin: is a pipe (FIFO), such as standard input, not a workbook file. Save the workbook to a file and give its path.\n"
+    );
     yes.kill().unwrap();
     yes.wait().unwrap();
     let mut child = bin_command().arg("check").arg(&fifo).stderr(Stdio::piped()).spawn().unwrap();
@@ -172,7 +175,10 @@ fn any_valid_learning_rate_names_its_sheet_and_too_many_are_refused() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("256 learning rates: a workbook holds at most 255"), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        "backprop-sheet: 256 learning rates: a workbook holds at most 255, since its Summary chart draws one curve each and an Excel chart holds at most 255\n"
+    );
     assert_eq!(files_in(dir.path()), Vec::<String>::new());
 }
 
@@ -210,7 +216,7 @@ fn a_template_of_formulas_labels_near_misses_and_repeated_flags() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("--set w1 is given twice (0.1 and 0.2)"));
+    assert_eq!(stderr(&output), "backprop-sheet: --set w1 is given twice (0.1 and 0.2): give each name once\n");
 }
 
 #[test]
@@ -260,7 +266,13 @@ fn odd_destinations_control_characters_and_passwords() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/password-protected.xlsx");
     let output = bin_command().arg("check").arg(&fixture).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("is password-protected (encrypted)"), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "backprop-sheet: {}: is password-protected (encrypted). Open it in Excel or LibreOffice, remove the password, and save it again as .xlsx.\n",
+            fixture.display()
+        )
+    );
 }
 
 #[test]
@@ -270,7 +282,13 @@ fn an_existing_file_and_the_input_itself_are_never_overwritten() {
     std::fs::write(&existing, b"a student's work").unwrap();
     let out = bin().args(["generate", "--out"]).arg(&existing).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("already exists") && stderr(&out).contains("--force"));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "backprop-sheet: {}: already exists. Pass --force to replace it, or choose another --out.\n",
+            existing.display()
+        )
+    );
     assert_eq!(std::fs::read(&existing).unwrap(), b"a student's work");
 
     let template = dir.path().join("template.xlsx");
