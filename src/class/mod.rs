@@ -2,6 +2,7 @@
 //! outcome kept in input order. One workbook that cannot be used never stops the others.
 
 pub(crate) mod mark;
+pub(crate) mod submitter;
 pub(crate) mod summary;
 
 use std::path::{Path, PathBuf};
@@ -38,12 +39,13 @@ impl Outcome {
 
 /// A file a class run checks: its path as the system gives it (never respelled), the path
 /// relative to what was given on the command line (where its marked copy goes), and why it
-/// cannot be read when the walk already knows.
+/// cannot be read when the walk already knows, and the student its LMS name names.
 #[derive(Debug)]
 pub(crate) struct Input {
     pub path: PathBuf,
     pub relative: PathBuf,
     pub unreadable: Option<String>,
+    pub submitter: Option<submitter::Submitter>,
 }
 
 /// The names a folder's submissions may have: what Excel and LibreOffice save. `.xls` and `.ods`
@@ -86,7 +88,8 @@ struct Walk {
 impl Walk {
     fn file(&mut self, path: PathBuf, relative: PathBuf) {
         if self.seen.add("a workbook being checked", &path) {
-            self.out.push(Input { path, relative, unreadable: None });
+            let submitter = submitter::Submitter::of(&relative);
+            self.out.push(Input { path, relative, unreadable: None, submitter });
         }
     }
 
@@ -108,6 +111,7 @@ impl Walk {
                     path: dir.to_path_buf(),
                     relative: relative.to_path_buf(),
                     unreadable: error,
+                    submitter: None,
                 });
             }
         };
