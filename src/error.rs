@@ -39,6 +39,16 @@ pub enum Error {
     Encrypted { file: PathBuf },
     #[error("{file}: is an Excel 97-2003 workbook (.xls). Save it from Excel or LibreOffice as .xlsx and try again.")]
     OldExcel { file: PathBuf },
+    /// A Gradescope root without the folder Gradescope puts the student's files in.
+    #[error(
+        "{root}: holds no submission folder; --gradescope reads the student's files from ROOT/submission/, where Gradescope puts them. Give the autograder's root (/autograder when left out)."
+    )]
+    NoSubmission { root: PathBuf },
+    /// A rubric file that cannot grade: the line and what is wrong there.
+    #[error(
+        "{file}, line {line}: {what}. Correct the rubric there, or start again from the default: backprop-sheet rubric --out FILE."
+    )]
+    Rubric { file: PathBuf, line: usize, what: String },
 
     /// A destination that exists, without `--force`; `flag` is the one that named it.
     #[error("{path}: already exists. Pass --force to replace it, or choose another {flag}.")]

@@ -6,12 +6,14 @@
 //! depends on it. Where the file saved no results for its formulas, they are computed first,
 //! as a spreadsheet would on opening it.
 
+mod charts;
 mod diagnose;
 mod eta;
 mod grid;
 mod identify;
 mod precision;
 pub(crate) mod report;
+pub(crate) mod rubric;
 mod table;
 pub(crate) mod verdict;
 mod written;
@@ -35,11 +37,13 @@ pub struct Options {
     pub eta: Option<f64>,
     /// The relative tolerance for values stored at full precision.
     pub rel_tol: f64,
+    /// The rubric that grades, when not the default.
+    pub rubric: Option<std::sync::Arc<rubric::Rubric>>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { eta: None, rel_tol: 1e-12 }
+        Options { eta: None, rel_tol: 1e-12, rubric: None }
     }
 }
 
@@ -51,11 +55,13 @@ pub fn check(mut book: Workbook, options: &Options) -> Report {
         let labels = learning_rate_cells(sheet);
         for (table, identified) in sheet_tables(&book, index as u32) {
             let eta = eta::find(sheet, &table, &labels, options);
+            let charted = charts::plots_e_total(&book, index as u32, &table);
             let grid = Grid::new(&book, index as u32, &table, eta);
-            tables.push(table::check_table(grid, options, identified));
+            tables.push(table::check_table(grid, options, identified, charted));
         }
     }
-    Report::new(book.file.display().to_string(), values_computed, tables)
+    let rubric = options.rubric.as_deref().unwrap_or_else(|| rubric::Rubric::standard());
+    Report::new(book.file.display().to_string(), values_computed, tables, rubric)
 }
 
 /// A sheet's tables, top to bottom and left to right, each with how the columns its headers do

@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use super::diagnose::Diagnosis;
+use super::rubric::{Rubric, Score};
 use super::verdict::{Key, Verdict};
+use crate::model::columns::{Col, Columns};
 use crate::model::expr::CellError;
 use crate::reader::Pos;
 
@@ -53,6 +55,9 @@ pub struct WrongCell {
 /// appears once for each.
 #[derive(Clone, Debug, Serialize)]
 pub struct WrongColumn {
+    /// The column, for the rubric to place it in its part; its header is what is printed.
+    #[serde(skip)]
+    pub col: Col,
     pub column: String,
     pub first_wrong_cell: String,
     pub iteration: usize,
@@ -69,6 +74,9 @@ pub struct WrongColumn {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TableReport {
+    /// The network's worksheet, for the rubric: which parts it has.
+    #[serde(skip)]
+    pub columns: &'static Columns,
     pub sheet: String,
     /// The top-left cell of the header row.
     pub at: String,
@@ -95,6 +103,12 @@ pub struct TableReport {
     pub final_e_total_shown: Option<Value>,
     /// What the table would reach from its first row with correct arithmetic.
     pub final_e_total_correct: Option<Value>,
+    /// Whether a chart of the workbook plots this table's E_total (directly, or through cells
+    /// that only link to it): the assignment's loss graph.
+    pub charted: bool,
+    /// The columns of the network the table lacks or left empty, for the rubric.
+    #[serde(skip)]
+    pub missing: Vec<Col>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -105,12 +119,21 @@ pub struct Report {
     /// Why the values checked were computed here from the formulas, when they were.
     pub values_computed: Option<String>,
     pub tables: Vec<TableReport>,
+    /// The grade by the rubric: `score`, `max_score` and `parts` in JSON, beside the verdict.
+    #[serde(flatten)]
+    pub score: Score,
 }
 
 impl Report {
-    pub fn new(file: String, values_computed: Option<String>, tables: Vec<TableReport>) -> Report {
+    pub(crate) fn new(
+        file: String,
+        values_computed: Option<String>,
+        tables: Vec<TableReport>,
+        rubric: &Rubric,
+    ) -> Report {
         let verdict = Verdict::of_all(tables.iter().map(|t| t.verdict));
-        Report { file, verdict, values_computed, tables }
+        let score = rubric.score(&tables);
+        Report { file, verdict, values_computed, tables, score }
     }
 
     /// The mistakes named anywhere in the workbook, each once, in the order first met.

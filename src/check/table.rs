@@ -32,7 +32,7 @@ struct Pass {
 
 /// Checks a table cell by cell, in sheet order, then diagnoses its wrong cells and says what
 /// could not be checked.
-pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<String>) -> TableReport {
+pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<String>, charted: bool) -> TableReport {
     let table = grid.table;
     let columns = table.columns;
     let iterations = table.rows.len();
@@ -68,7 +68,12 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
     } else {
         Verdict::Pass
     };
+    let mut missing: Vec<Col> = columns.all().iter().copied().filter(|c| !table.cols.contains_key(c)).collect();
+    let empty: Vec<Col> =
+        pass.empty.iter().filter(|&(c, n)| 2 * n >= iterations && !missing.contains(c)).map(|(c, _)| *c).collect();
+    missing.extend(empty);
     TableReport {
+        columns,
         network: columns.network.to_string(),
         sheet: grid.sheet.name.clone(),
         at: table.top_left().a1(),
@@ -85,6 +90,8 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
         not_checked,
         final_e_total_shown,
         final_e_total_correct,
+        charted,
+        missing,
     }
 }
 
@@ -324,6 +331,7 @@ fn group(grid: &Grid, cells: &[(Wrong, Diagnosis)]) -> Vec<WrongColumn> {
                 Err(e) => e.text,
             });
             WrongColumn {
+                col,
                 column: col.header(),
                 first_wrong_cell: positions[0].a1(),
                 iteration: first.iteration,

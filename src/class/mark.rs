@@ -207,11 +207,17 @@ impl Book {
 /// finding's note on its first cell.
 fn marks_by_part(report: &Report, book: &Book) -> Result<BTreeMap<String, SheetMarks>, Failure> {
     let mut by_part: BTreeMap<String, SheetMarks> = BTreeMap::new();
-    for table in report.tables.iter().filter(|t| !t.cells.is_empty()) {
+    for (k, table) in report.tables.iter().filter(|t| !t.cells.is_empty()).enumerate() {
         let part =
             book.sheet_part(&table.sheet).ok_or_else(|| malformed(format!("no part for sheet '{}'", table.sheet)))?;
         let marks = by_part.entry(part.to_string()).or_default();
         marks.name = table.sheet.clone();
+        // The grade, once, where the student starts reading: the first marked table's header.
+        if k == 0
+            && let Some(at) = parse_a1(&table.at)
+        {
+            marks.notes.insert(at, score_note(&report.score));
+        }
         for cell in &table.cells {
             marks.cells.insert(parse_a1(&cell.cell).ok_or_else(|| malformed(format!("no cell {}", cell.cell)))?);
         }
@@ -222,6 +228,18 @@ fn marks_by_part(report: &Report, book: &Book) -> Result<BTreeMap<String, SheetM
         }
     }
     Ok(by_part)
+}
+
+/// The grade's note: the score, each part's points, and the reason for every deduction.
+fn score_note(score: &crate::check::rubric::Score) -> String {
+    let mut text = format!("backprop-sheet: score {} of {}.", score.points, score.max_points);
+    for p in &score.parts {
+        text.push_str(&format!("\n{}: {} of {}", p.name, p.points, p.max_points));
+        for d in &p.deductions {
+            text.push_str(&format!("\n  -{} {}", d.points, d.reason));
+        }
+    }
+    text
 }
 
 /// The cells' ranges a note lists, at most this long: the finding's first cell carries the note,

@@ -1,6 +1,8 @@
 //! Grading a class: every workbook of a list of files and folders, checked in parallel, each
 //! outcome kept in input order. One workbook that cannot be used never stops the others.
 
+pub(crate) mod feedback;
+pub(crate) mod gradescope;
 pub(crate) mod mark;
 pub(crate) mod submitter;
 pub(crate) mod summary;

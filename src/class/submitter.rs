@@ -60,6 +60,13 @@ impl Submitter {
     }
 }
 
+impl Submitter {
+    /// The student as a class line shows them: `Jane Roe (1234567)`, `roejane (123, LATE)`.
+    pub(crate) fn label(&self) -> String {
+        format!("{} ({}{})", self.name, self.id, if self.late { ", LATE" } else { "" })
+    }
+}
+
 /// `<Full Name>_<participant id>` and the original name.
 fn moodle(student: &str, original: &str) -> Option<Submitter> {
     let (name, id) = student.rsplit_once('_')?;

@@ -6,10 +6,16 @@ use std::io::{Seek, Write};
 use rust_xlsxwriter::{Chart, ChartType, Color, Format, FormatBorder, Workbook};
 
 use crate::check::{Key, TableReport, Value, Verdict};
-use crate::class::Outcome;
+use crate::class::submitter::Submitter;
+use crate::class::{Input, Outcome};
 use crate::error::Failure;
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 19] = [
+    "student",
+    "id",
+    "late",
+    "score",
+    "max score",
     "file",
     "verdict",
     "tables",
@@ -22,10 +28,17 @@ const COLUMNS: [&str; 12] = [
     "final E_total shown",
     "final E_total with correct arithmetic",
     "why unusable",
+    "parts",
+    "deductions",
 ];
 
 /// A workbook's row of the summary, all that is kept of its report once it is printed.
 pub(crate) struct Row {
+    /// The student the LMS's name for the file gives, when it gives one.
+    student: Option<Submitter>,
+    pub score: Option<f64>,
+    pub max_score: Option<f64>,
+    /// The file relative to what was given, as the teacher knows it.
     pub file: String,
     pub verdict: Verdict,
     /// What its tables say, one value a table (empty for a workbook that could not be used).
@@ -39,13 +52,18 @@ pub(crate) struct Row {
     final_e_total_shown: Field,
     final_e_total_correct: Field,
     why_unusable: String,
+    parts: String,
+    deductions: String,
 }
 
 impl Row {
-    pub(crate) fn of(outcome: &Outcome) -> Row {
+    pub(crate) fn of(outcome: &Outcome, input: &Input) -> Row {
         let empty = || Field::Text(String::new());
         let mut row = Row {
-            file: outcome.file().to_string(),
+            student: input.submitter.clone(),
+            score: None,
+            max_score: None,
+            file: input.relative.display().to_string(),
             verdict: outcome.verdict(),
             tables: None,
             sheets: empty(),
@@ -57,6 +75,8 @@ impl Row {
             final_e_total_shown: empty(),
             final_e_total_correct: empty(),
             why_unusable: String::new(),
+            parts: String::new(),
+            deductions: String::new(),
         };
         match outcome {
             Outcome::Unusable { error, .. } => row.why_unusable = error.clone(),
@@ -76,17 +96,36 @@ impl Row {
                 row.mistakes = r.mistakes();
                 row.final_e_total_shown = each(&|t| value(&t.final_e_total_shown));
                 row.final_e_total_correct = each(&|t| value(&t.final_e_total_correct));
+                let score = &r.score;
+                row.score = Some(score.points);
+                row.max_score = Some(score.max_points);
+                let parts: Vec<String> =
+                    score.parts.iter().map(|p| format!("{} {}/{}", p.name, p.points, p.max_points)).collect();
+                row.parts = parts.join("; ");
+                let deductions: Vec<String> = score
+                    .parts
+                    .iter()
+                    .flat_map(|p| p.deductions.iter().map(move |d| format!("{}: -{} {}", p.name, d.points, d.reason)))
+                    .collect();
+                row.deductions = deductions.join("\n");
             }
         }
         row
     }
 
     /// The row's cells in the order of [`COLUMNS`].
-    fn fields(&self) -> [Field; 12] {
+    fn fields(&self) -> [Field; 19] {
         let text = |s: &str| Field::Text(s.to_string());
         let count = |n: Option<usize>| n.map_or(Field::Text(String::new()), |n| Field::Number(n as f64));
+        let points = |x: Option<f64>| x.map_or(Field::Text(String::new()), Field::Number);
         let keys: Vec<&str> = self.mistakes.iter().map(|k| k.key()).collect();
+        let student = self.student.as_ref();
         [
+            text(student.map_or("", |s| s.name.as_str())),
+            text(student.map_or("", |s| s.id.as_str())),
+            text(if student.is_some_and(|s| s.late) { "LATE" } else { "" }),
+            points(self.score),
+            points(self.max_score),
             text(&self.file),
             text(self.verdict.text()),
             count(self.tables),
@@ -99,6 +138,8 @@ impl Row {
             self.final_e_total_shown.clone(),
             self.final_e_total_correct.clone(),
             text(&self.why_unusable),
+            text(&self.parts),
+            text(&self.deductions),
         ]
     }
 }
@@ -109,6 +150,19 @@ enum Field {
     Number(f64),
     Text(String),
 }
+
+impl Field {
+    /// The characters of its longest line, as a column must show them.
+    fn width(&self) -> usize {
+        match self {
+            Field::Number(x) => x.to_string().len(),
+            Field::Text(t) => t.lines().map(|l| l.chars().count()).max().unwrap_or(0),
+        }
+    }
+}
+
+/// The widest a column of the summary grows, in characters; longer text wraps.
+const WIDEST: usize = 60;
 
 /// Several tables' values of one kind: a number when there is one, else the values joined.
 fn joined(values: Vec<String>) -> Field {
@@ -177,24 +231,35 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
     let mut book = Workbook::new();
     let header =
         Format::new().set_bold().set_border_bottom(FormatBorder::Medium).set_background_color(Color::RGB(0xDDEBF7));
+    let wrap = Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
     let class = book.add_worksheet();
     class.set_name("Class")?;
+    let fields: Vec<[Field; 19]> = rows.iter().map(Row::fields).collect();
     for (c, name) in COLUMNS.iter().enumerate() {
         class.write_string_with_format(0, c as u16, *name, &header)?;
+        // Each column as wide as its widest line, up to a limit past which its text wraps.
+        let widest = fields.iter().map(|f| f[c].width()).chain([name.chars().count() + 3]).max().unwrap_or(8);
+        class.set_column_width(c as u16, widest.clamp(6, WIDEST) as f64 + 1.0)?;
+        let format = if widest > WIDEST { &wrap } else { &top };
+        class.set_column_format(c as u16, format)?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, field) in row.fields().iter().enumerate() {
+    for (r, row) in fields.iter().enumerate() {
+        for (c, field) in row.iter().enumerate() {
             let (r, c) = (1 + r as u32, c as u16);
+            let format = if field.width() > WIDEST || matches!(field, Field::Text(t) if t.contains('\n')) {
+                &wrap
+            } else {
+                &top
+            };
             match field {
-                Field::Number(x) => class.write_number(r, c, *x)?,
-                Field::Text(t) => class.write_string(r, c, fitted(t))?,
+                Field::Number(x) => class.write_number_with_format(r, c, *x, format)?,
+                Field::Text(t) => class.write_string_with_format(r, c, fitted(t), format)?,
             };
         }
     }
     class.autofilter(0, 0, rows.len() as u32, COLUMNS.len() as u16 - 1)?;
     class.set_freeze_panes(1, 1)?;
-    class.set_column_width(0, 40)?;
-    class.set_column_range_width(1, COLUMNS.len() as u16 - 1, 16)?;
 
     let counts = mistake_counts(rows);
     let sheet = book.add_worksheet();
@@ -223,7 +288,51 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
         chart.legend().set_hidden();
         sheet.insert_chart(1, 4, &chart)?;
     }
+    score_distribution(sheet, rows, &header)?;
     Ok(book.save_to_writer(out)?)
+}
+
+/// The scores of the class in tenths of the maximum, a row each, and their column chart beside
+/// the mistakes'.
+fn score_distribution(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    rows: &[Row],
+    header: &Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let bins = score_bins(rows);
+    let (left, first) = (13u16, 1u32);
+    sheet.write_string_with_format(0, left, "score (% of max)", header)?;
+    sheet.write_string_with_format(0, left + 1, "workbooks", header)?;
+    for (k, n) in bins.iter().enumerate() {
+        let label = if k == 9 { "90-100".to_string() } else { format!("{}-{}", k * 10, k * 10 + 9) };
+        sheet.write_string(first + k as u32, left, &label)?;
+        sheet.write_number(first + k as u32, left + 1, *n as f64)?;
+    }
+    sheet.set_column_width(left, 16)?;
+    let mut chart = Chart::new(ChartType::Column);
+    chart
+        .add_series()
+        .set_categories(("Mistakes", first, left, first + 9, left))
+        .set_values(("Mistakes", first, left + 1, first + 9, left + 1))
+        .set_name("workbooks");
+    let graded: usize = bins.iter().sum();
+    chart.title().set_name(&format!("Scores ({graded} workbooks graded)"));
+    chart.x_axis().set_name("score, % of the maximum");
+    chart.y_axis().set_name("workbooks").set_min(0);
+    chart.legend().set_hidden();
+    sheet.insert_chart(12, 4, &chart)?;
+    Ok(())
+}
+
+/// How many graded workbooks scored in each tenth of their maximum (the last tenth holds 100%).
+fn score_bins(rows: &[Row]) -> [usize; 10] {
+    let mut bins = [0; 10];
+    for row in rows {
+        if let (Some(score), Some(max)) = (row.score, row.max_score.filter(|m| *m > 0.0)) {
+            bins[((score / max * 10.0).floor() as usize).min(9)] += 1;
+        }
+    }
+    bins
 }
 
 #[cfg(test)]

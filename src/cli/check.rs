@@ -17,7 +17,7 @@ use crate::sys::output::{self, Destination};
 pub(super) struct CheckArgs {
     /// The workbooks to check (.xlsx, .xlsm); a folder means every workbook in it and below.
     /// With several, one line each and the totals; `--detail` adds each report.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "gradescope", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Workbooks checked at once (default: every core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
@@ -34,6 +34,24 @@ pub(super) struct CheckArgs {
     /// never changed.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
+    /// Write one feedback page per student into this folder (made when missing): a small HTML
+    /// file with the score, each part's points and every finding, its cell and the formula that
+    /// belongs there, readable on a phone. Named by the student when the LMS named the file.
+    #[arg(long, value_name = "DIR")]
+    feedback: Option<PathBuf>,
+    /// Run as a Gradescope autograder: grade the workbooks in ROOT/submission/ (the best-scoring
+    /// one counts) and write ROOT/results/results.json, one test per part of the rubric.
+    #[arg(
+        long,
+        value_name = "ROOT",
+        num_args = 0..=1,
+        default_missing_value = "/autograder",
+        conflicts_with_all = ["paths", "summary", "annotate", "feedback", "json"]
+    )]
+    gradescope: Option<PathBuf>,
+    /// Who sees the Gradescope results: visible, hidden, after_due_date or after_published.
+    #[arg(long, value_enum, default_value_t = Visibility::Visible, requires = "gradescope")]
+    visibility: Visibility,
     /// Replace the summary file, or a marked workbook, if it exists.
     #[arg(long)]
     force: bool,
@@ -46,6 +64,30 @@ pub(super) struct CheckArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Grade by this rubric (TOML; `backprop-sheet rubric` writes the default to start from).
+    #[arg(long, value_name = "FILE")]
+    rubric: Option<PathBuf>,
+}
+
+/// Gradescope's visibility of a test, as its results file spells it.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum Visibility {
+    Visible,
+    Hidden,
+    AfterDueDate,
+    AfterPublished,
+}
+
+impl Visibility {
+    fn text(self) -> &'static str {
+        match self {
+            Visibility::Visible => "visible",
+            Visibility::Hidden => "hidden",
+            Visibility::AfterDueDate => "after_due_date",
+            Visibility::AfterPublished => "after_published",
+        }
+    }
 }
 
 fn parse_tolerance(text: &str) -> Result<f64, String> {
@@ -65,6 +107,7 @@ fn parse_summary_path(text: &str) -> Result<PathBuf, String> {
 enum CheckRun {
     One { file: PathBuf, options: Options, json: bool },
     Class(ClassRun),
+    Gradescope { root: PathBuf, results: Destination, options: Options, visibility: &'static str },
 }
 
 /// A class run: the workbooks found, how to check them, and where its outputs go, every
@@ -78,6 +121,8 @@ struct ClassRun {
     summary: Option<Destination>,
     /// Each input's marked copy, by index of `files` (none for a folder that could not be read).
     marked: Vec<Option<Destination>>,
+    /// Each input's feedback page, by index of `files`.
+    feedback: Vec<Option<Destination>>,
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
@@ -98,21 +143,30 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
 
 impl CheckRun {
     fn resolve(args: &CheckArgs) -> Result<CheckRun, Error> {
-        let options = Options { eta: args.eta, rel_tol: args.rel_tol };
-        if let ([one], None, None) = (args.paths.as_slice(), &args.summary, &args.annotate)
+        let rubric = args.rubric.as_deref().map(crate::check::rubric::Rubric::read).transpose()?;
+        let options = Options { eta: args.eta, rel_tol: args.rel_tol, rubric: rubric.map(std::sync::Arc::new) };
+        if let Some(root) = &args.gradescope {
+            return gradescope_run(root, options, args.visibility.text());
+        }
+        if let ([one], None, None, None) = (args.paths.as_slice(), &args.summary, &args.annotate, &args.feedback)
             && !one.is_dir()
         {
             return Ok(CheckRun::One { file: one.clone(), options, json: args.json });
         }
         if let Some(dir) = &args.annotate {
-            check_folder(dir)?;
+            check_folder(dir, "--annotate")?;
         }
-        let files = class::workbooks(&args.paths, args.annotate.as_slice());
+        if let Some(dir) = &args.feedback {
+            check_folder(dir, "--feedback")?;
+        }
+        let outputs: Vec<PathBuf> = args.annotate.iter().chain(&args.feedback).cloned().collect();
+        let files = class::workbooks(&args.paths, &outputs);
         let mut inputs = output::Inputs::default();
         for input in &files {
             inputs.add("a workbook being checked", &input.path);
         }
         let marked = marked_copies(&files, args.annotate.as_deref(), args.force, &inputs)?;
+        let feedback = feedback_pages(&files, args.feedback.as_deref(), args.force, &inputs)?;
         let summary = args.summary.as_ref().map(|path| Destination {
             path: path.clone(),
             force: args.force,
@@ -144,6 +198,7 @@ impl CheckRun {
             json: args.json,
             summary,
             marked,
+            feedback,
         }))
     }
 
@@ -162,18 +217,121 @@ impl CheckRun {
                 Ok(ExitCode::from(report.verdict.exit_code()))
             }
             CheckRun::Class(run) => run.act(json_started),
+            CheckRun::Gradescope { root, results, options, visibility } => {
+                gradescope(&root, &results, &options, visibility)
+            }
         }
     }
 }
 
-/// Refuses an `--annotate` folder that is a file, or lies under one, before anything is read:
-/// the marked copies could never be written there.
-fn check_folder(dir: &Path) -> Result<(), Error> {
+/// A Gradescope run, its destination checked before any workbook is read: the root must hold
+/// the `submission/` folder Gradescope makes, and `results/` is made when missing.
+fn gradescope_run(root: &Path, options: Options, visibility: &'static str) -> Result<CheckRun, Error> {
+    if !root.join("submission").is_dir() {
+        return Err(Error::NoSubmission { root: root.to_path_buf() });
+    }
+    let folder = root.join("results");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| Error::Io { path: folder.clone(), detail: crate::error::io_reason(&e) })?;
+    let results =
+        Destination { path: folder.join("results.json"), force: true, flag: "--gradescope", what: "the results" };
+    let files = class::workbooks(&[root.join("submission")], &[]);
+    let inputs: Vec<(&'static str, &Path)> =
+        files.iter().map(|f| ("a workbook being checked", f.path.as_path())).collect();
+    output::check_destination(&results, &inputs)?;
+    Ok(CheckRun::Gradescope { root: root.to_path_buf(), results, options, visibility })
+}
+
+/// Grades a Gradescope submission by its best-scoring workbook and writes its results.
+fn gradescope(
+    root: &Path,
+    results: &Destination,
+    options: &Options,
+    visibility: &'static str,
+) -> Result<ExitCode, Error> {
+    let files = class::workbooks(&[root.join("submission")], &[]);
+    let mut outcomes: Vec<(String, Outcome)> = Vec::new();
+    class::check_all(
+        &files,
+        options,
+        super::jobs(None),
+        |_, _, _| (),
+        |outcome, _| {
+            outcomes.push((files[outcomes.len()].relative.display().to_string(), outcome));
+            true
+        },
+    );
+    let best = outcomes
+        .iter()
+        .filter_map(|(file, o)| match o {
+            Outcome::Checked(r) => Some((file.as_str(), r)),
+            Outcome::Unusable { .. } => None,
+        })
+        .fold(None, |best: Option<(&str, &Report)>, (file, r)| match best {
+            Some((_, b)) if b.score.points >= r.score.points => best,
+            _ => Some((file, r)),
+        });
+    let others: Vec<String> = outcomes
+        .iter()
+        .filter(|(file, _)| best.is_none_or(|(b, _)| b != file))
+        .map(|(file, o)| match o {
+            Outcome::Checked(r) => format!("{file} ({} of {})", r.score.points, r.score.max_points),
+            Outcome::Unusable { error, .. } => format!("{file}: {error}"),
+        })
+        .collect();
+    let users = std::fs::read(root.join("submission_metadata.json"))
+        .map_or_else(|_| Vec::new(), |m| class::gradescope::users(&m));
+    let none = match outcomes.first() {
+        None => "the submission holds no workbook (.xlsx, .xlsm, .xls, .ods); submit the workbook itself".to_string(),
+        Some(_) => others.join("; "),
+    };
+    let graded = class::gradescope::results(best, &others, &users, visibility, &none);
+    let json = serde_json::to_string_pretty(&graded).expect("results serialise");
+    output::write_atomically(results, |f| {
+        std::io::Write::write_all(f, json.as_bytes()).map_err(crate::error::Failure::from)
+    })?;
+    terminal::emit(&format!("Wrote {}: score {}\n", results.path.display(), graded.score))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where each checked input's feedback page goes (`DIR/<student or path>.html`), held to the
+/// inputs; two students whose names make one file name get the second a number.
+fn feedback_pages(
+    files: &[Input],
+    dir: Option<&Path>,
+    force: bool,
+    inputs: &output::Inputs,
+) -> Result<Vec<Option<Destination>>, Error> {
+    let Some(dir) = dir else { return Ok(files.iter().map(|_| None).collect()) };
+    let mut taken = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(files.len());
+    for input in files {
+        if input.unreadable.is_some() {
+            out.push(None);
+            continue;
+        }
+        let name = class::feedback::file_name(input.submitter.as_ref(), &input.relative);
+        let mut path = dir.join(&name);
+        let mut n = 1;
+        while !taken.insert(output::identity(&path)) {
+            n += 1;
+            path = dir.join(format!("{} {n}.html", name.trim_end_matches(".html")));
+        }
+        let dest = Destination { path, force, flag: "--feedback folder", what: "the feedback page" };
+        output::check_against(&dest, inputs)?;
+        out.push(Some(dest));
+    }
+    Ok(out)
+}
+
+/// Refuses an output folder (`--annotate`, `--feedback`) that is a file, or lies under one,
+/// before anything is read: nothing could ever be written there.
+fn check_folder(dir: &Path, flag: &'static str) -> Result<(), Error> {
     let existing = dir.ancestors().find(|a| a.as_os_str().is_empty() || a.symlink_metadata().is_ok());
     match existing {
         Some(at) if !at.as_os_str().is_empty() && !at.is_dir() => {
             let what = if at.is_file() { "a file" } else { "not a folder" };
-            Err(Error::NotAFolder { path: at.to_path_buf(), what, flag: "--annotate" })
+            Err(Error::NotAFolder { path: at.to_path_buf(), what, flag })
         }
         _ => Ok(()),
     }
@@ -230,6 +388,10 @@ impl ClassRun {
         output::stop_on_interrupt();
         let width = self.files.iter().map(|f| terminal::name(&f.path.display().to_string()).chars().count()).max();
         let width = width.unwrap_or(0);
+        // The students' column, when the LMS named any of them.
+        let students: Vec<String> =
+            self.files.iter().map(|f| f.submitter.as_ref().map_or(String::new(), |s| s.label())).collect();
+        let student_width = students.iter().map(|s| terminal::name(s).chars().count()).max().filter(|w| *w > 0);
         let mut rows: Vec<summary::Row> = Vec::with_capacity(self.files.len());
         let mut failed: Option<Error> = None;
         let (mut written, mut unmarked) = (Vec::new(), 0);
@@ -249,18 +411,31 @@ impl ClassRun {
                     Some(e.to_string())
                 }
             };
+            let input = &self.files[rows.len()];
+            let not_marked = match (&outcome, &self.feedback[rows.len()]) {
+                (Outcome::Checked(report), Some(dest)) => match write_feedback(dest, input, report) {
+                    Ok(()) => not_marked,
+                    Err(e) => {
+                        unmarked += 1;
+                        Some(not_marked.map_or_else(|| e.to_string(), |m| format!("{m}; {e}")))
+                    }
+                },
+                _ => not_marked,
+            };
             let text = if self.json {
-                let line = Line { outcome: &outcome, not_marked: not_marked.as_deref() };
+                let line =
+                    Line { outcome: &outcome, student: input.submitter.as_ref(), not_marked: not_marked.as_deref() };
                 let json = serde_json::to_string_pretty(&line).expect("a report serialises");
                 format!("{}{json}", if rows.is_empty() { "[\n" } else { ",\n" })
             } else {
-                terminal::class_line(&outcome, width, self.detail, not_marked.as_deref())
+                let who = student_width.map(|w| (students[rows.len()].as_str(), w));
+                terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref())
             };
             if failed.is_none() {
                 failed = terminal::emit(&text).err();
                 *json_started |= self.json;
             }
-            rows.push(summary::Row::of(&outcome));
+            rows.push(summary::Row::of(&outcome, input));
             failed.is_none() && !output::cancelled()
         });
         let end = match (self.json, rows.is_empty()) {
@@ -290,8 +465,22 @@ impl ClassRun {
 struct Line<'a> {
     #[serde(flatten)]
     outcome: &'a Outcome,
+    /// The student the LMS's name for the file gives: `name`, `id`, `late`, `lms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    student: Option<&'a crate::class::submitter::Submitter>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_marked: Option<&'a str>,
+}
+
+/// Writes a checked workbook's feedback page, its folder made when missing.
+fn write_feedback(dest: &Destination, input: &Input, report: &Report) -> Result<(), Error> {
+    let folder = dest.path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder)
+        .map_err(|e| Error::Io { path: folder.to_path_buf(), detail: crate::error::io_reason(&e) })?;
+    let page = class::feedback::page(report, input.submitter.as_ref(), &input.relative.display().to_string());
+    output::write_atomically(dest, |f| {
+        std::io::Write::write_all(f, page.as_bytes()).map_err(crate::error::Failure::from)
+    })
 }
 
 fn write_summary(dest: &Destination, rows: &[summary::Row]) -> Result<(), Error> {

@@ -4,6 +4,7 @@
 mod check;
 mod completions;
 mod generate;
+mod rubric;
 mod template;
 pub(crate) mod terminal;
 mod writeup;
@@ -44,6 +45,9 @@ enum Command {
     /// 0.60: the class's values, carried on). With --roster, one template per student instead,
     /// each with values of its own drawn from --seed and the student's id.
     Template(template::TemplateArgs),
+    /// Write the default rubric (rubric.toml), the points `check` gives each part of the
+    /// assignment, for `check --rubric` to read once changed.
+    Rubric(rubric::RubricArgs),
     /// Print a completion script for a shell, e.g. `backprop-sheet completions bash >
     /// /etc/bash_completion.d/backprop-sheet`.
     Completions(completions::CompletionsArgs),
@@ -58,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Writeup(args) => writeup::WriteupRun::resolve(&args).and_then(|run| run.act()),
         Command::Check(args) => check::run(&args),
         Command::Template(args) => template::run(&args),
+        Command::Rubric(args) => rubric::run(&args),
         Command::Completions(args) => completions::run(&args),
     };
     result.unwrap_or_else(fail)

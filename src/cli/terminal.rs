@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::check::rubric::Score;
 use crate::check::{Diagnosis, Report, SheetKey, TableReport, Verdict, WrongColumn};
 use crate::class::Outcome;
 use crate::error::Error;
@@ -54,7 +55,19 @@ pub fn render(report: &Report) -> String {
     for t in &report.tables {
         render_table(&mut out, t);
     }
+    render_score(&mut out, &report.score);
     out
+}
+
+/// The grade: the total, each part's points, and every deduction with its reason.
+fn render_score(out: &mut String, score: &Score) {
+    let _ = writeln!(out, "\nscore: {} of {}", score.points, score.max_points);
+    for p in &score.parts {
+        let _ = writeln!(out, "  {}: {} of {}", p.name, p.points, p.max_points);
+        for d in &p.deductions {
+            let _ = writeln!(out, "    -{}  {}", d.points, name(&d.reason));
+        }
+    }
 }
 
 /// One table of the report: where it is, its verdict, its findings, what was not checked.
@@ -184,25 +197,38 @@ pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'stati
     if n == 1 { one } else { many }
 }
 
-/// One workbook of many: its line (file, verdict, tables, wrong cells, the mistakes named or why
-/// it is unusable), padded to `width`, why its marked copy could not be written, and its report
-/// after it with `detail`. Each is one line whatever the names in it hold.
-pub(crate) fn class_line(outcome: &Outcome, width: usize, detail: bool, not_marked: Option<&str>) -> String {
-    let what = match outcome {
+/// One workbook of many: its line (the student when the LMS named them, file, verdict, score,
+/// tables, wrong cells, the mistakes named or why it is unusable), padded to the widths given,
+/// why its marked copy could not be written, and its report after it with `detail`. Each is one
+/// line whatever the names in it hold.
+pub(crate) fn class_line(
+    outcome: &Outcome,
+    who: Option<(&str, usize)>,
+    width: usize,
+    detail: bool,
+    not_marked: Option<&str>,
+) -> String {
+    let (score, what) = match outcome {
         Outcome::Checked(r) => {
             let (tables, wrong) = (r.tables.len(), r.wrong_cells());
             let mistakes = r.mistakes();
             let keys: Vec<&str> = mistakes.iter().map(|k| k.key()).collect();
             let named = if keys.is_empty() { String::new() } else { format!("  {}", keys.join(", ")) };
-            format!(
+            let score = format!("{}/{}", r.score.points, r.score.max_points);
+            let what = format!(
                 "{tables} {}, {wrong} wrong {}{named}",
                 plural(tables, "table", "tables"),
                 plural(wrong, "cell", "cells")
-            )
+            );
+            (score, what)
         }
-        Outcome::Unusable { error, .. } => name(error).into_owned(),
+        Outcome::Unusable { error, .. } => ("-".to_string(), name(error).into_owned()),
     };
-    let line = format!("{:<width$}  {:<16}  {what}", name(outcome.file()), outcome.verdict());
+    let student = match who {
+        Some((who, w)) => format!("{:<w$}  ", name(who)),
+        None => String::new(),
+    };
+    let line = format!("{student}{:<width$}  {:<16}  {score:<7}  {what}", name(outcome.file()), outcome.verdict());
     let mut text = format!("{}\n", line.trim_end());
     if let Some(why) = not_marked {
         let _ = writeln!(text, "  not marked: {}", name(why));

@@ -8,6 +8,7 @@ use calamine::{Data, Reader, Xlsx};
 
 use crate::error::Error;
 
+mod charts;
 mod formula;
 pub(crate) mod labels;
 mod recalc;
@@ -137,6 +138,8 @@ pub struct Workbook {
     pub calc: CalcSettings,
     /// The stamp of the workbook's custom properties, if it carries one.
     pub stamp: Stamp,
+    /// What the series of its charts plot: a reference each (`'LR 0.1'!$AB$4:$AB$103`).
+    pub charts: Vec<String>,
 }
 
 impl Workbook {
@@ -192,7 +195,13 @@ impl Workbook {
                 read_any(xls, &|f| f.to_string()).ok()
             });
             return match read.ok().flatten() {
-                Some(sheets) => Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp: Stamp::default() }),
+                Some(sheets) => Ok(Workbook {
+                    file,
+                    sheets,
+                    calc: CalcSettings::default(),
+                    stamp: Stamp::default(),
+                    charts: Vec::new(),
+                }),
                 None => Err(Error::OldExcel { file }),
             };
         }
@@ -205,7 +214,7 @@ impl Workbook {
                 Some(sheets) => {
                     let stamp = zip::ZipArchive::new(Cursor::new(bytes))
                         .map_or_else(|_| Stamp::default(), |mut zip| stamp::read(&part(&mut zip, "meta.xml")));
-                    Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp })
+                    Ok(Workbook { file, sheets, calc: CalcSettings::default(), stamp, charts: Vec::new() })
                 }
                 None => Err(Error::Unreadable { file, detail: "its OpenDocument contents are malformed".into() }),
             };
@@ -214,7 +223,7 @@ impl Workbook {
             let detail = if bytes.is_empty() { "the file is empty" } else { "it is not a zip package" };
             return Err(Error::NotXlsx { file, detail: detail.into() });
         }
-        let (calc, stamp) = check_unpacked_size(&file, bytes)?;
+        let (calc, stamp, charts) = check_unpacked_size(&file, bytes)?;
         // The xlsx reader is not ours: should it panic on some malformed part, that is a file
         // that cannot be read, not a crash.
         let read = crate::sys::panics::contained(|| {
@@ -225,7 +234,7 @@ impl Workbook {
         let sheets = read.unwrap_or_else(|_| {
             Err(Error::Unreadable { file: file.clone(), detail: "its contents are malformed".into() })
         })?;
-        Ok(Workbook { file, sheets, calc, stamp })
+        Ok(Workbook { file, sheets, calc, stamp, charts })
     }
 
     /// A sheet's index by its name, as a formula names it (case does not matter).
@@ -236,9 +245,9 @@ impl Workbook {
 
 /// Refuses a package whose parts would unpack to more than [`MAX_UNPACKED`], or that packs
 /// suspiciously well, before anything is unpacked; then reads what the workbook part says of
-/// its calculation (which the xlsx reader does not tell), and the stamp of its custom
-/// properties.
-fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp), Error> {
+/// its calculation (which the xlsx reader does not tell), the stamp of its custom properties,
+/// and what its charts plot.
+fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp, Vec<String>), Error> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|_| Error::NotXlsx { file: file.to_path_buf(), detail: "its zip structure is damaged".into() })?;
     let mut total: u64 = 0;
@@ -257,7 +266,9 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp
         let what = format!("its parts unpack to {} MB", total >> 20);
         return Err(Error::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
     }
-    Ok((CalcSettings::read(&part(&mut zip, "xl/workbook.xml")), stamp::read(&part(&mut zip, "docProps/custom.xml"))))
+    let calc = CalcSettings::read(&part(&mut zip, "xl/workbook.xml"));
+    let stamp = stamp::read(&part(&mut zip, "docProps/custom.xml"));
+    Ok((calc, stamp, charts::series(&mut zip, MAX_UNPACKED)))
 }
 
 /// A part of a package, unpacked within the bound; empty when it is missing or damaged.

@@ -238,6 +238,7 @@ mod tests {
             sheets: vec![sheet],
             calc: CalcSettings::default(),
             stamp: Default::default(),
+            charts: Vec::new(),
         }
     }
 
