@@ -76,6 +76,11 @@ impl Row {
                 row.mistakes = r.mistakes();
                 row.final_e_total_shown = each(&|t| value(&t.final_e_total_shown));
                 row.final_e_total_correct = each(&|t| value(&t.final_e_total_correct));
+                // An INCOMPLETE workbook's reason goes where an unusable one's does.
+                let unchecked = r.unchecked();
+                if !unchecked.is_empty() {
+                    row.why_unusable = format!("not checked: {}", unchecked.join("; "));
+                }
             }
         }
         row

@@ -9,7 +9,7 @@ use clap::Args;
 use super::terminal;
 use super::values::{number, rate};
 use crate::check::{Options, Report, Verdict};
-use crate::class::{self, Input, Outcome, summary};
+use crate::class::{self, Input, Outcome, Turn, summary};
 use crate::error::{Error, Failure};
 use crate::sys::output::{self, Destination};
 
@@ -237,7 +237,18 @@ impl ClassRun {
             Some(dest) => annotate(dest, input, report),
             None => Marking::None,
         };
-        class::check_all(&self.files, &self.options, self.jobs, mark, |outcome: Outcome, marking| {
+        class::check_all(&self.files, &self.options, self.jobs, mark, |turn: Turn<Marking>| {
+            let (outcome, marking) = match turn {
+                Turn::Graded(outcome, marking) => (outcome, marking),
+                Turn::MarkedCopy { file, of } => {
+                    // Not a submission: said on its own line (never in --json's array), not counted.
+                    if !self.json && failed.is_none() {
+                        failed = terminal::emit(&terminal::marked_copy_line(&file, &of, width)).err();
+                    }
+                    return failed.is_none() && !output::cancelled();
+                }
+                Turn::Interrupted => return false,
+            };
             let not_marked = match marking {
                 Some(Marking::Written(path)) => {
                     written.push(path);

@@ -194,8 +194,13 @@ pub(crate) fn class_line(outcome: &Outcome, width: usize, detail: bool, not_mark
             let mistakes = r.mistakes();
             let keys: Vec<&str> = mistakes.iter().map(|k| k.key()).collect();
             let named = if keys.is_empty() { String::new() } else { format!("  {}", keys.join(", ")) };
+            let unchecked = r.unchecked();
+            let unchecked = match unchecked.is_empty() {
+                true => String::new(),
+                false => format!("  not checked: {}", name(&unchecked.join("; "))),
+            };
             format!(
-                "{tables} {}, {wrong} wrong {}{named}",
+                "{tables} {}, {wrong} wrong {}{named}{unchecked}",
                 plural(tables, "table", "tables"),
                 plural(wrong, "cell", "cells")
             )
@@ -211,6 +216,16 @@ pub(crate) fn class_line(outcome: &Outcome, width: usize, detail: bool, not_mark
         let _ = writeln!(text, "{}", render(r));
     }
     text
+}
+
+/// A marked copy found among a class's workbooks, which is not graded: its line, padded as the
+/// others are, saying whose copy it is.
+pub(crate) fn marked_copy_line(file: &str, of: &str, width: usize) -> String {
+    format!(
+        "{:<width$}  skipped  the marked copy of {}, written by check --annotate; not graded\n",
+        name(file),
+        name(of)
+    )
 }
 
 /// The totals of a class, by verdict, and the marked copies that could not be written.
