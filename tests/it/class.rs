@@ -319,3 +319,39 @@ fn last_run_s_marked_copies_are_named_and_never_graded() {
     let (_, marked) = check_json(&copy, &[]);
     assert_eq!(marked["tables"], original["tables"]);
 }
+
+/// An INCOMPLETE workbook's line, and its row of the summary, say what was not checked, as its
+/// report does.
+#[test]
+fn an_incomplete_workbook_says_what_was_not_checked_in_its_line_and_the_summary() {
+    let (dir, out) = generate(&["--learning-rates", "0.5", "--iterations", "8"]);
+    let subs = dir.path().join("subs");
+    std::fs::create_dir(&subs).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
+    let status =
+        std::process::Command::new("python3").arg(script).arg(&out).arg(subs.join("u")).arg("unfinished").status();
+    assert!(status.unwrap().success());
+    let file = subs.join("u-unfinished.xlsx");
+    let (_, report) = check_json(&file, &[]);
+    let why = report["tables"][0]["not_checked"][0].as_str().unwrap().to_string();
+    assert_eq!(
+        why,
+        "row 5: begun but not finished (w1 w2 w3 w4 w5 w6 w7 w8 filled; t1 t2 i1 i2 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total ∂E/∂w1 ∂E/∂w2 ∂E/∂w3 ∂E/∂w4 ∂E/∂w5 ∂E/∂w6 ∂E/∂w7 ∂E/∂w8 empty)"
+    );
+    let summary = dir.path().join("summary.csv");
+    let run = bin().arg("check").arg(&subs).arg("--summary").arg(&summary).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        format!(
+            "{}  INCOMPLETE  1 table, 0 wrong cells  not checked: {why}\n\n1 workbook: 0 pass, 0 fail, 1 incomplete, 0 nothing to check, 0 unusable\n",
+            file.display()
+        )
+    );
+    let mut csv = csv::Reader::from_path(&summary).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let row = csv.records().next().unwrap().unwrap();
+    let field = |name: &str| row.get(header.iter().position(|h| h == name).unwrap()).unwrap().to_string();
+    assert_eq!(field("verdict"), "INCOMPLETE");
+    assert_eq!(field("why unusable"), format!("not checked: {why}"));
+}
