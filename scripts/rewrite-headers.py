@@ -5,6 +5,8 @@ spelled as real workbooks spell them, hold a typo, are in another language, or a
 
 usage: rewrite-headers.py IN OUT-STEM MODE...   writes OUT-STEM-MODE.xlsx for each mode:
   spellings, typo, foreign, blank    the header row respelled, t2 headed i2, in German, or blank
+  swapped                            every column named once, but h1's and a_h1's headers swapped,
+                                     and w5's and w6's
   gradients-unnamed                  the gradient columns headed g1..g8, a name no one reads
   activations-unnamed                the activations headed f(h1), f(o1), ...
   unfinished                         one row computed, the next holding only its typed weights
@@ -22,6 +24,8 @@ FOREIGN = {
     "t": "Ziel{}", "i": "Eingabe{}", "w": "Gewicht{}", "h": "Netz_v{}", "a_h": "Aktiv_v{}", "o": "Netz_a{}",
     "a_o": "Aktiv_a{}", "E": "Fehler{}", "E_total": "Gesamtfehler", "dw": "Ableitung{}",
 }
+
+SWAPPED = {"h1": "a_h1", "a_h1": "h1", "w5": "w6", "w6": "w5"}
 
 
 def rewrite(text, mode):
@@ -71,6 +75,8 @@ def save(src, dst, mode):
                     cell.value = re.sub(r"^∂E/∂w(\d+)$", r"g\1", cell.value)
                 elif mode == "activations-unnamed":
                     cell.value = re.sub(r"^a_([ho])(\d+)$", r"f(\1\2)", cell.value)
+                elif mode == "swapped":
+                    cell.value = SWAPPED.get(cell.value, cell.value)
                 elif mode == "typo":
                     if cell.value == "t2":
                         cell.value = "i2"

@@ -1,5 +1,6 @@
 //! Columns identified by what they compute. Headers are a hint: where they name every column of
-//! a network, the table is read as they say. Where they do not (a header unknown, missing, typed
+//! a network, the table is read as they say unless its formulas say otherwise (two headers
+//! swapped), when it is read as below. Where they do not (a header unknown, missing, typed
 //! twice, left blank, or in another language), the table is found from its formulas (the second
 //! row's weight updates read the row above in their own column) and each of its columns is
 //! given the quantity under which the most formulas of its second row are, as trees, their
@@ -53,7 +54,7 @@ pub(super) fn tables(book: &Workbook, sheet_index: u32, complete: &[Table]) -> V
         if first == 0 || complete.iter().any(covered) || found.iter().any(|i| covered(&i.table)) {
             continue;
         }
-        if let Some(identified) = identify(book, sheet_index, first - 1, (left..=right).collect()) {
+        if let Some((identified, _)) = identify(book, sheet_index, first - 1, (left..=right).collect()) {
             found.push(identified);
         }
     }
@@ -129,9 +130,37 @@ fn networks_of_width(n: usize) -> Vec<Network> {
     out
 }
 
+/// A table whose headers name every column once, held to its formulas: where more formulas of
+/// its second row read as their definitions (or a known mistake) under another reading than
+/// the headers', as when two columns' headers are swapped, that reading is the table's and each
+/// column read otherwise than headed is said; else the headers' reading stands.
+pub(super) fn recheck(book: &Workbook, sheet_index: u32, table: Table) -> Identified {
+    let as_headed = |table| Identified { table, notes: Vec::new() };
+    if table.rows.len() < 2 || table.rows[0] != table.header_row + 1 {
+        return as_headed(table);
+    }
+    let mut by_place: Vec<(u32, Col)> = table.cols.iter().map(|(&c, &at)| (at, c)).collect();
+    by_place.sort();
+    let span: Vec<u32> = by_place.iter().map(|&(at, _)| at).collect();
+    let headed: Vec<Col> = by_place.iter().map(|&(_, c)| c).collect();
+    let trees = trees(book, sheet_index, table.header_row + 2, &span);
+    let hints: Vec<Option<Col>> = headed.iter().copied().map(Some).collect();
+    let search = Search { columns: table.columns, trees: &trees, hints: &hints, start: 0 };
+    let agree: usize = (0..headed.len()).map(|k| search.matches(&headed, k)).sum();
+    if agree == trees.iter().flatten().count() {
+        return as_headed(table);
+    }
+    let span = table.step_col.into_iter().chain(span).collect();
+    match identify(book, sheet_index, table.header_row, span) {
+        Some((found, matches)) if matches > agree => found,
+        _ => as_headed(table),
+    }
+}
+
 /// The sheet's columns read as one network's, the best of every network and placement that
-/// fits; None when too few formulas match for the columns to be a table of this assignment.
-fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) -> Option<Identified> {
+/// fits, and how many of its formulas that reading matches; None when too few match for the
+/// columns to be a table of this assignment.
+fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) -> Option<(Identified, usize)> {
     let sheet = &book.sheets[sheet_index as usize];
     let header = |c: u32| sheet.value(Pos { row: header_row, col: c }).map(|d| d.to_string().trim().to_string());
     let hints: Vec<Option<Col>> =
@@ -166,7 +195,7 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
         })
         .collect();
     let step_col = (start > 0).then(|| span[start - 1]);
-    Some(Identified { table: Table { columns, header_row, cols, step_col, rows }, notes })
+    Some((Identified { table: Table { columns, header_row, cols, step_col, rows }, notes }, score.matches))
 }
 
 /// The best reading of the span: the network the headers name, then the class's, then any

@@ -48,12 +48,23 @@ impl Default for Options {
 }
 
 /// Checks every table of every sheet. An empty list of tables means the workbook holds none.
-pub fn check(mut book: Workbook, options: &Options) -> Report {
+pub fn check(book: Workbook, options: &Options) -> Report {
+    let report = check_while(book, options, &|| true);
+    report.expect("a check never asked to stop runs to its end")
+}
+
+/// Checks every table of every sheet as [`check`] does, asking `go_on` before each table, and
+/// stops (None) once it says no: an interrupt must not wait for the rest of a workbook of a
+/// thousand tables.
+fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) -> Option<Report> {
     let values_computed = book.compute_unsaved().map(str::to_string);
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
         let labels = learning_rate_cells(sheet);
         for (table, identified) in sheet_tables(&book, index as u32) {
+            if !go_on() {
+                return None;
+            }
             let eta = eta::find(sheet, &table, &labels, options);
             let charted = charts::plots_e_total(&book, index as u32, &table);
             let grid = Grid::new(&book, index as u32, &table, eta);
@@ -61,11 +72,11 @@ pub fn check(mut book: Workbook, options: &Options) -> Report {
         }
     }
     let rubric = options.rubric.as_deref().unwrap_or_else(|| rubric::Rubric::standard());
-    Report::new(book.file.display().to_string(), values_computed, tables, rubric)
+    Some(Report::new(book.file.display().to_string(), values_computed, tables, rubric))
 }
 
 /// A sheet's tables, top to bottom and left to right, each with how the columns its headers do
-/// not name were identified. A table whose headers name only some columns is read from its
+/// not name, or name wrongly, were identified. A table whose headers name only some columns is read from its
 /// formulas when they identify it, else as its headers say (and is incomplete).
 fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
     let (complete, partial): (Vec<Table>, Vec<Table>) =
@@ -78,8 +89,9 @@ fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
         partial.into_iter().filter(|t| !identified.iter().any(|i| overlap(&i.table, t))).collect();
     let mut all: Vec<(Table, Vec<String>)> = complete
         .into_iter()
-        .chain(partial)
-        .map(|t| (t, Vec::new()))
+        .map(|t| identify::recheck(book, index, t))
+        .map(|i| (i.table, i.notes))
+        .chain(partial.into_iter().map(|t| (t, Vec::new())))
         .chain(identified.into_iter().map(|i| (i.table, i.notes)))
         .collect();
     all.sort_by_key(|(t, _)| (t.header_row, t.top_left().col));
@@ -88,7 +100,13 @@ fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
 
 /// Opens and checks one workbook file; a workbook without any table cannot be checked.
 pub(crate) fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, Error> {
-    let report = check(Workbook::open(path)?, options);
+    check_opened(Workbook::open(path)?, path, options)
+}
+
+/// Checks a workbook opened from `path`; a workbook without any table cannot be checked. An
+/// interrupt stops it at the next table.
+pub(crate) fn check_opened(book: Workbook, path: &std::path::Path, options: &Options) -> Result<Report, Error> {
+    let report = check_while(book, options, &|| !crate::sys::output::cancelled()).ok_or(Error::Interrupted)?;
     if report.tables.is_empty() {
         // Read again for the message only: the check took the workbook, and most have a table.
         let found = what_was_found(&Workbook::open(path)?);
@@ -133,4 +151,31 @@ fn what_was_found(book: &Workbook) -> String {
         }
     }
     "no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers, nor formulas that compute them".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The interrupt is asked for before every table: a workbook of many tables stops at the
+    /// next one, not at its end.
+    #[test]
+    fn a_check_asks_to_go_on_before_every_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/structural-slips.xlsx");
+        let tables = check(Workbook::open(&path).unwrap(), &Options::default()).tables.len();
+        assert!(tables >= 2, "a workbook of several tables: {tables}");
+        let asked = std::cell::Cell::new(0);
+        let all = check_while(Workbook::open(&path).unwrap(), &Options::default(), &|| {
+            asked.set(asked.get() + 1);
+            true
+        });
+        assert_eq!((all.map(|r| r.tables.len()), asked.get()), (Some(tables), tables), "asked once a table");
+        asked.set(0);
+        let stopped = check_while(Workbook::open(&path).unwrap(), &Options::default(), &|| {
+            asked.set(asked.get() + 1);
+            asked.get() < 2
+        });
+        assert!(stopped.is_none(), "a no stops the check");
+        assert_eq!(asked.get(), 2, "at the second table, the first checked and no other");
+    }
 }

@@ -149,6 +149,20 @@ impl Report {
         keys
     }
 
+    /// What the INCOMPLETE tables lack or left unchecked, each item under its sheet's name when
+    /// there are several tables: the class line and the summary say it beside the verdict.
+    pub fn unchecked(&self) -> Vec<String> {
+        let several = self.tables.len() > 1;
+        let incomplete = self.tables.iter().filter(|t| t.verdict == Verdict::Incomplete);
+        incomplete
+            .flat_map(|t| {
+                t.not_checked
+                    .iter()
+                    .map(move |n| if several { format!("'{}' {}: {n}", t.sheet, t.at) } else { n.clone() })
+            })
+            .collect()
+    }
+
     pub fn wrong_cells(&self) -> usize {
         self.tables.iter().map(|t| t.wrong_cells).sum()
     }

@@ -17,6 +17,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::check::{Report, TableReport, WrongColumn};
 use crate::error::Failure;
+use crate::model::variant::Stamp;
 use crate::reader::{Pos, parse_a1};
 use crate::sys::ooxml::{self, Package, REL_NS, Relationship, malformed};
 
@@ -24,6 +25,12 @@ const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main
 const COMMENTS_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
 const VML_TYPE: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
 const STYLES_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
+const CUSTOM_PART: &str = "docProps/custom.xml";
+const CUSTOM_TYPE: &str = "application/vnd.openxmlformats-officedocument.custom-properties+xml";
+const CUSTOM_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties";
+const VT_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes";
+/// The format id every custom property of an Office document has.
+const CUSTOM_FMTID: &str = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}";
 
 /// The children of a worksheet, in the order the schema (CT_Worksheet) gives them.
 const WORKSHEET_ORDER: [&str; 39] = [
@@ -155,12 +162,61 @@ pub(crate) fn mark<W: Write + Seek>(original: &[u8], report: &Report, out: W) ->
     let styles_part = styles.part.clone();
     let styles_xml = styles.finish()?;
     edits.put(&package, styles_part, styles_xml);
+    say_marked_copy(&mut package, &mut edits, &report.file)?;
     let types = package.text("[Content_Types].xml")?.ok_or_else(|| malformed("no content types"))?;
     let overrides: Vec<(&str, &str)> = edits.overrides.iter().map(|(p, t)| (p.as_str(), *t)).collect();
     let types = ooxml::add_content_types(&types, &[("vml", VML_TYPE)], &overrides)?;
     edits.changed.insert("[Content_Types].xml".into(), types);
     package.write(edits.changed, edits.added, out)?;
     Ok(marked)
+}
+
+/// Adds to the package's custom properties (made when it has none) that it is the marked copy of
+/// `original`, as Excel's File > Properties > Custom shows it: the class run reads it back and
+/// leaves the copy out, wherever it was put.
+fn say_marked_copy(package: &mut Package<'_>, edits: &mut Edits, original: &str) -> Result<(), Failure> {
+    let root_rels = package.text("_rels/.rels")?;
+    let rels = root_rels.as_deref().map(|x| ooxml::relationships("_rels/.rels", x)).transpose()?.unwrap_or_default();
+    let related = rels.iter().find(|r| r.kind.ends_with("/custom-properties")).map(|r| ooxml::resolve("", &r.target));
+    let part = related.clone().unwrap_or_else(|| CUSTOM_PART.to_string());
+    let xml = match package.text(&part)? {
+        Some(xml) => xml,
+        None => {
+            if related.is_none() {
+                let id = unique_id(&rels, "rIdBackpropCustom");
+                let rel = Relationship { id, kind: format!("{REL_NS}/custom-properties"), target: part.clone() };
+                let rels = ooxml::add_relationships("_rels/.rels", root_rels.as_deref(), &[rel])?;
+                edits.put(package, "_rels/.rels".into(), rels);
+            }
+            edits.overrides.push((part.clone(), CUSTOM_TYPE));
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Properties xmlns=\"{CUSTOM_NS}\" xmlns:vt=\"{VT_NS}\"/>"
+            )
+        }
+    };
+    // Each property has its own id, from 2 up.
+    let mut last = 1;
+    ooxml::rewrite(&part, &xml, |_, event, _| {
+        if let Event::Start(e) | Event::Empty(e) = &event
+            && ooxml::local(e) == "property"
+            && let Some(pid) = ooxml::attr(e, "pid").and_then(|p| p.trim().parse::<u32>().ok())
+        {
+            last = last.max(pid);
+        }
+        Ok(())
+    })?;
+    let pid = last.saturating_add(1).to_string();
+    let xml = ooxml::append_to_root(&part, &xml, |w, prefix| {
+        let attrs = [("fmtid", CUSTOM_FMTID), ("pid", pid.as_str()), ("name", Stamp::MARKED_COPY_OF)];
+        ooxml::element(w, prefix, "property", &attrs, |w| {
+            // The value's namespace declared on it: the part may bind `vt` to nothing, or to another.
+            ooxml::element(w, "vt:", "lpwstr", &[("xmlns:vt", VT_NS)], |w| {
+                w.write_event(Event::Text(BytesText::new(&ooxml::xml_text(original)))).map_err(ooxml::io)
+            })
+        })
+    })?;
+    edits.put(package, part, xml);
+    Ok(())
 }
 
 /// The workbook part, its relationships, and its sheets' parts by name.

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::check::{Options, Report, Verdict, check_file};
+use crate::check::{Options, Report, Verdict, check_opened};
 use crate::error::Error;
+use crate::reader::Workbook;
 use crate::sys::parallel::run_ordered;
 
 /// One workbook's outcome: its report, or why it could not be used.
@@ -137,27 +138,41 @@ fn is_workbook_name(name: &std::ffi::OsStr) -> bool {
     !bytes.starts_with(b"~$") && extension.is_some_and(|e| WORKBOOK_EXTENSIONS.contains(&e.as_str()))
 }
 
+/// What became of one input of a class run: graded (its outcome, and what `then` said of it),
+/// or left out as a marked copy an earlier `--annotate` wrote, which is no student's work.
+pub(crate) enum Turn<T> {
+    Graded(Outcome, Option<T>),
+    MarkedCopy {
+        file: String,
+        of: String,
+    },
+    /// Stopped by an interrupt before its check was done: nothing to say of it.
+    Interrupted,
+}
+
 /// Checks every workbook on `jobs` threads at once, does `then` with each report on the same
-/// thread (marking a copy, say: work that should not wait its turn), and hands each outcome with
-/// what `then` said to `each` in input order, as soon as it and those before it are done. Each
-/// thread holds one workbook at a time, and an outcome is kept only until its turn: memory is
-/// bounded by the workbooks in flight, not by the class.
+/// thread (marking a copy, say: work that should not wait its turn), and hands each turn to
+/// `each` in input order, as soon as it and those before it are done. Each thread holds one
+/// workbook at a time, and an outcome is kept only until its turn: memory is bounded by the
+/// workbooks in flight, not by the class.
 pub(crate) fn check_all<T: Send>(
     files: &[Input],
     options: &Options,
     jobs: usize,
     then: impl Fn(usize, &Input, &Report) -> T + Sync,
-    mut each: impl FnMut(Outcome, Option<T>) -> bool + Send,
+    mut each: impl FnMut(Turn<T>) -> bool + Send,
 ) {
     let work = |k: usize| {
         let input = &files[k];
         let file = &input.path;
-        // A panic in the checker is a bug, but one workbook must not stop the class.
         if let Some(error) = &input.unreadable {
-            return (Outcome::Unusable { file: file.display().to_string(), error: error.clone() }, None);
+            return Turn::Graded(Outcome::Unusable { file: file.display().to_string(), error: error.clone() }, None);
         }
-        let outcome = match crate::sys::panics::contained(|| check_file(file, options)) {
-            Ok(Ok(report)) => Outcome::Checked(report),
+        // A panic in the checker is a bug, but one workbook must not stop the class.
+        let outcome = match crate::sys::panics::contained(|| opened(file, options)) {
+            Ok(Ok(Opened::Checked(report))) => Outcome::Checked(report),
+            Ok(Ok(Opened::MarkedCopy(of))) => return Turn::MarkedCopy { file: file.display().to_string(), of },
+            Ok(Err(Error::Interrupted)) => return Turn::Interrupted,
             Ok(Err(e)) => Outcome::Unusable { file: file.display().to_string(), error: e.to_string() },
             Err(_) => Outcome::Unusable {
                 file: file.display().to_string(),
@@ -168,9 +183,23 @@ pub(crate) fn check_all<T: Send>(
             Outcome::Checked(report) => Some(then(k, input, report)),
             Outcome::Unusable { .. } => None,
         };
-        (outcome, after)
+        Turn::Graded(outcome, after)
     };
-    run_ordered(files.len(), jobs, work, |_, (outcome, after)| each(outcome, after));
+    run_ordered(files.len(), jobs, work, |_, turn| each(turn));
+}
+
+/// A workbook of the class once opened: checked, or a marked copy, which is not.
+enum Opened {
+    Checked(Report),
+    MarkedCopy(String),
+}
+
+fn opened(file: &Path, options: &Options) -> Result<Opened, Error> {
+    let book = Workbook::open(file)?;
+    match book.stamp.marked_copy_of.clone() {
+        Some(of) => Ok(Opened::MarkedCopy(of)),
+        None => check_opened(book, file, options).map(Opened::Checked),
+    }
 }
 
 #[cfg(test)]

@@ -108,6 +108,11 @@ impl Row {
                     .flat_map(|p| p.deductions.iter().map(move |d| format!("{}: -{} {}", p.name, d.points, d.reason)))
                     .collect();
                 row.deductions = deductions.join("\n");
+                // An INCOMPLETE workbook's reason goes where an unusable one's does.
+                let unchecked = r.unchecked();
+                if !unchecked.is_empty() {
+                    row.why_unusable = format!("not checked: {}", unchecked.join("; "));
+                }
             }
         }
         row

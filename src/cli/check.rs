@@ -9,7 +9,7 @@ use clap::Args;
 use super::terminal;
 use super::values::{number, rate};
 use crate::check::{Options, Report, Verdict};
-use crate::class::{self, Input, Outcome, summary};
+use crate::class::{self, Input, Outcome, Turn, summary};
 use crate::error::{Error, Failure};
 use crate::sys::output::{self, Destination};
 
@@ -251,16 +251,16 @@ fn gradescope(
 ) -> Result<ExitCode, Error> {
     let files = class::workbooks(&[root.join("submission")], &[]);
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
-    class::check_all(
-        &files,
-        options,
-        super::jobs(None),
-        |_, _, _| (),
-        |outcome, _| {
-            outcomes.push((files[outcomes.len()].relative.display().to_string(), outcome));
-            true
-        },
-    );
+    let mut turns = files.iter();
+    class::check_all(&files, options, super::jobs(None), |_, _, _| (), |turn| {
+        let file = turns.next().map(|f| f.relative.display().to_string()).unwrap_or_default();
+        match turn {
+            class::Turn::Graded(outcome, _) => outcomes.push((file, outcome)),
+            class::Turn::MarkedCopy { .. } => {}
+            class::Turn::Interrupted => return false,
+        }
+        true
+    });
     let best = outcomes
         .iter()
         .filter_map(|(file, o)| match o {
@@ -399,7 +399,18 @@ impl ClassRun {
             Some(dest) => annotate(dest, input, report),
             None => Marking::None,
         };
-        class::check_all(&self.files, &self.options, self.jobs, mark, |outcome: Outcome, marking| {
+        class::check_all(&self.files, &self.options, self.jobs, mark, |turn: Turn<Marking>| {
+            let (outcome, marking) = match turn {
+                Turn::Graded(outcome, marking) => (outcome, marking),
+                Turn::MarkedCopy { file, of } => {
+                    // Not a submission: said on its own line (never in --json's array), not counted.
+                    if !self.json && failed.is_none() {
+                        failed = terminal::emit(&terminal::marked_copy_line(&file, &of, width)).err();
+                    }
+                    return failed.is_none() && !output::cancelled();
+                }
+                Turn::Interrupted => return false,
+            };
             let not_marked = match marking {
                 Some(Marking::Written(path)) => {
                     written.push(path);

@@ -215,8 +215,13 @@ pub(crate) fn class_line(
             let keys: Vec<&str> = mistakes.iter().map(|k| k.key()).collect();
             let named = if keys.is_empty() { String::new() } else { format!("  {}", keys.join(", ")) };
             let score = format!("{}/{}", r.score.points, r.score.max_points);
+            let unchecked = r.unchecked();
+            let unchecked = match unchecked.is_empty() {
+                true => String::new(),
+                false => format!("  not checked: {}", name(&unchecked.join("; "))),
+            };
             let what = format!(
-                "{tables} {}, {wrong} wrong {}{named}",
+                "{tables} {}, {wrong} wrong {}{named}{unchecked}",
                 plural(tables, "table", "tables"),
                 plural(wrong, "cell", "cells")
             );
@@ -237,6 +242,16 @@ pub(crate) fn class_line(
         let _ = writeln!(text, "{}", render(r));
     }
     text
+}
+
+/// A marked copy found among a class's workbooks, which is not graded: its line, padded as the
+/// others are, saying whose copy it is.
+pub(crate) fn marked_copy_line(file: &str, of: &str, width: usize) -> String {
+    format!(
+        "{:<width$}  skipped  the marked copy of {}, written by check --annotate; not graded\n",
+        name(file),
+        name(of)
+    )
 }
 
 /// The totals of a class, by verdict, and the marked copies that could not be written.

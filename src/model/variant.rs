@@ -75,7 +75,8 @@ pub fn not_learning(inputs: &Inputs, learning_rates: &[f64], iterations: usize) 
     let first = Row::first(inputs, formulas).get(Col::ETotal);
     learning_rates.iter().copied().find(|&eta| {
         let (last, error) = last_row(inputs, eta, iterations, formulas);
-        error.is_some() || !(last.get(Col::ETotal) < first)
+        // Not lower: higher, the same, or an error value (a NaN), which compares with nothing.
+        error.is_some() || last.get(Col::ETotal).partial_cmp(&first) != Some(std::cmp::Ordering::Less)
     })
 }
 
@@ -97,12 +98,15 @@ pub struct Issue {
     pub seed: Option<u64>,
 }
 
-/// What a workbook says of its origin in its custom document properties: its issue, and the
-/// digest of the first row it was written with (None in a workbook that carries no stamp).
+/// What a workbook says of its origin in its custom document properties: its issue, the
+/// digest of the first row it was written with (None in a workbook that carries no stamp), and
+/// the submission it is the marked copy of, when `check --annotate` wrote it (so that a later
+/// run over the folder holding it does not grade it as a student's).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stamp {
     pub issue: Issue,
     pub values: Option<String>,
+    pub marked_copy_of: Option<String>,
 }
 
 impl Stamp {
@@ -110,10 +114,11 @@ impl Stamp {
     pub const STUDENT: &str = "backprop-sheet student";
     pub const SEED: &str = "backprop-sheet seed";
     pub const VALUES: &str = "backprop-sheet values";
+    pub const MARKED_COPY_OF: &str = "backprop-sheet marked copy of";
 
     /// The stamp of a workbook starting from `inputs`.
     pub fn of(inputs: &Inputs, issue: &Issue) -> Stamp {
-        Stamp { issue: issue.clone(), values: Some(digest(inputs)) }
+        Stamp { issue: issue.clone(), values: Some(digest(inputs)), marked_copy_of: None }
     }
 }
 

@@ -47,6 +47,7 @@ fn keep(stamp: &mut Stamp, property: Option<String>, raw: &str) {
         Some(Stamp::STUDENT) => stamp.issue.student = value,
         Some(Stamp::SEED) => stamp.issue.seed = value.and_then(|v| v.parse().ok()),
         Some(Stamp::VALUES) => stamp.values = value,
+        Some(Stamp::MARKED_COPY_OF) => stamp.marked_copy_of = value,
         _ => {}
     }
 }
@@ -64,16 +65,18 @@ mod tests {
 <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="3" name="backprop-sheet student"><vt:lpwstr>O&apos;Neil &amp; 7</vt:lpwstr></property>
 <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="4" name="backprop-sheet seed"><vt:lpwstr>18446744073709551615</vt:lpwstr></property>
 <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="5" name="backprop-sheet values"><vt:lpwstr>0123456789abcdef</vt:lpwstr></property>
+<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="6" name="backprop-sheet marked copy of"><vt:lpwstr xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">subs/O&apos;Neil.xlsx</vt:lpwstr></property>
 </Properties>"#;
         let issue = Issue { student: Some("O'Neil & 7".into()), seed: Some(u64::MAX) };
-        assert_eq!(read(xml), Stamp { issue, values: Some("0123456789abcdef".into()) });
+        let marked_copy_of = Some("subs/O'Neil.xlsx".into());
+        assert_eq!(read(xml), Stamp { issue, values: Some("0123456789abcdef".into()), marked_copy_of });
     }
 
     #[test]
     fn the_stamp_is_read_from_an_opendocument_s_user_defined_properties() {
         let xml = br#"<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"><office:meta><meta:generator>LibreOffice</meta:generator><meta:user-defined meta:name="backprop-sheet student">s1</meta:user-defined><meta:user-defined meta:name="backprop-sheet seed">99</meta:user-defined><meta:user-defined meta:name="backprop-sheet values">00ff</meta:user-defined></office:meta></office:document-meta>"#;
         let issue = Issue { student: Some("s1".into()), seed: Some(99) };
-        assert_eq!(read(xml), Stamp { issue, values: Some("00ff".into()) });
+        assert_eq!(read(xml), Stamp { issue, values: Some("00ff".into()), marked_copy_of: None });
     }
 
     #[test]

@@ -509,3 +509,64 @@ fn the_readme_quotes_the_definitions_and_the_catalogue_as_they_are() {
     let keys: Vec<String> = SheetKey::ALL.iter().map(|k| format!("| `{}` | {} |", k.key(), k.meaning())).collect();
     assert_eq!(readme_section("<!-- generated: check::SheetKey -->"), keys);
 }
+
+/// A table of typed values, each rounded to `digits` significant digits and computed, column by
+/// column, from the rounded cells it reads (its own row's and the row above's), as a student
+/// rounding every value as they type it would: every cell is right to the precision it was
+/// typed with. Written at `path`, headed as the class layout heads it.
+fn rounded_table(path: &Path, digits: usize, iterations: usize, eta: f64) {
+    use backprop_sheet::columns::Ref;
+    let columns = Columns::class();
+    let inputs = params(&[]).inputs;
+    let round = |x: f64| format!("{:.*e}", digits - 1, x).parse::<f64>().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let mut above: Vec<f64> = Vec::new();
+    for (c, &col) in columns.all().iter().enumerate() {
+        sheet.write_string(0, c as u16, col.header()).unwrap();
+    }
+    for iteration in 0..iterations {
+        let mut row = vec![0.0; columns.len()];
+        for (c, &col) in columns.all().iter().enumerate() {
+            row[c] = round(if iteration == 0 && columns.is_input(col) {
+                inputs.get(col)
+            } else {
+                columns.definition(col).eval(&|r: Ref| match r {
+                    Ref::Cur(c) => row[columns.index(c)],
+                    Ref::Prev(c) => above[columns.index(c)],
+                    Ref::Param(_) => eta,
+                })
+            });
+            sheet.write_number(1 + iteration as u32, c as u16, row[c]).unwrap();
+        }
+        above = row;
+    }
+    book.save(path).unwrap();
+}
+
+/// Every cell right to the precision it was typed with, and still no PASS: values rounded to
+/// three digits as they are typed stop the weights moving, and the last E_total is not the one
+/// correct arithmetic reaches from the first row. At full precision, the same table passes.
+#[test]
+fn a_final_e_total_correct_arithmetic_does_not_reach_is_never_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rounded, full) = (dir.path().join("rounded.xlsx"), dir.path().join("full.xlsx"));
+    rounded_table(&rounded, 3, 60, 0.5);
+    rounded_table(&full, 17, 60, 0.5);
+    let (code, report) = check(&full, &["--eta", "0.5"]);
+    assert_eq!((code, &report["verdict"]), (0, &Value::from("pass")), "{report:#}");
+    let (code, report) = check(&rounded, &["--eta", "0.5"]);
+    let t = &tables(&report)[0];
+    assert_eq!((code, &report["verdict"]), (1, &Value::from("incomplete")), "{report:#}");
+    assert_eq!(t["wrong_cells"], 0, "every cell right to its three digits");
+    assert_eq!(
+        t["not_checked"],
+        serde_json::json!([format!(
+            "E_total: the last row shows {}, correct arithmetic from the first row and η reaches {}: a cell that could not be checked is wrong",
+            t["final_e_total_shown"], t["final_e_total_correct"]
+        )])
+    );
+    let (shown, correct) = (t["final_e_total_shown"].as_f64().unwrap(), t["final_e_total_correct"].as_f64().unwrap());
+    // Half a unit of the third digit of 0.05..., and the drift allowed a table of typed values.
+    assert!((shown - correct).abs() > 5e-5 + 1e-4 * correct, "beyond its three digits: {shown} against {correct}");
+}

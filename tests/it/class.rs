@@ -209,6 +209,7 @@ fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
         name.starts_with("xl/worksheets/sheet")
             || name == "xl/styles.xml"
             || name == "[Content_Types].xml"
+            || name == "docProps/custom.xml"
             || name.contains("_rels/sheet")
     };
     for (name, data) in &before {
@@ -267,4 +268,90 @@ fn an_existing_destination_names_the_flag_that_chose_it() {
         )
     );
     assert_eq!(std::fs::read(&copy).unwrap(), b"kept");
+}
+
+/// A marked copy says whose it is in its custom properties, so that a later run over the folder
+/// that holds it (without the --annotate that would have left its folder out) names it on a line
+/// of its own and neither grades nor counts it, in the lines, the totals and the summary.
+#[test]
+fn last_run_s_marked_copies_are_named_and_never_graded() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    std::fs::create_dir(&subs).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/structural-slips.xlsx");
+    std::fs::copy(&fixture, subs.join("s.xlsx")).unwrap();
+    bin().arg("check").arg(&subs).arg("--annotate").arg(subs.join("marked")).assert().code(1);
+    let copy = subs.join("marked/s.xlsx");
+    let properties = String::from_utf8(unpacked(&copy)["docProps/custom.xml"].clone()).unwrap();
+    assert!(
+        properties.contains(&format!(
+            "name=\"backprop-sheet marked copy of\"><vt:lpwstr xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">{}</vt:lpwstr></property></Properties>",
+            subs.join("s.xlsx").display()
+        )),
+        "{properties}"
+    );
+
+    let summary = dir.path().join("summary.csv");
+    let out = bin().arg("check").arg(&subs).arg("--summary").arg(&summary).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "the one submission fails; its copy is not graded");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    let width = copy.display().to_string().len();
+    assert!(lines[1].starts_with(&format!("{:<width$}  FAIL  ", subs.join("s.xlsx").display())), "{text}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "{:<width$}  skipped  the marked copy of {}, written by check --annotate; not graded",
+            copy.display(),
+            subs.join("s.xlsx").display()
+        )
+    );
+    assert_eq!(lines[3], "1 workbook: 0 pass, 1 fail, 0 incomplete, 0 nothing to check, 0 unusable");
+    let csv = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(csv.lines().count(), 2, "a header and the one submission: {csv}");
+    assert!(!csv.contains("marked"), "{csv}");
+    // --json holds the graded workbooks only.
+    let (_, json) = check_json(&subs, &[]);
+    assert_eq!(json.as_array().map(Vec::len), Some(1), "{json}");
+    // One file checked by name is checked whatever it is: the copy has the original's findings.
+    let (_, original) = check_json(&subs.join("s.xlsx"), &[]);
+    let (_, marked) = check_json(&copy, &[]);
+    assert_eq!(marked["tables"], original["tables"]);
+}
+
+/// An INCOMPLETE workbook's line, and its row of the summary, say what was not checked, as its
+/// report does.
+#[test]
+fn an_incomplete_workbook_says_what_was_not_checked_in_its_line_and_the_summary() {
+    let (dir, out) = generate(&["--learning-rates", "0.5", "--iterations", "8"]);
+    let subs = dir.path().join("subs");
+    std::fs::create_dir(&subs).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
+    let status =
+        std::process::Command::new("python3").arg(script).arg(&out).arg(subs.join("u")).arg("unfinished").status();
+    assert!(status.unwrap().success());
+    let file = subs.join("u-unfinished.xlsx");
+    let (_, report) = check_json(&file, &[]);
+    let why = report["tables"][0]["not_checked"][0].as_str().unwrap().to_string();
+    assert_eq!(
+        why,
+        "row 5: begun but not finished (w1 w2 w3 w4 w5 w6 w7 w8 filled; t1 t2 i1 i2 h1 a_h1 h2 a_h2 o1 a_o1 o2 a_o2 E1 E2 E_total ∂E/∂w1 ∂E/∂w2 ∂E/∂w3 ∂E/∂w4 ∂E/∂w5 ∂E/∂w6 ∂E/∂w7 ∂E/∂w8 empty)"
+    );
+    let summary = dir.path().join("summary.csv");
+    let run = bin().arg("check").arg(&subs).arg("--summary").arg(&summary).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        format!(
+            "{}  INCOMPLETE  1 table, 0 wrong cells  not checked: {why}\n\n1 workbook: 0 pass, 0 fail, 1 incomplete, 0 nothing to check, 0 unusable\n",
+            file.display()
+        )
+    );
+    let mut csv = csv::Reader::from_path(&summary).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let row = csv.records().next().unwrap().unwrap();
+    let field = |name: &str| row.get(header.iter().position(|h| h == name).unwrap()).unwrap().to_string();
+    assert_eq!(field("verdict"), "INCOMPLETE");
+    assert_eq!(field("why unusable"), format!("not checked: {why}"));
 }

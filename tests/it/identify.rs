@@ -1,5 +1,6 @@
 //! Columns identified by what they compute: the same workbook with its header row rewritten
-//! (spelled as real workbooks spell it, a typo, another language, blank) and saved without
+//! (spelled as real workbooks spell it, a typo, another language, blank, two pairs of headers
+//! swapped) and saved without
 //! results by openpyxl gets the findings of the original, cell for cell.
 
 use std::path::Path;
@@ -10,7 +11,7 @@ use crate::common::*;
 use backprop_sheet::mistakes::CATALOGUE;
 use serde_json::Value;
 
-const MODES: [&str; 4] = ["spellings", "typo", "foreign", "blank"];
+const MODES: [&str; 5] = ["spellings", "typo", "foreign", "blank", "swapped"];
 
 /// Rewrites `from`'s header rows in every mode, beside it: `{stem}-{mode}.xlsx`.
 fn rewrite_headers(from: &Path, stem: &Path) {
@@ -74,6 +75,18 @@ fn a_typo_in_a_header_is_read_from_the_formulas_and_said() {
     assert_eq!(
         report["tables"][0]["identified"],
         serde_json::json!(["column C, headed `i2`, computes as t2: read as t2"])
+    );
+    // Every column named once, but wrongly: the formulas say which is which.
+    let (code, report) = check(&dir.path().join("headers-swapped.xlsx"), &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        report["tables"][0]["identified"],
+        serde_json::json!([
+            "column J, headed `a_h1`, computes as h1: read as h1",
+            "column K, headed `h1`, computes as a_h1: read as a_h1",
+            "column N, headed `w6`, computes as w5: read as w5",
+            "column O, headed `w5`, computes as w6: read as w6"
+        ])
     );
     let (_, blank) = check(&dir.path().join("headers-blank.xlsx"), &[]);
     let lines = blank["tables"][0]["identified"].as_array().unwrap();
@@ -148,7 +161,7 @@ fn six_tables_on_one_sheet_each_with_its_eta() {
                     .success()
             );
             let file = if headers == "blank" {
-                let stem = dir.path().join(format!("{how}"));
+                let stem = dir.path().join(how);
                 let rewrite = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
                 assert!(
                     Command::new("python3").arg(rewrite).arg(&one).arg(&stem).arg("blank").status().unwrap().success()

@@ -91,19 +91,22 @@ fn prefixed(xml: &str) -> String {
 
 const SHEET: &str = "xl/worksheets/sheet2.xml";
 
+/// An edit of a package's parts, by name.
+type Edit = Box<dyn Fn(&mut BTreeMap<String, String>)>;
+
 /// The variants: a name, and the edit that makes it from a generated workbook's parts.
-fn variants() -> Vec<(&'static str, Box<dyn Fn(&mut BTreeMap<String, String>)>)> {
+fn variants() -> Vec<(&'static str, Edit)> {
     let edit = |part: &'static str, f: fn(&str) -> String| {
         Box::new(move |parts: &mut BTreeMap<String, String>| {
             let new = f(&parts[part]);
             assert_ne!(new, parts[part], "the edit of {part} changed it");
             parts.insert(part.into(), new);
-        }) as Box<dyn Fn(&mut BTreeMap<String, String>)>
+        }) as Edit
     };
     let xmlns_r = r#" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
     vec![
         ("namespace prefix", edit(SHEET, prefixed)),
-        ("cells without r", edit(SHEET, |x| strip_cell_refs(x))),
+        ("cells without r", edit(SHEET, strip_cell_refs)),
         (
             "a cell stored twice",
             edit(SHEET, |x| {
@@ -160,19 +163,13 @@ fn variants() -> Vec<(&'static str, Box<dyn Fn(&mut BTreeMap<String, String>)>)>
         (
             "no styles part",
             Box::new(move |parts| {
-                parts.remove("xl/styles.xml").unwrap();
-                let rels = parts["xl/_rels/workbook.xml.rels"].clone();
-                let at = rels.find("/styles\"").unwrap();
-                let start = rels[..at].rfind("<Relationship ").unwrap();
-                let end = at + rels[at..].find("/>").unwrap() + 2;
-                parts.insert("xl/_rels/workbook.xml.rels".into(), format!("{}{}", &rels[..start], &rels[end..]));
-                let types = parts["[Content_Types].xml"].clone();
-                let at = types.find("PartName=\"/xl/styles.xml\"").unwrap();
-                let start = types[..at].rfind("<Override").unwrap();
-                let end = at + types[at..].find("/>").unwrap() + 2;
-                parts.insert("[Content_Types].xml".into(), format!("{}{}", &types[..start], &types[end..]));
+                without_part(parts, "xl/styles.xml", "xl/_rels/workbook.xml.rels", "/styles\"");
                 let _ = xmlns_r;
             }),
+        ),
+        (
+            "no custom properties",
+            Box::new(|parts| without_part(parts, "docProps/custom.xml", "_rels/.rels", "/custom-properties\"")),
         ),
         (
             "styles without fills",
@@ -185,6 +182,22 @@ fn variants() -> Vec<(&'static str, Box<dyn Fn(&mut BTreeMap<String, String>)>)>
             }),
         ),
     ]
+}
+
+/// The parts without `part`: the relationship of `rels` whose type ends in `kind`, and its
+/// content type, taken out with it.
+fn without_part(parts: &mut BTreeMap<String, String>, part: &str, rels: &str, kind: &str) {
+    parts.remove(part).unwrap();
+    let cut = |text: &str, at: usize, open: &str| {
+        let start = text[..at].rfind(open).unwrap();
+        let end = at + text[at..].find("/>").unwrap() + 2;
+        format!("{}{}", &text[..start], &text[end..])
+    };
+    let related = parts[rels].clone();
+    parts.insert(rels.into(), cut(&related, related.find(kind).unwrap(), "<Relationship "));
+    let types = parts["[Content_Types].xml"].clone();
+    let at = types.find(&format!("PartName=\"/{part}\"")).unwrap();
+    parts.insert("[Content_Types].xml".into(), cut(&types, at, "<Override"));
 }
 
 /// The sheet with every cell's `r` taken out: where a cell is follows from the cells before it.
@@ -240,6 +253,10 @@ fn every_valid_package_is_marked_and_its_copy_is_valid() {
                 well_formed(&format!("{name}: {part}"), text);
             }
         }
+        // Whose marked copy it is, in custom properties related from the package and typed.
+        assert!(after["_rels/.rels"].contains("/custom-properties\" Target=\"docProps/custom.xml\""), "{name}");
+        assert!(after["[Content_Types].xml"].contains("PartName=\"/docProps/custom.xml\""), "{name}");
+        assert!(after["docProps/custom.xml"].contains("name=\"backprop-sheet marked copy of\""), "{name}");
         let comments: Vec<&String> =
             after.iter().filter(|(p, _)| p.starts_with("xl/comments")).map(|(_, t)| t).collect();
         assert_eq!(comments.len(), 1, "{name}: the notes are there");

@@ -56,3 +56,54 @@ fn the_last_row_of_a_large_run_is_the_engines() {
         assert_eq!(text.parse::<f64>().unwrap(), want.get(*col), "{col:?} at iteration {N}");
     }
 }
+
+/// One student's workbook of 1,100 tables on a sheet (typed values, copied from a generated
+/// table) beside a classmate's: the class summary is still a workbook for both, the field of
+/// sheet names longer than a cell holds cut with a note saying so.
+#[test]
+fn a_workbook_of_1100_tables_costs_no_one_the_summary() {
+    const TABLES: u32 = 1_100;
+    const SHEET: &str = "one sheet, eleven hundred table";
+    let (dir, out) = generate(&["--values-only", "--learning-rates", "0.5", "--iterations", "2"]);
+    let book = read(&out);
+    let source = sheet(&book, "LR 0.5");
+    let table = &backprop_sheet::read::find_tables(source)[0];
+    let (top, bottom) = (table.header_row, *table.rows.last().unwrap());
+    let width = table.cols.values().max().unwrap() + 1;
+    let class = dir.path().join("class");
+    std::fs::create_dir(&class).unwrap();
+    std::fs::copy(&out, class.join("a-classmate.xlsx")).unwrap();
+    let mut many = rust_xlsxwriter::Workbook::new();
+    let target = many.add_worksheet().set_name(SHEET).unwrap();
+    let height = bottom - top + 2;
+    for k in 0..TABLES {
+        for (r, row) in (top..=bottom).enumerate() {
+            for col in 0..width {
+                let at = (k * height + r as u32, col as u16);
+                match source.value(backprop_sheet::read::Pos { row, col }) {
+                    Some(calamine::Data::String(s)) => target.write_string(at.0, at.1, s).unwrap(),
+                    Some(d) => target.write_number(at.0, at.1, backprop_sheet::read::number(d).unwrap()).unwrap(),
+                    None => target,
+                };
+            }
+        }
+    }
+    many.save(class.join("b-many.xlsx")).unwrap();
+
+    let summary = dir.path().join("summary.xlsx");
+    let run = bin().arg("check").arg(&class).args(["--eta", "0.5", "--summary"]).arg(&summary).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(text.lines().last(), Some("2 workbooks: 2 pass, 0 fail, 0 incomplete, 0 nothing to check, 0 unusable"));
+    let summary = read(&summary);
+    let rows = sheet(&summary, "Class");
+    let cell = |a1: &str| rows.value(at(a1)).map(ToString::to_string).unwrap_or_default();
+    assert_eq!(cell("A2"), class.join("a-classmate.xlsx").display().to_string());
+    assert_eq!(cell("A3"), class.join("b-many.xlsx").display().to_string());
+    assert_eq!(cell("C3"), "1100", "every table counted");
+    let names = vec![SHEET; TABLES as usize].join("; ");
+    let note = format!(" … (cut: {} characters, more than a cell holds)", names.chars().count());
+    let kept: String = names.chars().take(32_767 - note.chars().count()).collect();
+    assert_eq!(cell("D3"), format!("{kept}{note}"));
+    assert_eq!(cell("D2"), "LR 0.5", "the classmate's row as ever");
+}

@@ -50,7 +50,8 @@ fn learns(inputs: &Inputs) -> Result<(), String> {
         if let Some(at) = error {
             return Err(format!("η = {eta}: an error at iteration {at}"));
         }
-        if !(last.get(Col::ETotal) < first) {
+        // Not lower: higher, the same, or an error value (a NaN), which compares with nothing.
+        if last.get(Col::ETotal).partial_cmp(&first) != Some(std::cmp::Ordering::Less) {
             return Err(format!("η = {eta}: E_total {first} → {}", last.get(Col::ETotal)));
         }
     }

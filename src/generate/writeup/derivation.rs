@@ -208,8 +208,9 @@ fn assign<'a>(
             let want = slope(columns, *of, *by, row);
             (0..=factors.len()).find_map(|take| {
                 let got = value(&factors[..take]);
-                // Written so that an error value (a NaN) matches nothing.
-                if !((got - want).abs() <= 1e-6 * got.abs().max(want.abs()).max(1e-300)) {
+                // An error value (a NaN) is close to nothing.
+                let close = (got - want).abs() <= 1e-6 * got.abs().max(want.abs()).max(1e-300);
+                if !close {
                     return None;
                 }
                 let mut out = vec![Matched::Slope { of: *of, by: *by, factors: factors[..take].to_vec() }];

@@ -91,15 +91,15 @@ fn derivation_sections(md: &mut String, d: &Derivation, eta: f64, epsilon: Optio
     ];
     for (title, lines) in sections {
         let _ = writeln!(md, "## {title}\n");
-        if std::ptr::eq(lines, &d.backward) {
-            if let Some(eps) = epsilon {
-                let _ = writeln!(
-                    md,
-                    "Beside each gradient, its central finite difference (E_total(w+ε) − E_total(w−ε)) / 2ε with \
-                     ε = {}, and how far apart the two are, relative to the larger.\n",
-                    number(eps)
-                );
-            }
+        if std::ptr::eq(lines, &d.backward)
+            && let Some(eps) = epsilon
+        {
+            let _ = writeln!(
+                md,
+                "Beside each gradient, its central finite difference (E_total(w+ε) − E_total(w−ε)) / 2ε with \
+                 ε = {}, and how far apart the two are, relative to the larger.\n",
+                number(eps)
+            );
         }
         block(md, lines);
     }
