@@ -298,7 +298,9 @@ impl Part {
             Covers::Iterations => self.short_tables(tables),
             _ => self.mistakes(tables)?,
         };
+        // Summed before rounding: six sixths of a part are the whole part.
         let lost: f64 = deductions.iter().map(|d| d.points).sum();
+        let deductions = deductions.into_iter().map(|d| Deduction { points: round(d.points), ..d }).collect();
         Some(PartScore {
             name: self.name.clone(),
             points: round((self.points - lost).max(0.0)),
@@ -315,7 +317,7 @@ impl Part {
             .iter()
             .filter(|&&rate| !tables.iter().any(|t| t.eta.is_some_and(|e| same(e, rate)) && with(t)))
             .map(|rate| Deduction {
-                points: round(share),
+                points: share,
                 reason: why.replace("{rate}", &rate.to_string()),
                 fixes: Vec::new(),
             })
@@ -330,7 +332,7 @@ impl Part {
             .iter()
             .filter(|t| t.iterations < asked)
             .map(|t| Deduction {
-                points: round(share),
+                points: share,
                 reason: format!(
                     "sheet '{}', table at {}: {} iterations of the {asked} asked for",
                     t.sheet, t.at, t.iterations
@@ -402,7 +404,7 @@ impl Part {
                     }
                 };
                 deductions.push(Deduction {
-                    points: round(self.points * share * self.mistake),
+                    points: self.points * share * self.mistake,
                     reason: format!("sheet '{}', table at {}: {what}", t.sheet, t.at),
                     fixes: Vec::new(),
                 });
@@ -417,7 +419,7 @@ impl Part {
                 n => format!("{more} on {n} sheets"),
             };
             deductions.push(Deduction {
-                points: round(self.points * share),
+                points: self.points * share,
                 reason: format!("{keys}, {how} ({}{more}): {explanation}", shown.join(", ")),
                 fixes,
             });

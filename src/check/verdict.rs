@@ -61,8 +61,9 @@ impl Verdict {
 }
 
 impl std::fmt::Display for Verdict {
+    /// Padded when a width is given: the class lines align their verdicts.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.text())
+        f.pad(self.text())
     }
 }
 

@@ -279,6 +279,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
     }
     sheet.set_column_width(0, 24)?;
     sheet.set_column_width(1, 60)?;
+    sheet.set_column_format(1, &wrap)?;
     if !counts.is_empty() {
         let last = counts.len() as u32;
         let mut chart = Chart::new(ChartType::Bar);
@@ -305,7 +306,7 @@ fn score_distribution(
     header: &Format,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
     let bins = score_bins(rows);
-    let (left, first) = (13u16, 1u32);
+    let (left, first) = (22u16, 1u32);
     sheet.write_string_with_format(0, left, "score (% of max)", header)?;
     sheet.write_string_with_format(0, left + 1, "workbooks", header)?;
     for (k, n) in bins.iter().enumerate() {
@@ -325,7 +326,7 @@ fn score_distribution(
     chart.x_axis().set_name("score, % of the maximum");
     chart.y_axis().set_name("workbooks").set_min(0);
     chart.legend().set_hidden();
-    sheet.insert_chart(12, 4, &chart)?;
+    sheet.insert_chart(1, 13, &chart)?;
     Ok(())
 }
 

@@ -61,7 +61,11 @@ fn a_folder_is_checked_a_line_each_in_order_with_the_totals() {
     );
     let detail = bin().arg("check").arg(dir.path()).arg("--detail").output().unwrap();
     let detail = String::from_utf8(detail.stdout).unwrap();
-    assert_eq!(detail.matches("sheet 'LR 0.5', table at A3").count(), names.len() - 1, "each usable workbook's report");
+    assert_eq!(
+        detail.matches("\nsheet 'LR 0.5', table at A3").count(),
+        names.len() - 1,
+        "each usable workbook's report"
+    );
     // Without the unusable file, a mistake is exit 1; the correct one alone is 0.
     std::fs::remove_file(dir.path().join("b-notes.xlsx")).unwrap();
     bin().arg("check").arg(dir.path()).assert().code(1);
@@ -116,7 +120,9 @@ fn json_is_one_array_and_the_summary_a_workbook_or_csv() {
     bin().arg("check").arg(dir.path().join("mistakes")).arg("--summary").arg(&csv).assert().code(1);
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("file,verdict,tables,sheets,η,iterations,wrong cells"));
+    assert!(
+        lines[0].starts_with("student,id,late,score,max score,file,verdict,tables,sheets,η,iterations,wrong cells")
+    );
     assert_eq!(lines.len(), CATALOGUE.len() + 1);
     assert!(lines[1].contains(",FAIL,1,LR 0.5,0.5,8,"), "{}", lines[1]);
 }
@@ -198,7 +204,19 @@ fn each_workbook_is_handed_back_with_its_wrong_cells_marked_and_noted() {
         }
         let firsts: std::collections::BTreeSet<&str> =
             findings.iter().map(|f| f["first_wrong_cell"].as_str().unwrap()).collect();
-        assert_eq!(comments.matches("<comment ref=").count(), firsts.len(), "one note per finding's first cell");
+        // And the grade on the first marked table's header cell.
+        let first_marked =
+            report["tables"].as_array().unwrap().iter().position(|t| !t["cells"].as_array().unwrap().is_empty());
+        let score_note = usize::from(first_marked == Some(k));
+        assert_eq!(
+            score_note,
+            usize::from(comments.contains(&format!("<comment ref=\"{}\"", table["at"].as_str().unwrap())))
+        );
+        assert_eq!(
+            comments.matches("<comment ref=").count(),
+            firsts.len() + score_note,
+            "one note per finding's first cell"
+        );
         notes_seen += firsts.len();
         cells_seen += wrong.len();
     }

@@ -5,6 +5,7 @@ mod check;
 mod class;
 mod common;
 mod generate;
+mod grades;
 mod hostile;
 mod identify;
 mod ironcalc;

@@ -284,7 +284,7 @@ fn a_slip_in_every_row_is_one_note_and_the_copy_stays_small() {
     let findings = report["tables"][0]["wrong_columns"].as_array().unwrap().len();
     let after = unpack(&copy);
     let comments = after.iter().find(|(p, _)| p.starts_with("xl/comments")).unwrap().1;
-    assert_eq!(comments.matches("<comment ref=").count(), findings, "one note per finding");
+    assert_eq!(comments.matches("<comment ref=").count(), findings + 1, "one note per finding, and the grade's");
     let (before, after) = (std::fs::metadata(&original).unwrap().len(), std::fs::metadata(&copy).unwrap().len());
     assert!(after < before + before / 4, "the marked copy is {after} bytes, its original {before}");
     assert_eq!(check_json(&copy)["tables"], report["tables"]);

@@ -319,7 +319,7 @@ fn an_unreadable_folder_is_one_unusable_line_and_the_rest_is_checked() {
     assert_eq!(
         lines[0],
         format!(
-            "{:<width$}  UNUSABLE  {}: cannot be read (Permission denied; the rest of the class is checked).",
+            "{:<width$}  UNUSABLE          -        {}: cannot be read (Permission denied; the rest of the class is checked).",
             locked.display(),
             locked.display()
         ),
@@ -437,7 +437,7 @@ fn libreoffice_evaluates_nothing_a_student_named_in_the_csv_summary() {
     let sheet = &book.sheets[0];
     assert!(sheet.formulas.is_empty(), "LibreOffice made formulas of {:?}", sheet.formulas);
     let sheets: Vec<String> = (1..=names.len() as u32)
-        .map(|row| match sheet.value(backprop_sheet::read::Pos { row, col: 3 }) {
+        .map(|row| match sheet.value(backprop_sheet::read::Pos { row, col: 8 }) {
             Some(calamine::Data::String(s)) => s.clone(),
             other => panic!("{other:?}"),
         })
