@@ -107,7 +107,7 @@ impl Row {
                     .iter()
                     .flat_map(|p| p.deductions.iter().map(move |d| format!("{}: -{} {}", p.name, d.points, d.reason)))
                     .collect();
-                row.deductions = deductions.join("\n");
+                row.deductions = deductions.join("; ");
                 // An INCOMPLETE workbook's reason goes where an unusable one's does.
                 let unchecked = r.unchecked();
                 if !unchecked.is_empty() {
@@ -157,6 +157,14 @@ enum Field {
 }
 
 impl Field {
+    /// The lines it takes in a column of at most [`WIDEST`] characters.
+    fn lines(&self) -> usize {
+        match self {
+            Field::Number(_) => 1,
+            Field::Text(t) => t.lines().map(|l| l.chars().count().div_ceil(WIDEST).max(1)).sum::<usize>().max(1),
+        }
+    }
+
     /// The characters of its longest line, as a column must show them.
     fn width(&self) -> usize {
         match self {
@@ -168,6 +176,9 @@ impl Field {
 
 /// The widest a column of the summary grows, in characters; longer text wraps.
 const WIDEST: usize = 60;
+
+/// The most lines a row of the summary is made tall enough for; the rest is in the cell.
+const MAX_LINES: usize = 12;
 
 /// Several tables' values of one kind: a number when there is one, else the values joined.
 fn joined(values: Vec<String>) -> Field {
@@ -237,7 +248,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
     let header =
         Format::new().set_bold().set_border_bottom(FormatBorder::Medium).set_background_color(Color::RGB(0xDDEBF7));
     let wrap = Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top);
-    let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top);
+    let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top).set_align(rust_xlsxwriter::FormatAlign::Left);
     let class = book.add_worksheet();
     class.set_name("Class")?;
     let fields: Vec<[Field; 19]> = rows.iter().map(Row::fields).collect();
@@ -262,6 +273,11 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
                 Field::Text(t) => class.write_string_with_format(r, c, fitted(t), format)?,
             };
         }
+        // A spreadsheet does not size a row to its wrapped text on opening: the row says how tall.
+        let lines = row.iter().map(Field::lines).max().unwrap_or(1);
+        if lines > 1 {
+            class.set_row_height(1 + r as u32, 15.0 * lines.min(MAX_LINES) as f64)?;
+        }
     }
     class.autofilter(0, 0, rows.len() as u32, COLUMNS.len() as u16 - 1)?;
     class.set_freeze_panes(1, 1)?;
@@ -273,13 +289,16 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
         sheet.write_string_with_format(0, c as u16, *name, &header)?;
     }
     for (r, (key, what, n)) in counts.iter().enumerate() {
-        sheet.write_string(1 + r as u32, 0, *key)?;
-        sheet.write_string(1 + r as u32, 1, *what)?;
-        sheet.write_number(1 + r as u32, 2, *n as f64)?;
+        sheet.write_string_with_format(1 + r as u32, 0, *key, &top)?;
+        sheet.write_string_with_format(1 + r as u32, 1, *what, &wrap)?;
+        let lines = what.chars().count().div_ceil(WIDEST);
+        if lines > 1 {
+            sheet.set_row_height(1 + r as u32, 15.0 * lines as f64)?;
+        }
+        sheet.write_number_with_format(1 + r as u32, 2, *n as f64, &top)?;
     }
     sheet.set_column_width(0, 24)?;
     sheet.set_column_width(1, 60)?;
-    sheet.set_column_format(1, &wrap)?;
     if !counts.is_empty() {
         let last = counts.len() as u32;
         let mut chart = Chart::new(ChartType::Bar);
@@ -289,7 +308,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
             .set_values(("Mistakes", 1, 2, last, 2))
             .set_name("workbooks");
         chart.title().set_name(&format!("Mistakes in the class ({} workbooks)", rows.len()));
-        chart.x_axis().set_name("workbooks showing it").set_min(0);
+        chart.x_axis().set_name("workbooks showing it").set_min(0).set_major_unit(1);
         chart.y_axis().set_reverse();
         chart.legend().set_hidden();
         sheet.insert_chart(1, 4, &chart)?;
@@ -324,7 +343,7 @@ fn score_distribution(
     let graded: usize = bins.iter().sum();
     chart.title().set_name(&format!("Scores ({graded} workbooks graded)"));
     chart.x_axis().set_name("score, % of the maximum");
-    chart.y_axis().set_name("workbooks").set_min(0);
+    chart.y_axis().set_name("workbooks").set_min(0).set_major_unit(1);
     chart.legend().set_hidden();
     sheet.insert_chart(1, 13, &chart)?;
     Ok(())
