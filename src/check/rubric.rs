@@ -348,9 +348,7 @@ impl Part {
         if tables.iter().all(|t| self.cols(t.columns).is_empty()) {
             return None;
         }
-        // Each mistake (the keys of a diagnosis): whether it is in most rows somewhere, the
-        // columns' cells it is in, the sheets, its explanation, and the cells to correct.
-        let mut found: Vec<(String, bool, Vec<String>, Vec<String>, String, Vec<Fix>)> = Vec::new();
+        let mut found: Vec<Found> = Vec::new();
         let mut deductions = Vec::new();
         for t in tables {
             let cols = self.cols(t.columns);
@@ -371,25 +369,25 @@ impl Part {
                         .find(|c| c.cell == w.first_wrong_cell)
                         .map_or_else(|| w.formula_correct.clone(), |c| c.correct_formula.clone()),
                 };
-                match found.iter_mut().find(|(k, ..)| *k == keys) {
-                    Some((_, most, cells, sheets, _, fixes)) => {
-                        *most |= everywhere;
-                        if !cells.contains(&at) {
-                            cells.push(at);
+                match found.iter_mut().find(|f| f.keys == keys) {
+                    Some(f) => {
+                        f.most |= everywhere;
+                        if !f.cells.contains(&at) {
+                            f.cells.push(at);
                         }
-                        if !sheets.contains(&t.sheet) {
-                            sheets.push(t.sheet.clone());
+                        if !f.sheets.contains(&t.sheet) {
+                            f.sheets.push(t.sheet.clone());
                         }
-                        fixes.push(fix);
+                        f.fixes.push(fix);
                     }
-                    None => found.push((
+                    None => found.push(Found {
                         keys,
-                        everywhere,
-                        vec![at],
-                        vec![t.sheet.clone()],
-                        w.diagnosis.explanation.clone(),
-                        vec![fix],
-                    )),
+                        most: everywhere,
+                        cells: vec![at],
+                        sheets: vec![t.sheet.clone()],
+                        explanation: w.diagnosis.explanation.clone(),
+                        fixes: vec![fix],
+                    }),
                 }
             }
             let lacking: Vec<&Col> = cols.iter().filter(|c| t.missing.contains(c)).collect();
@@ -410,7 +408,7 @@ impl Part {
                 });
             }
         }
-        for (keys, most, cells, sheets, explanation, fixes) in found {
+        for Found { keys, most, cells, sheets, explanation, fixes } in found {
             let (share, how) = if most { (self.mistake, "in most rows") } else { (self.slip, "a slip") };
             let shown: Vec<&str> = cells.iter().take(4).map(String::as_str).collect();
             let more = if cells.len() > 4 { format!(" and {} more", cells.len() - 4) } else { String::new() };
@@ -426,6 +424,17 @@ impl Part {
         }
         Some(deductions)
     }
+}
+
+/// One mistake (the keys of a diagnosis) over a workbook's tables: whether it is in most rows
+/// somewhere, the columns' cells and the sheets it is in, what it is, and the cells to correct.
+struct Found {
+    keys: String,
+    most: bool,
+    cells: Vec<String>,
+    sheets: Vec<String>,
+    explanation: String,
+    fixes: Vec<Fix>,
 }
 
 /// Whether a wrong column's mistake is in most of its rows (a formula filled down wrong) rather

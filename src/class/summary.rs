@@ -174,6 +174,19 @@ impl Field {
     }
 }
 
+/// Each column's width in characters, as wide as its widest line (and its header, with room for
+/// the filter's button) up to [`WIDEST`], and whether its text wraps past that.
+fn column_widths(fields: &[[Field; 19]]) -> Vec<(usize, bool)> {
+    COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let widest = fields.iter().map(|f| f[c].width()).chain([name.chars().count() + 3]).max().unwrap_or(0);
+            (widest.clamp(6, WIDEST), widest > WIDEST)
+        })
+        .collect()
+}
+
 /// The widest a column of the summary grows, in characters; longer text wraps.
 const WIDEST: usize = 60;
 
@@ -252,13 +265,10 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
     let class = book.add_worksheet();
     class.set_name("Class")?;
     let fields: Vec<[Field; 19]> = rows.iter().map(Row::fields).collect();
-    for (c, name) in COLUMNS.iter().enumerate() {
+    for (c, (name, (width, wraps))) in COLUMNS.iter().zip(column_widths(&fields)).enumerate() {
         class.write_string_with_format(0, c as u16, *name, &header)?;
-        // Each column as wide as its widest line, up to a limit past which its text wraps.
-        let widest = fields.iter().map(|f| f[c].width()).chain([name.chars().count() + 3]).max().unwrap_or(8);
-        class.set_column_width(c as u16, widest.clamp(6, WIDEST) as f64 + 1.0)?;
-        let format = if widest > WIDEST { &wrap } else { &top };
-        class.set_column_format(c as u16, format)?;
+        class.set_column_width(c as u16, width as f64 + 1.0)?;
+        class.set_column_format(c as u16, if wraps { &wrap } else { &top })?;
     }
     for (r, row) in fields.iter().enumerate() {
         for (c, field) in row.iter().enumerate() {
@@ -375,5 +385,20 @@ mod tests {
         assert_eq!(cut.chars().count(), CELL_LIMIT);
         assert!(cut.ends_with(" … (cut: 40000 characters, more than a cell holds)"), "{}", &cut[32_700..]);
         assert_eq!(fitted("short"), "short");
+    }
+
+    #[test]
+    fn columns_fit_their_content_and_long_text_wraps() {
+        let mut row: [Field; 19] = std::array::from_fn(|_| Field::Text(String::new()));
+        row[3] = Field::Number(87.5);
+        row[5] = Field::Text("subs/roejane_123_4567_BackProp.xlsx".into());
+        row[18] = Field::Text("x".repeat(150));
+        let widths = column_widths(&[row]);
+        assert_eq!(widths[0], (10, false), "`student` and the filter's button");
+        assert_eq!(widths[3], (8, false), "`score`: its header is wider than 87.5");
+        assert_eq!(widths[5], (35, false));
+        assert_eq!(widths[18], (60, true));
+        assert_eq!(Field::Text("x".repeat(150)).lines(), 3);
+        assert_eq!(Field::Number(100.0).width(), 3, "a whole number is shown whole");
     }
 }

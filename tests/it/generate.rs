@@ -226,7 +226,7 @@ fn bash_completes_every_subcommand_s_options_and_values() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("backprop-sheet.bash");
     std::fs::write(&script, bin().args(["completions", "bash"]).output().unwrap().stdout).unwrap();
-    for command in ["generate", "check", "template", "completions"] {
+    for command in ["generate", "check", "template", "rubric", "completions"] {
         let help = bin().args([command, "--help"]).output().unwrap().stdout;
         let help = String::from_utf8(help).unwrap();
         // Each option's own line: `  -q, --quiet` or `      --out <FILE>`.
