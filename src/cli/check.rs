@@ -252,15 +252,21 @@ fn gradescope(
     let files = class::workbooks(&[root.join("submission")], &[]);
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
     let mut turns = files.iter();
-    class::check_all(&files, options, super::jobs(None), |_, _, _| (), |turn| {
-        let file = turns.next().map(|f| f.relative.display().to_string()).unwrap_or_default();
-        match turn {
-            class::Turn::Graded(outcome, _) => outcomes.push((file, outcome)),
-            class::Turn::MarkedCopy { .. } => {}
-            class::Turn::Interrupted => return false,
-        }
-        true
-    });
+    class::check_all(
+        &files,
+        options,
+        super::jobs(None),
+        |_, _, _| (),
+        |turn| {
+            let file = turns.next().map(|f| f.relative.display().to_string()).unwrap_or_default();
+            match turn {
+                class::Turn::Graded(outcome, _) => outcomes.push((file, outcome)),
+                class::Turn::MarkedCopy { .. } => {}
+                class::Turn::Interrupted => return false,
+            }
+            true
+        },
+    );
     let best = outcomes
         .iter()
         .filter_map(|(file, o)| match o {
@@ -399,7 +405,10 @@ impl ClassRun {
             Some(dest) => annotate(dest, input, report),
             None => Marking::None,
         };
+        // Turns come one per input, in input order: the input of each.
+        let mut turns = 0..self.files.len();
         class::check_all(&self.files, &self.options, self.jobs, mark, |turn: Turn<Marking>| {
+            let k = turns.next().unwrap_or_default();
             let (outcome, marking) = match turn {
                 Turn::Graded(outcome, marking) => (outcome, marking),
                 Turn::MarkedCopy { file, of } => {
@@ -422,8 +431,8 @@ impl ClassRun {
                     Some(e.to_string())
                 }
             };
-            let input = &self.files[rows.len()];
-            let not_marked = match (&outcome, &self.feedback[rows.len()]) {
+            let input = &self.files[k];
+            let not_marked = match (&outcome, &self.feedback[k]) {
                 (Outcome::Checked(report), Some(dest)) => match write_feedback(dest, input, report) {
                     Ok(()) => not_marked,
                     Err(e) => {
@@ -439,7 +448,7 @@ impl ClassRun {
                 let json = serde_json::to_string_pretty(&line).expect("a report serialises");
                 format!("{}{json}", if rows.is_empty() { "[\n" } else { ",\n" })
             } else {
-                let who = student_width.map(|w| (students[rows.len()].as_str(), w));
+                let who = student_width.map(|w| (students[k].as_str(), w));
                 terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref())
             };
             if failed.is_none() {

@@ -362,7 +362,7 @@ fn an_incomplete_workbook_says_what_was_not_checked_in_its_line_and_the_summary(
     assert_eq!(
         String::from_utf8(run.stdout).unwrap(),
         format!(
-            "{}  INCOMPLETE  1 table, 0 wrong cells  not checked: {why}\n\n1 workbook: 0 pass, 0 fail, 1 incomplete, 0 nothing to check, 0 unusable\n",
+            "{}  INCOMPLETE        82.5/100  1 table, 0 wrong cells  not checked: {why}\n\n1 workbook: 0 pass, 0 fail, 1 incomplete, 0 nothing to check, 0 unusable\n",
             file.display()
         )
     );
