@@ -14,6 +14,7 @@ mod identify;
 mod precision;
 pub(crate) mod report;
 pub(crate) mod rubric;
+mod score;
 mod table;
 pub(crate) mod verdict;
 mod written;
@@ -72,7 +73,8 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
         }
     }
     let rubric = options.rubric.as_deref().unwrap_or_else(|| rubric::Rubric::standard());
-    Some(Report::new(book.file.display().to_string(), values_computed, tables, rubric))
+    let score = rubric.score(&tables);
+    Some(Report::new(book.file.display().to_string(), values_computed, tables, score))
 }
 
 /// A sheet's tables, top to bottom and left to right, each with how the columns its headers do
