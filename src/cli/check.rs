@@ -15,8 +15,9 @@ use crate::sys::output::{self, Destination};
 
 #[derive(Args, Debug)]
 pub(super) struct CheckArgs {
-    /// The workbooks to check (.xlsx, .xlsm); a folder means every workbook in it and below.
-    /// With several, one line each and the totals; `--detail` adds each report.
+    /// The workbooks to check (.xlsx, .xlsm); a folder means every workbook in it and below, and
+    /// a .zip (an LMS's download of the submissions) every workbook in it, read without
+    /// unpacking. With several, one line each and the totals; `--detail` adds each report.
     #[arg(required_unless_present = "gradescope", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Workbooks checked at once (default: every core).
@@ -31,7 +32,8 @@ pub(super) struct CheckArgs {
     summary: Option<PathBuf>,
     /// Write each workbook with findings, marked, into this folder under its own name: every
     /// wrong cell filled in red with a note saying what it should hold and why. The original is
-    /// never changed.
+    /// never changed. A name ending in .zip writes them into one zip instead, under the names
+    /// they had in the zip checked, as the LMS's feedback upload takes them back.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
     /// Write one feedback page per student into this folder (made when missing): a small HTML
@@ -123,6 +125,8 @@ struct ClassRun {
     marked: Vec<Option<Destination>>,
     /// Each input's feedback page, by index of `files`.
     feedback: Vec<Option<Destination>>,
+    /// The zip the marked copies go into instead, each under its path relative to what was given.
+    marked_zip: Option<Destination>,
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
@@ -150,22 +154,35 @@ impl CheckRun {
         }
         if let ([one], None, None, None) = (args.paths.as_slice(), &args.summary, &args.annotate, &args.feedback)
             && !one.is_dir()
+            && !class::is_zip_name(one.as_os_str())
         {
             return Ok(CheckRun::One { file: one.clone(), options, json: args.json });
         }
-        if let Some(dir) = &args.annotate {
+        let zipped = args.annotate.as_ref().filter(|p| class::is_zip_name(p.as_os_str()));
+        let marked_zip = zipped.map(|path| Destination {
+            path: path.clone(),
+            force: args.force,
+            flag: "--annotate",
+            what: "the zip of marked copies",
+        });
+        let folder = args.annotate.as_ref().filter(|_| zipped.is_none());
+        if let Some(dir) = folder {
             check_folder(dir, "--annotate")?;
         }
         if let Some(dir) = &args.feedback {
             check_folder(dir, "--feedback")?;
         }
-        let outputs: Vec<PathBuf> = args.annotate.iter().chain(&args.feedback).cloned().collect();
+        let outputs: Vec<PathBuf> = folder.iter().copied().chain(&args.feedback).cloned().collect();
         let files = class::workbooks(&args.paths, &outputs);
         let mut inputs = output::Inputs::default();
         for input in &files {
-            inputs.add("a workbook being checked", &input.path);
+            inputs.add("a workbook being checked", input.file());
         }
-        let marked = marked_copies(&files, args.annotate.as_deref(), args.force, &inputs)?;
+        let marked = marked_copies(&files, folder.map(PathBuf::as_path), args.force, &inputs)?;
+        if let Some(dest) = &marked_zip {
+            in_a_folder(dest)?;
+            output::check_against(dest, &inputs)?;
+        }
         let feedback = feedback_pages(&files, args.feedback.as_deref(), args.force, &inputs)?;
         let summary = args.summary.as_ref().map(|path| Destination {
             path: path.clone(),
@@ -175,14 +192,14 @@ impl CheckRun {
         });
         if let Some(dest) = &summary {
             // A summary among the marked copies goes into their folder, made when missing.
-            let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let among_copies = args.annotate.as_ref().is_some_and(|d| output::identity(d) == output::identity(folder));
-            if !folder.is_dir() && !among_copies {
-                return Err(Error::NoFolder { path: folder.to_path_buf(), flag: "--summary" });
+            let parent = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let among_copies = folder.is_some_and(|d| output::identity(d) == output::identity(parent));
+            if !among_copies {
+                in_a_folder(dest)?;
             }
             output::check_against(dest, &inputs)?;
             let at = output::identity(&dest.path);
-            if marked.iter().flatten().any(|m| output::identity(&m.path) == at) {
+            if marked.iter().flatten().chain(&marked_zip).any(|m| output::identity(&m.path) == at) {
                 return Err(Error::SharedDestination {
                     path: dest.path.clone(),
                     first: "--annotate",
@@ -199,6 +216,7 @@ impl CheckRun {
             summary,
             marked,
             feedback,
+            marked_zip,
         }))
     }
 
@@ -330,6 +348,13 @@ fn feedback_pages(
     Ok(out)
 }
 
+/// Refuses a destination whose folder does not exist: a file named on the command line is
+/// written only into a folder that is there.
+fn in_a_folder(dest: &Destination) -> Result<(), Error> {
+    let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if folder.is_dir() { Ok(()) } else { Err(Error::NoFolder { path: folder.to_path_buf(), flag: dest.flag }) }
+}
+
 /// Refuses an output folder (`--annotate`, `--feedback`) that is a file, or lies under one,
 /// before anything is read: nothing could ever be written there.
 fn check_folder(dir: &Path, flag: &'static str) -> Result<(), Error> {
@@ -379,6 +404,8 @@ fn marked_copies(
 enum Marking {
     /// Written, at this path.
     Written(PathBuf),
+    /// Made, for the zip of marked copies, under this name.
+    Made(String, Vec<u8>),
     /// Not needed (no findings) or not asked for.
     None,
     /// Could not be written, and why.
@@ -391,6 +418,26 @@ impl ClassRun {
     /// marked copy could not be written; an interrupt stops the run at the workbooks in flight
     /// and says which outputs were written whole.
     fn act(self, json_started: &mut bool) -> Result<ExitCode, Error> {
+        let Some(dest) = self.marked_zip.clone() else {
+            return self.run::<std::io::Cursor<Vec<u8>>>(json_started, None);
+        };
+        output::write_atomically(&dest, |f| {
+            let mut zip = Zipped { writer: zip::ZipWriter::new(f), failed: None };
+            let result = self.run(json_started, Some(&mut zip));
+            if let Some(why) = zip.failed {
+                return Err(why);
+            }
+            zip.writer.finish()?;
+            Ok(result)
+        })?
+    }
+
+    /// [`ClassRun::act`], the marked copies going into `zip` when it is given.
+    fn run<W: std::io::Write + std::io::Seek + Send>(
+        self,
+        json_started: &mut bool,
+        mut zip: Option<&mut Zipped<W>>,
+    ) -> Result<ExitCode, Error> {
         output::stop_on_interrupt();
         let width = self.files.iter().map(|f| terminal::name(&f.path.display().to_string()).chars().count()).max();
         let width = width.unwrap_or(0);
@@ -401,8 +448,10 @@ impl ClassRun {
         let mut rows: Vec<summary::Row> = Vec::with_capacity(self.files.len());
         let mut failed: Option<Error> = None;
         let (mut written, mut unmarked) = (Vec::new(), 0);
+        let zipped = zip.is_some();
         let mark = |k: usize, input: &Input, report: &Report| match &self.marked[k] {
             Some(dest) => annotate(dest, input, report),
+            None if zipped => marked_bytes(input, report),
             None => Marking::None,
         };
         // Turns come one per input, in input order: the input of each.
@@ -423,6 +472,12 @@ impl ClassRun {
             let not_marked = match marking {
                 Some(Marking::Written(path)) => {
                     written.push(path);
+                    None
+                }
+                Some(Marking::Made(name, bytes)) => {
+                    if let Some(zip) = zip.as_deref_mut().filter(|z| z.failed.is_none()) {
+                        zip.failed = add_entry(&mut zip.writer, &name, &bytes).err();
+                    }
                     None
                 }
                 Some(Marking::Failed(Error::Interrupted)) | Some(Marking::None) | None => None,
@@ -456,7 +511,7 @@ impl ClassRun {
                 *json_started |= self.json;
             }
             rows.push(summary::Row::of(&outcome, input));
-            failed.is_none() && !output::cancelled()
+            failed.is_none() && !output::cancelled() && zip.as_ref().is_none_or(|z| z.failed.is_none())
         });
         let end = match (self.json, rows.is_empty()) {
             (false, _) => terminal::class_totals(rows.iter().map(|r| r.verdict), unmarked),
@@ -529,7 +584,7 @@ fn annotate(dest: &Destination, input: &Input, report: &Report) -> Marking {
     let write = || {
         let folder = dest.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(folder).map_err(|e| io(folder, e))?;
-        let bytes = std::fs::read(&input.path).map_err(|e| io(&input.path, e))?;
+        let bytes = input.bytes()?;
         output::write_atomically(dest, |f| {
             crate::class::mark::mark(&bytes, report, std::io::BufWriter::new(f)).map(drop)
         })
@@ -538,4 +593,48 @@ fn annotate(dest: &Destination, input: &Input, report: &Report) -> Marking {
         Ok(()) => Marking::Written(dest.path.clone()),
         Err(e) => Marking::Failed(e),
     }
+}
+
+/// The marked copy of a workbook with findings, made in memory for the zip of marked copies,
+/// with the name it goes under: its path relative to what was given, which for a download is
+/// the entry's own name.
+fn marked_bytes(input: &Input, report: &Report) -> Marking {
+    if report.wrong_cells() == 0 {
+        return Marking::None;
+    }
+    let name = input.relative.to_string_lossy().into_owned();
+    let made = input.bytes().and_then(|bytes| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        crate::class::mark::mark(&bytes, report, &mut out)
+            .map_err(|e| match e {
+                Failure::Interrupted => Error::Interrupted,
+                Failure::Failed(detail) => Error::Write { path: input.path.clone(), what: "the marked copy", detail },
+            })
+            .map(|_| out.into_inner())
+    });
+    match made {
+        Ok(bytes) => Marking::Made(name, bytes),
+        Err(e) => Marking::Failed(e),
+    }
+}
+
+/// The zip of marked copies being written, and why it could not be, once it could not: the
+/// zip is then not written at all, as a zip missing some copies would be taken for all of them.
+struct Zipped<W: std::io::Write + std::io::Seek> {
+    writer: zip::ZipWriter<W>,
+    failed: Option<Failure>,
+}
+
+/// Adds one marked copy to the zip of marked copies, stored as it is (a workbook is a zip
+/// already).
+fn add_entry<W: std::io::Write + std::io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), Failure> {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(bytes.len() as u64 >= u32::MAX as u64);
+    zip.start_file(name, options)?;
+    Ok(std::io::Write::write_all(zip, bytes)?)
 }
