@@ -3,6 +3,7 @@
 
 pub(crate) mod download;
 pub(crate) mod feedback;
+pub(crate) mod grades;
 pub(crate) mod gradescope;
 pub(crate) mod mark;
 pub(crate) mod submitter;
@@ -117,7 +118,30 @@ pub(crate) fn workbooks(paths: &[PathBuf], outputs: &[PathBuf]) -> Vec<Input> {
             walk.file(path.clone(), relative.unwrap_or(base));
         }
     }
-    walk.out
+    by_student(walk.out)
+}
+
+/// The inputs with each student's workbooks together, where the first of them was: a class
+/// line says which one grades the student once all are checked, and a download's names seldom
+/// part them (`roejane_1_...` and `roejane_LATE_1_...` can).
+fn by_student(inputs: Vec<Input>) -> Vec<Input> {
+    let key = |i: &Input| i.submitter.as_ref().map(|s| (s.lms, s.id.clone()));
+    let mut first: std::collections::HashMap<(submitter::Lms, String), usize> = std::collections::HashMap::new();
+    let mut order: Vec<(usize, usize, Input)> = Vec::with_capacity(inputs.len());
+    for (k, input) in inputs.into_iter().enumerate() {
+        let at = key(&input).map_or(k, |who| *first.entry(who).or_insert(k));
+        order.push((at, k, input));
+    }
+    order.sort_by_key(|(at, k, _)| (*at, *k));
+    order.into_iter().map(|(.., input)| input).collect()
+}
+
+/// Whether two inputs are the same student's, by the LMS's id in their names.
+pub(crate) fn same_student(a: &Input, b: &Input) -> bool {
+    match (&a.submitter, &b.submitter) {
+        (Some(a), Some(b)) => a.lms == b.lms && a.id == b.id,
+        _ => false,
+    }
 }
 
 struct Walk {

@@ -220,7 +220,7 @@ fn mistake_counts(rows: &[Row]) -> Vec<(&'static str, &'static str, usize)> {
 /// Text a student chose (a file or sheet name), for a CSV field that no spreadsheet evaluates:
 /// OWASP's rule for CSV injection, a field beginning with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return is given a leading `'`, which makes it text when it is opened.
-fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn inert(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
@@ -256,7 +256,11 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
 
 /// The summary as a workbook: `Class`, one row per workbook with a filter and a frozen header,
 /// and `Mistakes`, how many workbooks show each mistake, with a bar chart.
-pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result<(), Failure> {
+pub(crate) fn write_xlsx<W: Write + Seek + Send>(
+    rows: &[Row],
+    unmatched: Option<&crate::class::grades::Unmatched>,
+    out: W,
+) -> Result<(), Failure> {
     let mut book = Workbook::new();
     let header =
         Format::new().set_bold().set_border_bottom(FormatBorder::Medium).set_background_color(Color::RGB(0xDDEBF7));
@@ -324,6 +328,9 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
         sheet.insert_chart(1, 4, &chart)?;
     }
     score_distribution(sheet, rows, &header)?;
+    if let Some(unmatched) = unmatched {
+        gradebook_sheet(&mut book, &header, unmatched)?;
+    }
     Ok(book.save_to_writer(out)?)
 }
 
@@ -368,6 +375,31 @@ fn score_bins(rows: &[Row]) -> [usize; 10] {
         }
     }
     bins
+}
+
+/// `Gradebook`: the gradebook's students without a workbook, and the workbooks whose student
+/// it does not list, whose grades were therefore not filled in.
+fn gradebook_sheet(
+    book: &mut Workbook,
+    header: &Format,
+    unmatched: &crate::class::grades::Unmatched,
+) -> Result<(), Failure> {
+    let sheet = book.add_worksheet();
+    sheet.set_name("Gradebook")?;
+    for (c, name) in ["student or workbook", "grade not filled in because"].iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, header)?;
+    }
+    let lines = unmatched.no_submission.iter().map(|w| (w, "in the gradebook, no workbook: left as it was"));
+    let lines = lines.chain(unmatched.not_in_gradebook.iter().map(|w| (w, "not in the gradebook")));
+    for (r, (who, why)) in lines.enumerate() {
+        sheet.write_string(1 + r as u32, 0, fitted(who))?;
+        sheet.write_string(1 + r as u32, 1, why)?;
+    }
+    // Both columns on one printed page.
+    sheet.set_column_width(0, 48)?;
+    sheet.set_column_width(1, 40)?;
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use clap::Args;
 use super::terminal;
 use super::values::{number, rate};
 use crate::check::{Options, Report, Verdict};
+use crate::class::grades::{self, Gradebook, Graded};
 use crate::class::{self, Input, Outcome, Turn, summary};
 use crate::error::{Error, Failure};
 use crate::sys::output::{self, Destination};
@@ -54,6 +55,21 @@ pub(super) struct CheckArgs {
     /// Who sees the Gradescope results: visible, hidden, after_due_date or after_published.
     #[arg(long, value_enum, default_value_t = Visibility::Visible, requires = "gradescope")]
     visibility: Visibility,
+    /// Write the class's grades to this CSV file: the gradebook of --gradebook with this
+    /// assignment's grades filled in, ready to import, or without it a plain grades file
+    /// (student, id, late, file, score, max_score, verdict, mistakes, other files). A student
+    /// with several workbooks is graded by the best-scoring one.
+    #[arg(long, value_name = "OUT.csv", value_parser = parse_csv_path)]
+    grades: Option<PathBuf>,
+    /// The gradebook to fill in, exactly as the LMS exported it: Canvas's gradebook export or
+    /// Moodle's grading worksheet, told apart by its header. Every byte but the grades (and for
+    /// Moodle the feedback and the time of the grade) is written back unchanged.
+    #[arg(long, value_name = "IN.csv", requires = "grades")]
+    gradebook: Option<PathBuf>,
+    /// The Canvas assignment whose column is filled in: its title, its id, or the whole header
+    /// `<Title> (<id>)`; needed when the export holds several assignments.
+    #[arg(long, value_name = "TITLE", requires = "gradebook")]
+    assignment: Option<String>,
     /// Replace the summary file, or a marked workbook, if it exists.
     #[arg(long)]
     force: bool,
@@ -97,6 +113,14 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
     if tol.is_finite() && tol >= 0.0 { Ok(tol) } else { Err(format!("must be a number >= 0, not {tol}")) }
 }
 
+fn parse_csv_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+        Some("csv") => Ok(path),
+        _ => Err("the grades are written as .csv, as the LMS imports them: end the file name with .csv".into()),
+    }
+}
+
 fn parse_summary_path(text: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(text);
     match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
@@ -127,6 +151,9 @@ struct ClassRun {
     feedback: Vec<Option<Destination>>,
     /// The zip the marked copies go into instead, each under its path relative to what was given.
     marked_zip: Option<Destination>,
+    /// The grades file, and the gradebook it fills in.
+    grades: Option<Destination>,
+    gradebook: Option<Gradebook>,
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
@@ -152,7 +179,8 @@ impl CheckRun {
         if let Some(root) = &args.gradescope {
             return gradescope_run(root, options, args.visibility.text());
         }
-        if let ([one], None, None, None) = (args.paths.as_slice(), &args.summary, &args.annotate, &args.feedback)
+        let outputs = (&args.summary, &args.annotate, &args.feedback, &args.grades);
+        if let ([one], (None, None, None, None)) = (args.paths.as_slice(), outputs)
             && !one.is_dir()
             && !class::is_zip_name(one.as_os_str())
         {
@@ -183,6 +211,29 @@ impl CheckRun {
             in_a_folder(dest)?;
             output::check_against(dest, &inputs)?;
         }
+        let gradebook =
+            args.gradebook.as_ref().map(|path| Gradebook::read(path, args.assignment.as_deref())).transpose()?;
+        if let Some(book) = &gradebook {
+            inputs.add("the gradebook", book.file());
+        }
+        let grades = args.grades.as_ref().map(|path| Destination {
+            path: path.clone(),
+            force: args.force,
+            flag: "--grades",
+            what: "the grades",
+        });
+        if let Some(dest) = &grades {
+            in_a_folder(dest)?;
+            output::check_against(dest, &inputs)?;
+            let at = output::identity(&dest.path);
+            if marked.iter().flatten().chain(&marked_zip).any(|m| output::identity(&m.path) == at) {
+                return Err(Error::SharedDestination {
+                    path: dest.path.clone(),
+                    first: "--annotate",
+                    second: dest.flag,
+                });
+            }
+        }
         let feedback = feedback_pages(&files, args.feedback.as_deref(), args.force, &inputs)?;
         let summary = args.summary.as_ref().map(|path| Destination {
             path: path.clone(),
@@ -206,6 +257,9 @@ impl CheckRun {
                     second: dest.flag,
                 });
             }
+            if grades.as_ref().is_some_and(|g| output::identity(&g.path) == at) {
+                return Err(Error::SharedDestination { path: dest.path.clone(), first: "--grades", second: dest.flag });
+            }
         }
         Ok(CheckRun::Class(ClassRun {
             files,
@@ -217,6 +271,8 @@ impl CheckRun {
             marked,
             feedback,
             marked_zip,
+            grades,
+            gradebook,
         }))
     }
 
@@ -446,6 +502,10 @@ impl ClassRun {
             self.files.iter().map(|f| f.submitter.as_ref().map_or(String::new(), |s| s.label())).collect();
         let student_width = students.iter().map(|s| terminal::name(s).chars().count()).max().filter(|w| *w > 0);
         let mut rows: Vec<summary::Row> = Vec::with_capacity(self.files.len());
+        let mut graded: Vec<Graded> = Vec::with_capacity(self.files.len());
+        // The lines of a student's workbooks (by input), held until the last of them is checked.
+        let mut pending: Vec<(usize, Outcome, Option<String>)> = Vec::new();
+        let (mut seen, mut emitted) = (0, 0);
         let mut failed: Option<Error> = None;
         let (mut written, mut unmarked) = (Vec::new(), 0);
         let zipped = zip.is_some();
@@ -454,10 +514,42 @@ impl ClassRun {
             None if zipped => marked_bytes(input, report),
             None => Marking::None,
         };
-        // Turns come one per input, in input order: the input of each.
-        let mut turns = 0..self.files.len();
+        // Prints a student's lines, each saying which of their workbooks grades them.
+        let say = |pending: &mut Vec<(usize, Outcome, Option<String>)>,
+                   graded: &[Graded],
+                   failed: &mut Option<Error>,
+                   emitted: &mut usize,
+                   json_started: &mut bool| {
+            let group = &graded[graded.len() - pending.len()..];
+            let student = grades::students(group).into_iter().next().filter(|s| !s.others.is_empty());
+            for ((at, outcome, not_marked), g) in pending.drain(..).zip(group) {
+                let choice = student.as_ref().map(|s| match std::ptr::eq(s.best, g) {
+                    true => Choice::Best { others: s.others.iter().map(|o| o.file.as_str()).collect() },
+                    false => Choice::Other { graded_by: s.best.file.as_str() },
+                });
+                let text = if self.json {
+                    let student = self.files[at].submitter.as_ref();
+                    let line = Line { outcome: &outcome, student, not_marked: not_marked.as_deref(), choice };
+                    let json = serde_json::to_string_pretty(&line).expect("a report serialises");
+                    format!("{}{json}", if *emitted == 0 { "[\n" } else { ",\n" })
+                } else {
+                    let who = student_width.map(|w| (students[at].as_str(), w));
+                    let mut text = terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref());
+                    if let Some(choice) = &choice {
+                        text.push_str(&choice.line());
+                    }
+                    text
+                };
+                *emitted += 1;
+                if failed.is_none() {
+                    *failed = terminal::emit(&text).err();
+                    *json_started |= self.json;
+                }
+            }
+        };
         class::check_all(&self.files, &self.options, self.jobs, mark, |turn: Turn<Marking>| {
-            let k = turns.next().unwrap_or_default();
+            let k = seen;
+            seen += 1;
             let (outcome, marking) = match turn {
                 Turn::Graded(outcome, marking) => (outcome, marking),
                 Turn::MarkedCopy { file, of } => {
@@ -497,23 +589,19 @@ impl ClassRun {
                 },
                 _ => not_marked,
             };
-            let text = if self.json {
-                let line =
-                    Line { outcome: &outcome, student: input.submitter.as_ref(), not_marked: not_marked.as_deref() };
-                let json = serde_json::to_string_pretty(&line).expect("a report serialises");
-                format!("{}{json}", if rows.is_empty() { "[\n" } else { ",\n" })
-            } else {
-                let who = student_width.map(|w| (students[k].as_str(), w));
-                terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref())
-            };
-            if failed.is_none() {
-                failed = terminal::emit(&text).err();
-                *json_started |= self.json;
-            }
+            graded.push(Graded::of(input, &outcome));
             rows.push(summary::Row::of(&outcome, input));
+            pending.push((k, outcome, not_marked));
+            // A student's workbooks are told apart once all are checked: which one grades them.
+            if k + 1 < self.files.len() && class::same_student(input, &self.files[k + 1]) {
+                return !output::cancelled();
+            }
+            say(&mut pending, &graded, &mut failed, &mut emitted, json_started);
             failed.is_none() && !output::cancelled() && zip.as_ref().is_none_or(|z| z.failed.is_none())
         });
-        let end = match (self.json, rows.is_empty()) {
+        // A student's last workbook may have been a marked copy, which is no line of theirs.
+        say(&mut pending, &graded, &mut failed, &mut emitted, json_started);
+        let end = match (self.json, emitted == 0) {
             (false, _) => terminal::class_totals(rows.iter().map(|r| r.verdict), unmarked),
             (true, true) => "[]\n".into(),
             (true, false) => "\n]\n".into(),
@@ -526,8 +614,19 @@ impl ClassRun {
         if output::cancelled() {
             return Err(Error::InterruptedAfter { written });
         }
+        let students = grades::students(&graded);
+        let filled = self.gradebook.as_ref().map(|book| book.fill(&students, std::time::SystemTime::now()));
+        if let Some((_, unmatched)) = &filled {
+            say_unmatched(unmatched);
+        }
         if let Some(dest) = &self.summary {
-            write_summary(dest, &rows)?;
+            write_summary(dest, &rows, filled.as_ref().map(|(_, u)| u))?;
+        }
+        if let Some(dest) = &self.grades {
+            output::write_atomically(dest, |f| match &filled {
+                Some((bytes, _)) => Ok(std::io::Write::write_all(f, bytes)?),
+                None => grades::write_plain(&students, std::io::BufWriter::new(f)),
+            })?;
         }
         let worst = Verdict::of_all(rows.iter().map(|r| r.verdict));
         let code = if unmarked == 0 { worst.exit_code() } else { Verdict::Unusable.exit_code() };
@@ -535,7 +634,8 @@ impl ClassRun {
     }
 }
 
-/// A class line of `--json`: the outcome, and why its marked copy could not be written.
+/// A class line of `--json`: the outcome, why its marked copy could not be written, and for a
+/// student with several workbooks whether this one grades them.
 #[derive(serde::Serialize)]
 struct Line<'a> {
     #[serde(flatten)]
@@ -545,6 +645,46 @@ struct Line<'a> {
     student: Option<&'a crate::class::submitter::Submitter>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_marked: Option<&'a str>,
+    #[serde(flatten)]
+    choice: Option<Choice<'a>>,
+}
+
+/// Which of a student's several workbooks grades them: the best-scoring, the others listed.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Choice<'a> {
+    Best { others: Vec<&'a str> },
+    Other { graded_by: &'a str },
+}
+
+impl Choice<'_> {
+    /// The line under the class line that says so.
+    fn line(&self) -> String {
+        match self {
+            Choice::Best { others } => {
+                format!(
+                    "  graded by this workbook, the student's best; also handed in: {}\n",
+                    terminal::name(&others.join(", "))
+                )
+            }
+            Choice::Other { graded_by } => {
+                format!("  not graded: the student's best is {}\n", terminal::name(graded_by))
+            }
+        }
+    }
+}
+
+/// Says on stderr which gradebook students had no workbook, and which workbooks' students the
+/// gradebook does not list: their grades were not filled in.
+fn say_unmatched(unmatched: &grades::Unmatched) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for who in &unmatched.no_submission {
+        let _ = writeln!(err, "backprop-sheet: {}: in the gradebook, no workbook; left as it was", terminal::name(who));
+    }
+    for what in &unmatched.not_in_gradebook {
+        let _ = writeln!(err, "backprop-sheet: {}: not in the gradebook; no grade written", terminal::name(what));
+    }
 }
 
 /// Writes a checked workbook's feedback page, its folder made when missing.
@@ -558,7 +698,11 @@ fn write_feedback(dest: &Destination, input: &Input, report: &Report) -> Result<
     })
 }
 
-fn write_summary(dest: &Destination, rows: &[summary::Row]) -> Result<(), Error> {
+fn write_summary(
+    dest: &Destination,
+    rows: &[summary::Row],
+    unmatched: Option<&grades::Unmatched>,
+) -> Result<(), Error> {
     if let Some(folder) = dest.path.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
         std::fs::create_dir_all(folder)
             .map_err(|e| Error::Io { path: folder.to_path_buf(), detail: crate::error::io_reason(&e) })?;
@@ -568,7 +712,7 @@ fn write_summary(dest: &Destination, rows: &[summary::Row]) -> Result<(), Error>
         if csv {
             summary::write_csv(rows, f)
         } else {
-            Failure::flatten(crate::sys::panics::contained(|| summary::write_xlsx(rows, f)))
+            Failure::flatten(crate::sys::panics::contained(|| summary::write_xlsx(rows, unmatched, f)))
         }
     })
 }

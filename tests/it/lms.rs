@@ -1,6 +1,8 @@
 //! The round trip with the course's LMS: a class checked from the zip Canvas or Moodle downloads
-//! (read in place), and its marked copies zipped under the names the LMS gave them.
+//! (read in place), its grades written into the LMS's own gradebook file with every other byte
+//! kept, and its marked copies zipped under the names the LMS gave them.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -46,6 +48,25 @@ fn entry_names(path: &Path) -> Vec<String> {
     (0..zip.len()).map(|i| zip.name_for_index(i).unwrap().unwrap().to_string()).collect()
 }
 
+/// Canvas's "Download Submissions": `sortablename[_LATE]_<user id>_<attachment id>_<name>`.
+/// Jane Roe handed in twice (the second correct), John Doe late, Sam Kim is not in the
+/// gradebook, and Ann Lee's notes are not a workbook.
+fn canvas_zip(dir: &Path) -> PathBuf {
+    let (ok, a, b) = workbooks();
+    let path = dir.join("submissions.zip");
+    zip_of(
+        &path,
+        &[
+            ("roejane_1001_5001_backprop.xlsx", a),
+            ("roejane_1001_5002_backprop-1.xlsx", ok),
+            ("doejohn_LATE_1002_5003_BackProp.xlsx", b),
+            ("leeann_1003_5004_notes.txt", b"my notes"),
+            ("kimsam_1004_5005_work.xlsx", a),
+        ],
+    );
+    path
+}
+
 /// Moodle's "Download all submissions", one folder per student and the flat form beside it.
 fn moodle_zip(dir: &Path) -> PathBuf {
     let (_, a, b) = workbooks();
@@ -61,8 +82,229 @@ fn moodle_zip(dir: &Path) -> PathBuf {
     path
 }
 
+/// Each workbook's score out of its maximum, by the file name a class run prints, from `--json`.
+fn scores(zip: &Path) -> BTreeMap<String, (f64, f64)> {
+    let out = bin().arg("check").arg(zip).arg("--json").output().unwrap();
+    let lines: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    lines
+        .iter()
+        .filter_map(|l| Some((l["file"].as_str()?.to_string(), (l["score"].as_f64()?, l["max_score"].as_f64()?))))
+        .collect()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// A grade as the gradebook is given it: the score scaled to `out_of`, to two decimals.
+fn scaled((points, max): (f64, f64), out_of: f64) -> f64 {
+    (points / max * out_of * 100.0).round() / 100.0
+}
+
+/// Canvas's export as it writes it, a byte order mark first and CRLF line ends, with the
+/// assignment's grades given for Jane and John.
+fn canvas_gradebook(jane: &str, john: &str) -> String {
+    format!(
+        "\u{feff}Student,ID,SIS User ID,SIS Login ID,Section,Backprop (777),Quiz 1 (778),Current Points,Final Points\r\n\
+         \x20   Points Possible,,,,,10.00,5.00,(read only),(read only)\r\n\
+         \"Roe, Jane\",1001,s1001,jroe,Sec 1,{jane},4.00,4.00,4.00\r\n\
+         \"Doe, John\",1002,s1002,jdoe,Sec 1,{john},,0.00,0.00\r\n\
+         \"Lee, Ann\",1003,s1003,alee,Sec 2,7.00,5.00,12.00,12.00\r\n\
+         \"Student, Test\",1009,,,Sec 1,,,,\r\n"
+    )
+}
+
+#[test]
+fn a_canvas_download_fills_the_canvas_gradebook_by_user_id_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = canvas_zip(dir.path());
+    let gradebook = dir.path().join("gradebook.csv");
+    std::fs::write(&gradebook, canvas_gradebook("", "")).unwrap();
+    let grades = dir.path().join("grades.csv");
+    let out = bin()
+        .arg("check")
+        .arg(&zip)
+        .arg("--gradebook")
+        .arg(&gradebook)
+        .arg("--grades")
+        .arg(&grades)
+        .args(["--assignment", "Backprop"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let score = scores(&zip);
+    let at = |name: &str| score[&zip.join(name).display().to_string()];
+    let (jane, john) = (
+        scaled(at("roejane_1001_5002_backprop-1.xlsx"), 10.0),
+        scaled(at("doejohn_LATE_1002_5003_BackProp.xlsx"), 10.0),
+    );
+    assert!(jane > scaled(at("roejane_1001_5001_backprop.xlsx"), 10.0), "Jane's second file is the better one");
+    let written = text(&std::fs::read(&grades).unwrap());
+    assert_eq!(written, canvas_gradebook(&jane.to_string(), &john.to_string()), "only the two grades change");
+    let header = written.trim_start_matches('\u{feff}').lines().next().unwrap().split(',').collect::<Vec<_>>();
+    assert_eq!(&header[..2], ["Student", "ID"], "Canvas's importer wants these first");
+    assert_eq!(header[4], "Section", "and Section the last of the student's columns");
+    assert_eq!(header[5], "Backprop (777)", "the assignment's column, `<Title> (<id>)`");
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "backprop-sheet: Lee, Ann (1003): in the gradebook, no workbook; left as it was\n\
+             backprop-sheet: Student, Test (1009): in the gradebook, no workbook; left as it was\n\
+             backprop-sheet: kimsam (1004), {}: not in the gradebook; no grade written\n",
+            zip.join("kimsam_1004_5005_work.xlsx").display()
+        )
+    );
+    assert_eq!(
+        std::fs::read(&gradebook).unwrap(),
+        canvas_gradebook("", "").into_bytes(),
+        "the gradebook is not changed"
+    );
+}
+
+#[test]
+fn a_moodle_download_fills_the_grading_worksheet_with_grade_time_and_feedback() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = moodle_zip(dir.path());
+    let worksheet = |jane: &str, john: &str| {
+        format!(
+            "Identifier,\"Full name\",\"Email address\",Status,Grade,\"Maximum Grade\",\"Grade can be changed\",\"Last modified (submission)\",\"Last modified (grade)\",\"Feedback comments\"\n\
+             \"Participant 17\",\"Jane Roe\",jane@u.edu,\"Submitted for grading\",{jane}\n\
+             \"Participant 18\",\"John Doe\",john@u.edu,\"Submitted for grading\",{john}\n\
+             \"Participant 19\",\"Ann Lee\",ann@u.edu,\"No submission\",,100.00,Yes,-,-,\n"
+        )
+    };
+    let ungraded = ",100.00,Yes,\"Tuesday, 1 December 2026, 9:00 AM\",-,";
+    let sheet = dir.path().join("worksheet.csv");
+    std::fs::write(&sheet, worksheet(ungraded, ungraded)).unwrap();
+    let grades = dir.path().join("grades.csv");
+    let before = std::time::SystemTime::now();
+    let out =
+        bin().arg("check").arg(&zip).arg("--gradebook").arg(&sheet).arg("--grades").arg(&grades).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "backprop-sheet: Ann Lee (19): in the gradebook, no workbook; left as it was\n");
+    let written = text(&std::fs::read(&grades).unwrap());
+    // The time of the grade is the run's, in ISO 8601 with its offset (as PHP's strtotime reads it).
+    let time = written.lines().nth(1).unwrap().split(",\"Tuesday, 1 December 2026, 9:00 AM\",").nth(1).unwrap()[..25]
+        .to_string();
+    let secs = |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let (from, to) = (secs(before), secs(std::time::SystemTime::now()));
+    let shown = time_secs(&time);
+    assert!(from <= shown && shown <= to, "{time} is the time of the run");
+    let score = scores(&zip);
+    let at = |name: &str| score[&zip.join(name).display().to_string()];
+    let feedback = |key: &str, meaning: &str, s: (f64, f64)| {
+        format!(
+            "\"Score {} / 100 (rubric: {} of {} points). Mistakes: {key} ({meaning}).\"",
+            scaled(s, 100.0),
+            (s.0 * 100.0).round() / 100.0,
+            (s.1 * 100.0).round() / 100.0
+        )
+    };
+    let row = |s: (f64, f64), m: usize| {
+        let meaning = CATALOGUE[m].what;
+        format!(
+            "{:.2},100.00,Yes,\"Tuesday, 1 December 2026, 9:00 AM\",{time},{}",
+            scaled(s, 100.0),
+            feedback(CATALOGUE[m].key, &meaning, s)
+        )
+    };
+    let (jane, john) =
+        (at("Jane Roe_17_assignsubmission_file_/BackProp.xlsx"), at("John Doe_18_assignsubmission_file_BackProp.xlsx"));
+    assert_eq!(written, worksheet(&row(jane, 0), &row(john, 1)));
+}
+
+/// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SS+00:00`.
+fn time_secs(text: &str) -> u64 {
+    let n = |r: std::ops::Range<usize>| text[r].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 1 - 719_468;
+    assert_eq!(&text[19..], "+00:00");
+    (days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)) as u64
+}
+
+#[test]
+fn without_a_gradebook_the_grades_are_a_plain_file_a_row_per_student() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = canvas_zip(dir.path());
+    let grades = dir.path().join("grades.csv");
+    bin().arg("check").arg(&zip).arg("--grades").arg(&grades).assert().code(1);
+    let score = scores(&zip);
+    let row = |student: &str, id: &str, late: &str, name: &str, key: &str, others: &str| {
+        let file = zip.join(name).display().to_string();
+        let (p, m) = score[&file];
+        let verdict = if key.is_empty() { "PASS" } else { "FAIL" };
+        let r = |x: f64| (x * 100.0).round() / 100.0;
+        format!("{student},{id},{late},{file},{},{},{verdict},{key},{others}\n", r(p), r(m))
+    };
+    let first = zip.join("roejane_1001_5001_backprop.xlsx").display().to_string();
+    assert_eq!(
+        text(&std::fs::read(&grades).unwrap()),
+        [
+            "student,id,late,file,score,max_score,verdict,mistakes,other files\n".to_string(),
+            row("doejohn", "1002", "LATE", "doejohn_LATE_1002_5003_BackProp.xlsx", CATALOGUE[1].key, ""),
+            row("kimsam", "1004", "", "kimsam_1004_5005_work.xlsx", CATALOGUE[0].key, ""),
+            row("roejane", "1001", "", "roejane_1001_5002_backprop-1.xlsx", "", &first),
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn a_student_s_several_workbooks_say_which_one_grades_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = canvas_zip(dir.path());
+    let (first, second) = (zip.join("roejane_1001_5001_backprop.xlsx"), zip.join("roejane_1001_5002_backprop-1.xlsx"));
+    let out = bin().arg("check").arg(&zip).output().unwrap();
+    let notes: Vec<String> = text(&out.stdout).lines().filter(|l| l.starts_with("  ")).map(String::from).collect();
+    assert_eq!(
+        notes,
+        [
+            format!("  not graded: the student's best is {}", second.display()),
+            format!("  graded by this workbook, the student's best; also handed in: {}", first.display()),
+        ]
+    );
+    let out = bin().arg("check").arg(&zip).arg("--json").output().unwrap();
+    let lines: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let by_file = |f: &Path| lines.iter().find(|l| l["file"] == f.display().to_string()).unwrap().clone();
+    assert_eq!(by_file(&first)["graded_by"], second.display().to_string());
+    assert_eq!(by_file(&second)["others"], serde_json::json!([first.display().to_string()]));
+    assert!(
+        lines.iter().filter(|l| l["graded_by"].is_null() && l["others"].is_null()).count() == 2,
+        "the others have one workbook"
+    );
+}
+
+#[test]
+fn a_gradebook_of_another_kind_or_an_assignment_not_in_it_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = canvas_zip(dir.path());
+    let run = |book: &str, extra: &[&str]| {
+        let gradebook = dir.path().join("in.csv");
+        std::fs::write(&gradebook, book).unwrap();
+        let grades = dir.path().join("out.csv");
+        let out = bin()
+            .arg("check")
+            .arg(&zip)
+            .arg("--gradebook")
+            .arg(&gradebook)
+            .arg("--grades")
+            .arg(&grades)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(!grades.exists() && out.stdout.is_empty(), "nothing checked, nothing written");
+        text(&out.stderr).replace(&gradebook.display().to_string(), "in.csv")
+    };
+    assert_eq!(
+        run("id,name\n1,Ann\n", &[]),
+        "backprop-sheet: in.csv: line 1: not a gradebook this tool fills in. Give Canvas's gradebook export (Grades, Export: `Student`, `ID`, `SIS User ID`, `SIS Login ID`, `Section`, then a column per assignment) or Moodle's grading worksheet (Download grading worksheet: `Identifier`, `Full name`, ..., `Grade`, `Maximum Grade`, `Last modified (grade)`), as the LMS wrote it.\n"
+    );
+    assert_eq!(
+        run(&canvas_gradebook("", ""), &["--assignment", "Essay"]),
+        "backprop-sheet: in.csv: line 1: no assignment column is titled \"Essay\"; the export has `Backprop (777)`, `Quiz 1 (778)`.\n"
+    );
 }
 
 #[test]
@@ -134,22 +376,22 @@ fn a_zip_bomb_a_zip_in_the_zip_and_names_that_leave_the_zip_are_refused() {
     let packed =
         zip::ZipArchive::new(std::fs::File::open(&class).unwrap()).unwrap().by_index_raw(0).unwrap().compressed_size();
     assert_eq!(
-        lines[..3],
+        lines[..2],
         [
             format!(
-                "{} UNUSABLE {}: it unpacks 70 MB from {} KB, as a zip bomb does. This tool reads workbooks whose parts unpack to at most 512 MB; a hand-made workbook is far smaller.",
+                "bombbob (1) {} UNUSABLE - {}: it unpacks 70 MB from {} KB, as a zip bomb does. This tool reads workbooks whose parts unpack to at most 512 MB; a hand-made workbook is far smaller.",
                 shown("bombbob_1_2_bomb.xlsx"),
                 shown("bombbob_1_2_bomb.xlsx"),
                 packed >> 10
             ),
             format!(
-                "{} UNUSABLE {}: is a zip inside the zip, which is not opened; unpack it and check its workbooks, or ask for the workbook itself.",
+                "{} UNUSABLE - {}: is a zip inside the zip, which is not opened; unpack it and check its workbooks, or ask for the workbook itself.",
                 shown("nestnell_3_4_work.zip"),
                 shown("nestnell_3_4_work.zip")
             ),
-            format!("{} PASS 1 table, 0 wrong cells", shown("okoliver_5_6_ok.xlsx")),
         ]
     );
+    assert!(lines[2].starts_with(&format!("okoliver (5) {} PASS ", shown("okoliver_5_6_ok.xlsx"))), "{}", lines[2]);
 
     let evil = dir.path().join("evil.zip");
     zip_of(&evil, &[("okoliver_5_6_ok.xlsx", ok), ("../escaped.xlsx", ok)]);
@@ -159,7 +401,7 @@ fn a_zip_bomb_a_zip_in_the_zip_and_names_that_leave_the_zip_are_refused() {
     assert_eq!(
         line,
         format!(
-            "{} UNUSABLE {}: entry \"../escaped.xlsx\" names a place outside the zip (an absolute path or `..`), which no LMS download does; nothing of it was read. Download the submissions again from the LMS.",
+            "{} UNUSABLE - {}: entry \"../escaped.xlsx\" names a place outside the zip (an absolute path or `..`), which no LMS download does; nothing of it was read. Download the submissions again from the LMS.",
             evil.display(),
             evil.display()
         )
