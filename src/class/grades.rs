@@ -462,6 +462,12 @@ mod tests {
             Err("line 1: no assignment column is titled \"Essay\"; the export has `Backprop (12)`, `Quiz 1 (13)`, `quiz 1 (14)`".into())
         );
         assert_eq!(canvas_column(&header[..4], None), Ok(3));
+        let twice: Vec<String> = ["Student", "ID", "Lab (1)", "Lab (2)"].map(String::from).into();
+        assert_eq!(
+            canvas_column(&twice, Some("Lab")),
+            Err("line 1: --assignment \"Lab\" names several columns (`Lab (1)`, `Lab (2)`); give the whole header or the id in it".into())
+        );
+        assert_eq!(canvas_column(&twice, Some("2")), Ok(3));
     }
 
     #[test]
