@@ -83,7 +83,7 @@ fn grade_text(x: f64) -> String {
 /// The plain grades file: one row per student (the graded workbook, its score and mistakes, and
 /// their other workbooks), every field a spreadsheet would evaluate made inert.
 pub(crate) fn write_plain<W: Write>(students: &[Student<'_>], out: W) -> Result<(), Failure> {
-    let inert = |t: &str| crate::class::summary::inert(t).into_owned();
+    let inert = roster::escape;
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(["student", "id", "late", "file", "score", "max_score", "verdict", "mistakes", "other files"])?;
     for s in students {
@@ -119,12 +119,11 @@ struct Field {
 /// The records of a CSV file as RFC 4180 reads them, each field with its place in `bytes`, so
 /// that a field can be replaced without touching a byte around it. The csv crate reads values
 /// but not where they lie.
-fn records(bytes: &[u8]) -> Vec<(u64, Vec<Field>)> {
+fn records(bytes: &[u8]) -> Vec<Vec<Field>> {
     let mut out = Vec::new();
     let mut at = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let mut line = 1u64;
     while at < bytes.len() {
-        let (start_line, mut fields) = (line, Vec::new());
+        let mut fields = Vec::new();
         loop {
             let start = at;
             let mut value = Vec::new();
@@ -141,7 +140,6 @@ fn records(bytes: &[u8]) -> Vec<(u64, Vec<Field>)> {
                             break;
                         }
                         b => {
-                            line += u64::from(b == b'\n');
                             value.push(b);
                             at += 1;
                         }
@@ -165,8 +163,7 @@ fn records(bytes: &[u8]) -> Vec<(u64, Vec<Field>)> {
         if bytes.get(at) == Some(&b'\n') {
             at += 1;
         }
-        line += 1;
-        out.push((start_line, fields));
+        out.push(fields);
     }
     out
 }
@@ -222,7 +219,7 @@ impl Gradebook {
         let mut records = records(&bytes).into_iter();
         // The header as the file spells it, to match titles, and as headers are compared.
         let original: Vec<String> =
-            records.next().map(|(_, f)| f.into_iter().map(|f| f.value).collect()).unwrap_or_default();
+            records.next().map(|f| f.into_iter().map(|f| f.value).collect()).unwrap_or_default();
         let header: Vec<String> = original.iter().map(|h| h.trim().to_lowercase()).collect();
         let find = |name: &str| header.iter().position(|h| h == name);
         let kind = roster::kind_of(&header);
@@ -250,7 +247,7 @@ impl Gradebook {
         };
         let mut rows = Vec::new();
         let mut possible = None;
-        for (_, fields) in records {
+        for fields in records {
             let field = |k: usize| fields.get(k).map(|f| f.value.trim().to_string()).unwrap_or_default();
             if field(0) == "Points Possible" {
                 possible = field(grade).parse::<f64>().ok().filter(|p| p.is_finite() && *p > 0.0);
@@ -432,7 +429,7 @@ mod tests {
         let text = "\u{feff}a,\"b, \"\"c\"\"\",\r\n\"x\ny\",2\n";
         let got: Vec<Vec<(String, &str)>> = records(text.as_bytes())
             .into_iter()
-            .map(|(_, r)| r.into_iter().map(|f| (f.value, &text[f.span])).collect())
+            .map(|r| r.into_iter().map(|f| (f.value, &text[f.span])).collect())
             .collect();
         assert_eq!(
             got,

@@ -10,7 +10,7 @@ use crate::class::submitter::Submitter;
 use crate::class::{Input, Outcome};
 use crate::error::Failure;
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 20] = [
     "student",
     "id",
     "late",
@@ -30,6 +30,7 @@ const COLUMNS: [&str; 19] = [
     "why unusable",
     "parts",
     "deductions",
+    "graded by",
 ];
 
 /// A workbook's row of the summary, all that is kept of its report once it is printed.
@@ -54,6 +55,8 @@ pub(crate) struct Row {
     why_unusable: String,
     parts: String,
     deductions: String,
+    /// For a student with several workbooks, the one that grades them (this one, or which).
+    pub graded_by: String,
 }
 
 impl Row {
@@ -77,6 +80,7 @@ impl Row {
             why_unusable: String::new(),
             parts: String::new(),
             deductions: String::new(),
+            graded_by: String::new(),
         };
         match outcome {
             Outcome::Unusable { error, .. } => row.why_unusable = error.clone(),
@@ -119,7 +123,7 @@ impl Row {
     }
 
     /// The row's cells in the order of [`COLUMNS`].
-    fn fields(&self) -> [Field; 19] {
+    fn fields(&self) -> [Field; 20] {
         let text = |s: &str| Field::Text(s.to_string());
         let count = |n: Option<usize>| n.map_or(Field::Text(String::new()), |n| Field::Number(n as f64));
         let points = |x: Option<f64>| x.map_or(Field::Text(String::new()), Field::Number);
@@ -145,6 +149,7 @@ impl Row {
             text(&self.why_unusable),
             text(&self.parts),
             text(&self.deductions),
+            text(&self.graded_by),
         ]
     }
 }
@@ -176,7 +181,7 @@ impl Field {
 
 /// Each column's width in characters, as wide as its widest line (and its header, with room for
 /// the filter's button) up to [`WIDEST`], and whether its text wraps past that.
-fn column_widths(fields: &[[Field; 19]]) -> Vec<(usize, bool)> {
+fn column_widths(fields: &[[Field; 20]]) -> Vec<(usize, bool)> {
     COLUMNS
         .iter()
         .enumerate()
@@ -220,7 +225,7 @@ fn mistake_counts(rows: &[Row]) -> Vec<(&'static str, &'static str, usize)> {
 /// Text a student chose (a file or sheet name), for a CSV field that no spreadsheet evaluates:
 /// OWASP's rule for CSV injection, a field beginning with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return is given a leading `'`, which makes it text when it is opened.
-pub(crate) fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
@@ -268,7 +273,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(
     let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top).set_align(rust_xlsxwriter::FormatAlign::Left);
     let class = book.add_worksheet();
     class.set_name("Class")?;
-    let fields: Vec<[Field; 19]> = rows.iter().map(Row::fields).collect();
+    let fields: Vec<[Field; 20]> = rows.iter().map(Row::fields).collect();
     for (c, (name, (width, wraps))) in COLUMNS.iter().zip(column_widths(&fields)).enumerate() {
         class.write_string_with_format(0, c as u16, *name, &header)?;
         class.set_column_width(c as u16, width as f64 + 1.0)?;
@@ -421,7 +426,7 @@ mod tests {
 
     #[test]
     fn columns_fit_their_content_and_long_text_wraps() {
-        let mut row: [Field; 19] = std::array::from_fn(|_| Field::Text(String::new()));
+        let mut row: [Field; 20] = std::array::from_fn(|_| Field::Text(String::new()));
         row[3] = Field::Number(87.5);
         row[5] = Field::Text("subs/roejane_123_4567_BackProp.xlsx".into());
         row[18] = Field::Text("x".repeat(150));

@@ -517,11 +517,20 @@ impl ClassRun {
         // Prints a student's lines, each saying which of their workbooks grades them.
         let say = |pending: &mut Vec<(usize, Outcome, Option<String>)>,
                    graded: &[Graded],
+                   rows: &mut [summary::Row],
                    failed: &mut Option<Error>,
                    emitted: &mut usize,
                    json_started: &mut bool| {
-            let group = &graded[graded.len() - pending.len()..];
+            let (from, to) = (graded.len() - pending.len(), rows.len() - pending.len());
+            let (group, rows) = (&graded[from..], &mut rows[to..]);
             let student = grades::students(group).into_iter().next().filter(|s| !s.others.is_empty());
+            if let Some(s) = &student {
+                let best = group.iter().position(|g| std::ptr::eq(g, s.best)).expect("the best is one of them");
+                let (n, file) = (group.len(), rows[best].file.clone());
+                for (k, row) in rows.iter_mut().enumerate() {
+                    row.graded_by = if k == best { format!("this workbook, the best of {n}") } else { file.clone() };
+                }
+            }
             for ((at, outcome, not_marked), g) in pending.drain(..).zip(group) {
                 let choice = student.as_ref().map(|s| match std::ptr::eq(s.best, g) {
                     true => Choice::Best { others: s.others.iter().map(|o| o.file.as_str()).collect() },
@@ -596,11 +605,11 @@ impl ClassRun {
             if k + 1 < self.files.len() && class::same_student(input, &self.files[k + 1]) {
                 return !output::cancelled();
             }
-            say(&mut pending, &graded, &mut failed, &mut emitted, json_started);
+            say(&mut pending, &graded, &mut rows, &mut failed, &mut emitted, json_started);
             failed.is_none() && !output::cancelled() && zip.as_ref().is_none_or(|z| z.failed.is_none())
         });
         // A student's last workbook may have been a marked copy, which is no line of theirs.
-        say(&mut pending, &graded, &mut failed, &mut emitted, json_started);
+        say(&mut pending, &graded, &mut rows, &mut failed, &mut emitted, json_started);
         let end = match (self.json, emitted == 0) {
             (false, _) => terminal::class_totals(rows.iter().map(|r| r.verdict), unmarked),
             (true, true) => "[]\n".into(),

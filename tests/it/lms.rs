@@ -273,6 +273,12 @@ fn a_student_s_several_workbooks_say_which_one_grades_them() {
         lines.iter().filter(|l| l["graded_by"].is_null() && l["others"].is_null()).count() == 2,
         "the others have one workbook"
     );
+    let summary = dir.path().join("summary.csv");
+    bin().arg("check").arg(&zip).arg("--summary").arg(&summary).assert().code(1);
+    let mut csv = csv::Reader::from_path(&summary).unwrap();
+    assert_eq!(csv.headers().unwrap().iter().last(), Some("graded by"));
+    let graded_by: Vec<String> = csv.records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
+    assert_eq!(graded_by, ["", "", "roejane_1001_5002_backprop-1.xlsx", "this workbook, the best of 2"]);
 }
 
 #[test]
