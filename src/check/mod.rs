@@ -102,17 +102,22 @@ fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
 
 /// Opens and checks one workbook file; a workbook without any table cannot be checked.
 pub(crate) fn check_file(path: &std::path::Path, options: &Options) -> Result<Report, Error> {
-    check_opened(Workbook::open(path)?, path, options)
+    check_opened(Workbook::open(path)?, path, &|| Workbook::open(path), options)
 }
 
-/// Checks a workbook opened from `path`; a workbook without any table cannot be checked. An
-/// interrupt stops it at the next table.
-pub(crate) fn check_opened(book: Workbook, path: &std::path::Path, options: &Options) -> Result<Report, Error> {
+/// Checks a workbook opened from `file` (a file, or a zip's entry held in memory), which `open`
+/// opens again for the message of a workbook without any table: the check takes the workbook,
+/// and most have a table. An interrupt stops it at the next table.
+pub(crate) fn check_opened(
+    book: Workbook,
+    file: &std::path::Path,
+    open: &dyn Fn() -> Result<Workbook, Error>,
+    options: &Options,
+) -> Result<Report, Error> {
     let report = check_while(book, options, &|| !crate::sys::output::cancelled()).ok_or(Error::Interrupted)?;
     if report.tables.is_empty() {
-        // Read again for the message only: the check took the workbook, and most have a table.
-        let found = what_was_found(&Workbook::open(path)?);
-        return Err(Error::Content { file: path.to_path_buf(), what: format!("no table to check: {found}") });
+        let found = what_was_found(&open()?);
+        return Err(Error::Content { file: file.to_path_buf(), what: format!("no table to check: {found}") });
     }
     Ok(report)
 }

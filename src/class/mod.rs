@@ -1,13 +1,16 @@
 //! Grading a class: every workbook of a list of files and folders, checked in parallel, each
 //! outcome kept in input order. One workbook that cannot be used never stops the others.
 
+pub(crate) mod download;
 pub(crate) mod feedback;
+pub(crate) mod grades;
 pub(crate) mod gradescope;
 pub(crate) mod mark;
 pub(crate) mod submitter;
 pub(crate) mod summary;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -40,15 +43,48 @@ impl Outcome {
     }
 }
 
-/// A file a class run checks: its path as the system gives it (never respelled), the path
-/// relative to what was given on the command line (where its marked copy goes), and why it
-/// cannot be read when the walk already knows, and the student its LMS name names.
+/// A file a class run checks: its path as the system gives it (never respelled; for a zip's
+/// entry, the zip's path and the entry's name), the path relative to what was given on the
+/// command line (where its marked copy goes), and why it cannot be read when the walk already
+/// knows, the student its LMS name names, and where its bytes are.
 #[derive(Debug)]
 pub(crate) struct Input {
     pub path: PathBuf,
     pub relative: PathBuf,
     pub unreadable: Option<String>,
     pub submitter: Option<submitter::Submitter>,
+    pub source: Source,
+}
+
+/// Where a workbook's bytes are: a file of its own, or an entry of a download read in place.
+#[derive(Debug)]
+pub(crate) enum Source {
+    File,
+    Entry { download: Arc<download::Download>, index: usize },
+}
+
+impl Input {
+    /// The file the system holds this input in: itself, or the zip it is an entry of.
+    pub(crate) fn file(&self) -> &Path {
+        match &self.source {
+            Source::File => &self.path,
+            Source::Entry { download, .. } => &download.path,
+        }
+    }
+
+    /// The input's bytes, read within the bounds of any workbook.
+    pub(crate) fn bytes(&self) -> Result<Vec<u8>, Error> {
+        match &self.source {
+            Source::File => std::fs::read(&self.path)
+                .map_err(|e| Error::Unreadable { file: self.path.clone(), detail: crate::error::io_reason(&e) }),
+            Source::Entry { download, index, .. } => download.read(*index, &self.path),
+        }
+    }
+
+    fn unusable(path: &Path, relative: &Path, error: String) -> Input {
+        let (path, relative) = (path.to_path_buf(), relative.to_path_buf());
+        Input { path, relative, unreadable: Some(error), submitter: None, source: Source::File }
+    }
 }
 
 /// The names a folder's submissions may have: what Excel and LibreOffice save. `.xls` and `.ods`
@@ -56,8 +92,9 @@ pub(crate) struct Input {
 /// them by.
 const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
-/// The workbooks that `paths` name: each file as given, and for each folder every workbook in
-/// it and below, in sorted order, without Excel's lock files (`~$name.xlsx`). The same file
+/// The workbooks that `paths` name: each file as given, each zip's workbook entries (a zip is
+/// read as a folder is), and for each folder every workbook in it and below, in sorted order,
+/// without Excel's lock files (`~$name.xlsx`). The same file
 /// reached twice (two spellings, a link, a hard link) is taken once; a folder in `outputs` (the
 /// marked copies' own) found inside a folder given is not walked, so that last run's outputs are
 /// not graded as students;
@@ -74,12 +111,37 @@ pub(crate) fn workbooks(paths: &[PathBuf], outputs: &[PathBuf]) -> Vec<Input> {
         };
         if path.is_dir() {
             walk.folder(path, &base, true);
+        } else if is_zip_name(path.as_os_str()) && path.is_file() {
+            walk.zip(path, &base);
         } else {
             let relative = if base.as_os_str().is_empty() { path.file_name().map(PathBuf::from) } else { None };
             walk.file(path.clone(), relative.unwrap_or(base));
         }
     }
-    walk.out
+    by_student(walk.out)
+}
+
+/// The inputs with each student's workbooks together, where the first of them was: a class
+/// line says which one grades the student once all are checked, and a download's names seldom
+/// part them (`roejane_1_...` and `roejane_LATE_1_...` can).
+fn by_student(inputs: Vec<Input>) -> Vec<Input> {
+    let key = |i: &Input| i.submitter.as_ref().map(|s| (s.lms, s.id.clone()));
+    let mut first: std::collections::HashMap<(submitter::Lms, String), usize> = std::collections::HashMap::new();
+    let mut order: Vec<(usize, usize, Input)> = Vec::with_capacity(inputs.len());
+    for (k, input) in inputs.into_iter().enumerate() {
+        let at = key(&input).map_or(k, |who| *first.entry(who).or_insert(k));
+        order.push((at, k, input));
+    }
+    order.sort_by_key(|(at, k, _)| (*at, *k));
+    order.into_iter().map(|(.., input)| input).collect()
+}
+
+/// Whether two inputs are the same student's, by the LMS's id in their names.
+pub(crate) fn same_student(a: &Input, b: &Input) -> bool {
+    match (&a.submitter, &b.submitter) {
+        (Some(a), Some(b)) => a.lms == b.lms && a.id == b.id,
+        _ => false,
+    }
 }
 
 struct Walk {
@@ -92,7 +154,33 @@ impl Walk {
     fn file(&mut self, path: PathBuf, relative: PathBuf) {
         if self.seen.add("a workbook being checked", &path) {
             let submitter = submitter::Submitter::of(&relative);
-            self.out.push(Input { path, relative, unreadable: None, submitter });
+            self.out.push(Input { path, relative, unreadable: None, submitter, source: Source::File });
+        }
+    }
+
+    /// A download's entries, each placed under `relative` by its name; a zip inside it is an
+    /// input that says why it is not read, and a zip refused whole is one input that says why.
+    fn zip(&mut self, path: &Path, relative: &Path) {
+        if !self.seen.add("a zip being checked", path) {
+            return;
+        }
+        let (download, entries) = match download::Download::open(path) {
+            Ok(found) => found,
+            Err(e) => return self.out.push(Input::unusable(path, relative, e.to_string())),
+        };
+        for entry in entries {
+            let (shown, relative) = (path.join(&entry.name), relative.join(&entry.name));
+            if entry.nested {
+                let error = Error::Content {
+                    file: shown.clone(),
+                    what: "is a zip inside the zip, which is not opened; unpack it and check its workbooks, or ask for the workbook itself".into(),
+                };
+                self.out.push(Input::unusable(&shown, &relative, error.to_string()));
+                continue;
+            }
+            let submitter = submitter::Submitter::of(&relative);
+            let source = Source::Entry { download: download.clone(), index: entry.index };
+            self.out.push(Input { path: shown, relative, unreadable: None, submitter, source });
         }
     }
 
@@ -109,13 +197,7 @@ impl Walk {
         let mut entries = match entries {
             Ok(entries) => entries,
             Err(e) => {
-                let error = Some(unreadable(e).to_string());
-                return self.out.push(Input {
-                    path: dir.to_path_buf(),
-                    relative: relative.to_path_buf(),
-                    unreadable: error,
-                    submitter: None,
-                });
+                return self.out.push(Input::unusable(dir, relative, unreadable(e).to_string()));
             }
         };
         entries.sort_by_key(std::fs::DirEntry::file_name);
@@ -129,6 +211,10 @@ impl Walk {
             }
         }
     }
+}
+
+pub(crate) fn is_zip_name(name: &std::ffi::OsStr) -> bool {
+    Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
 fn is_workbook_name(name: &std::ffi::OsStr) -> bool {
@@ -169,7 +255,7 @@ pub(crate) fn check_all<T: Send>(
             return Turn::Graded(Outcome::Unusable { file: file.display().to_string(), error: error.clone() }, None);
         }
         // A panic in the checker is a bug, but one workbook must not stop the class.
-        let outcome = match crate::sys::panics::contained(|| opened(file, options)) {
+        let outcome = match crate::sys::panics::contained(|| opened(input, options)) {
             Ok(Ok(Opened::Checked(report))) => Outcome::Checked(report),
             Ok(Ok(Opened::MarkedCopy(of))) => return Turn::MarkedCopy { file: file.display().to_string(), of },
             Ok(Err(Error::Interrupted)) => return Turn::Interrupted,
@@ -194,11 +280,21 @@ enum Opened {
     MarkedCopy(String),
 }
 
-fn opened(file: &Path, options: &Options) -> Result<Opened, Error> {
-    let book = Workbook::open(file)?;
+fn opened(input: &Input, options: &Options) -> Result<Opened, Error> {
+    let file = input.path.as_path();
+    // A zip's entry is read once, and opened from memory.
+    let bytes = match &input.source {
+        Source::File => None,
+        Source::Entry { .. } => Some(input.bytes()?),
+    };
+    let open = || match &bytes {
+        None => Workbook::open(file),
+        Some(bytes) => Workbook::from_bytes(file, bytes),
+    };
+    let book = open()?;
     match book.stamp.marked_copy_of.clone() {
         Some(of) => Ok(Opened::MarkedCopy(of)),
-        None => check_opened(book, file, options).map(Opened::Checked),
+        None => check_opened(book, file, &open, options).map(Opened::Checked),
     }
 }
 

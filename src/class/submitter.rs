@@ -14,7 +14,7 @@ use std::path::{Component, Path};
 use serde::Serialize;
 
 /// The LMS whose naming a submission's path follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Lms {
     Canvas,

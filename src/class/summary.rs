@@ -10,7 +10,7 @@ use crate::class::submitter::Submitter;
 use crate::class::{Input, Outcome};
 use crate::error::Failure;
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 20] = [
     "student",
     "id",
     "late",
@@ -30,6 +30,7 @@ const COLUMNS: [&str; 19] = [
     "why unusable",
     "parts",
     "deductions",
+    "graded by",
 ];
 
 /// A workbook's row of the summary, all that is kept of its report once it is printed.
@@ -54,6 +55,8 @@ pub(crate) struct Row {
     why_unusable: String,
     parts: String,
     deductions: String,
+    /// For a student with several workbooks, the one that grades them (this one, or which).
+    pub graded_by: String,
 }
 
 impl Row {
@@ -77,6 +80,7 @@ impl Row {
             why_unusable: String::new(),
             parts: String::new(),
             deductions: String::new(),
+            graded_by: String::new(),
         };
         match outcome {
             Outcome::Unusable { error, .. } => row.why_unusable = error.clone(),
@@ -119,7 +123,7 @@ impl Row {
     }
 
     /// The row's cells in the order of [`COLUMNS`].
-    fn fields(&self) -> [Field; 19] {
+    fn fields(&self) -> [Field; 20] {
         let text = |s: &str| Field::Text(s.to_string());
         let count = |n: Option<usize>| n.map_or(Field::Text(String::new()), |n| Field::Number(n as f64));
         let points = |x: Option<f64>| x.map_or(Field::Text(String::new()), Field::Number);
@@ -145,6 +149,7 @@ impl Row {
             text(&self.why_unusable),
             text(&self.parts),
             text(&self.deductions),
+            text(&self.graded_by),
         ]
     }
 }
@@ -176,7 +181,7 @@ impl Field {
 
 /// Each column's width in characters, as wide as its widest line (and its header, with room for
 /// the filter's button) up to [`WIDEST`], and whether its text wraps past that.
-fn column_widths(fields: &[[Field; 19]]) -> Vec<(usize, bool)> {
+fn column_widths(fields: &[[Field; 20]]) -> Vec<(usize, bool)> {
     COLUMNS
         .iter()
         .enumerate()
@@ -256,7 +261,11 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
 
 /// The summary as a workbook: `Class`, one row per workbook with a filter and a frozen header,
 /// and `Mistakes`, how many workbooks show each mistake, with a bar chart.
-pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result<(), Failure> {
+pub(crate) fn write_xlsx<W: Write + Seek + Send>(
+    rows: &[Row],
+    unmatched: Option<&crate::class::grades::Unmatched>,
+    out: W,
+) -> Result<(), Failure> {
     let mut book = Workbook::new();
     let header =
         Format::new().set_bold().set_border_bottom(FormatBorder::Medium).set_background_color(Color::RGB(0xDDEBF7));
@@ -264,7 +273,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
     let top = Format::new().set_align(rust_xlsxwriter::FormatAlign::Top).set_align(rust_xlsxwriter::FormatAlign::Left);
     let class = book.add_worksheet();
     class.set_name("Class")?;
-    let fields: Vec<[Field; 19]> = rows.iter().map(Row::fields).collect();
+    let fields: Vec<[Field; 20]> = rows.iter().map(Row::fields).collect();
     for (c, (name, (width, wraps))) in COLUMNS.iter().zip(column_widths(&fields)).enumerate() {
         class.write_string_with_format(0, c as u16, *name, &header)?;
         class.set_column_width(c as u16, width as f64 + 1.0)?;
@@ -324,6 +333,9 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
         sheet.insert_chart(1, 4, &chart)?;
     }
     score_distribution(sheet, rows, &header)?;
+    if let Some(unmatched) = unmatched {
+        gradebook_sheet(&mut book, &header, unmatched)?;
+    }
     Ok(book.save_to_writer(out)?)
 }
 
@@ -370,6 +382,31 @@ fn score_bins(rows: &[Row]) -> [usize; 10] {
     bins
 }
 
+/// `Gradebook`: the gradebook's students without a workbook, and the workbooks whose student
+/// it does not list, whose grades were therefore not filled in.
+fn gradebook_sheet(
+    book: &mut Workbook,
+    header: &Format,
+    unmatched: &crate::class::grades::Unmatched,
+) -> Result<(), Failure> {
+    let sheet = book.add_worksheet();
+    sheet.set_name("Gradebook")?;
+    for (c, name) in ["student or workbook", "grade not filled in because"].iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, header)?;
+    }
+    let lines = unmatched.no_submission.iter().map(|w| (w, "in the gradebook, no workbook: left as it was"));
+    let lines = lines.chain(unmatched.not_in_gradebook.iter().map(|w| (w, "not in the gradebook")));
+    for (r, (who, why)) in lines.enumerate() {
+        sheet.write_string(1 + r as u32, 0, fitted(who))?;
+        sheet.write_string(1 + r as u32, 1, why)?;
+    }
+    // Both columns on one printed page.
+    sheet.set_column_width(0, 48)?;
+    sheet.set_column_width(1, 40)?;
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,7 +426,7 @@ mod tests {
 
     #[test]
     fn columns_fit_their_content_and_long_text_wraps() {
-        let mut row: [Field; 19] = std::array::from_fn(|_| Field::Text(String::new()));
+        let mut row: [Field; 20] = std::array::from_fn(|_| Field::Text(String::new()));
         row[3] = Field::Number(87.5);
         row[5] = Field::Text("subs/roejane_123_4567_BackProp.xlsx".into());
         row[18] = Field::Text("x".repeat(150));

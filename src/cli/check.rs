@@ -9,14 +9,16 @@ use clap::Args;
 use super::terminal;
 use super::values::{number, rate};
 use crate::check::{Options, Report, Verdict};
+use crate::class::grades::{self, Gradebook, Graded};
 use crate::class::{self, Input, Outcome, Turn, summary};
 use crate::error::{Error, Failure};
 use crate::sys::output::{self, Destination};
 
 #[derive(Args, Debug)]
 pub(super) struct CheckArgs {
-    /// The workbooks to check (.xlsx, .xlsm); a folder means every workbook in it and below.
-    /// With several, one line each and the totals; `--detail` adds each report.
+    /// The workbooks to check (.xlsx, .xlsm); a folder means every workbook in it and below, and
+    /// a .zip (an LMS's download of the submissions) every workbook in it, read without
+    /// unpacking. With several, one line each and the totals; `--detail` adds each report.
     #[arg(required_unless_present = "gradescope", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Workbooks checked at once (default: every core).
@@ -31,7 +33,8 @@ pub(super) struct CheckArgs {
     summary: Option<PathBuf>,
     /// Write each workbook with findings, marked, into this folder under its own name: every
     /// wrong cell filled in red with a note saying what it should hold and why. The original is
-    /// never changed.
+    /// never changed. A name ending in .zip writes them into one zip instead, under the names
+    /// they had in the zip checked, as the LMS's feedback upload takes them back.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
     /// Write one feedback page per student into this folder (made when missing): a small HTML
@@ -52,6 +55,21 @@ pub(super) struct CheckArgs {
     /// Who sees the Gradescope results: visible, hidden, after_due_date or after_published.
     #[arg(long, value_enum, default_value_t = Visibility::Visible, requires = "gradescope")]
     visibility: Visibility,
+    /// Write the class's grades to this CSV file: the gradebook of --gradebook with this
+    /// assignment's grades filled in, ready to import, or without it a plain grades file
+    /// (student, id, late, file, score, max_score, verdict, mistakes, other files). A student
+    /// with several workbooks is graded by the best-scoring one.
+    #[arg(long, value_name = "OUT.csv", value_parser = parse_csv_path)]
+    grades: Option<PathBuf>,
+    /// The gradebook to fill in, exactly as the LMS exported it: Canvas's gradebook export or
+    /// Moodle's grading worksheet, told apart by its header. Every byte but the grades (and for
+    /// Moodle the feedback and the time of the grade) is written back unchanged.
+    #[arg(long, value_name = "IN.csv", requires = "grades")]
+    gradebook: Option<PathBuf>,
+    /// The Canvas assignment whose column is filled in: its title, its id, or the whole header
+    /// `<Title> (<id>)`; needed when the export holds several assignments.
+    #[arg(long, value_name = "TITLE", requires = "gradebook")]
+    assignment: Option<String>,
     /// Replace the summary file, or a marked workbook, if it exists.
     #[arg(long)]
     force: bool,
@@ -95,6 +113,14 @@ fn parse_tolerance(text: &str) -> Result<f64, String> {
     if tol.is_finite() && tol >= 0.0 { Ok(tol) } else { Err(format!("must be a number >= 0, not {tol}")) }
 }
 
+fn parse_csv_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+        Some("csv") => Ok(path),
+        _ => Err("the grades are written as .csv, as the LMS imports them: end the file name with .csv".into()),
+    }
+}
+
 fn parse_summary_path(text: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(text);
     match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
@@ -123,6 +149,11 @@ struct ClassRun {
     marked: Vec<Option<Destination>>,
     /// Each input's feedback page, by index of `files`.
     feedback: Vec<Option<Destination>>,
+    /// The zip the marked copies go into instead, each under its path relative to what was given.
+    marked_zip: Option<Destination>,
+    /// The grades file, and the gradebook it fills in.
+    grades: Option<Destination>,
+    gradebook: Option<Gradebook>,
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
@@ -148,24 +179,61 @@ impl CheckRun {
         if let Some(root) = &args.gradescope {
             return gradescope_run(root, options, args.visibility.text());
         }
-        if let ([one], None, None, None) = (args.paths.as_slice(), &args.summary, &args.annotate, &args.feedback)
+        let outputs = (&args.summary, &args.annotate, &args.feedback, &args.grades);
+        if let ([one], (None, None, None, None)) = (args.paths.as_slice(), outputs)
             && !one.is_dir()
+            && !class::is_zip_name(one.as_os_str())
         {
             return Ok(CheckRun::One { file: one.clone(), options, json: args.json });
         }
-        if let Some(dir) = &args.annotate {
+        let zipped = args.annotate.as_ref().filter(|p| class::is_zip_name(p.as_os_str()));
+        let marked_zip = zipped.map(|path| Destination {
+            path: path.clone(),
+            force: args.force,
+            flag: "--annotate",
+            what: "the zip of marked copies",
+        });
+        let folder = args.annotate.as_ref().filter(|_| zipped.is_none());
+        if let Some(dir) = folder {
             check_folder(dir, "--annotate")?;
         }
         if let Some(dir) = &args.feedback {
             check_folder(dir, "--feedback")?;
         }
-        let outputs: Vec<PathBuf> = args.annotate.iter().chain(&args.feedback).cloned().collect();
+        let outputs: Vec<PathBuf> = folder.iter().copied().chain(&args.feedback).cloned().collect();
         let files = class::workbooks(&args.paths, &outputs);
         let mut inputs = output::Inputs::default();
         for input in &files {
-            inputs.add("a workbook being checked", &input.path);
+            inputs.add("a workbook being checked", input.file());
         }
-        let marked = marked_copies(&files, args.annotate.as_deref(), args.force, &inputs)?;
+        let marked = marked_copies(&files, folder.map(PathBuf::as_path), args.force, &inputs)?;
+        if let Some(dest) = &marked_zip {
+            in_a_folder(dest)?;
+            output::check_against(dest, &inputs)?;
+        }
+        let gradebook =
+            args.gradebook.as_ref().map(|path| Gradebook::read(path, args.assignment.as_deref())).transpose()?;
+        if let Some(book) = &gradebook {
+            inputs.add("the gradebook", book.file());
+        }
+        let grades = args.grades.as_ref().map(|path| Destination {
+            path: path.clone(),
+            force: args.force,
+            flag: "--grades",
+            what: "the grades",
+        });
+        if let Some(dest) = &grades {
+            in_a_folder(dest)?;
+            output::check_against(dest, &inputs)?;
+            let at = output::identity(&dest.path);
+            if marked.iter().flatten().chain(&marked_zip).any(|m| output::identity(&m.path) == at) {
+                return Err(Error::SharedDestination {
+                    path: dest.path.clone(),
+                    first: "--annotate",
+                    second: dest.flag,
+                });
+            }
+        }
         let feedback = feedback_pages(&files, args.feedback.as_deref(), args.force, &inputs)?;
         let summary = args.summary.as_ref().map(|path| Destination {
             path: path.clone(),
@@ -175,19 +243,22 @@ impl CheckRun {
         });
         if let Some(dest) = &summary {
             // A summary among the marked copies goes into their folder, made when missing.
-            let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let among_copies = args.annotate.as_ref().is_some_and(|d| output::identity(d) == output::identity(folder));
-            if !folder.is_dir() && !among_copies {
-                return Err(Error::NoFolder { path: folder.to_path_buf(), flag: "--summary" });
+            let parent = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let among_copies = folder.is_some_and(|d| output::identity(d) == output::identity(parent));
+            if !among_copies {
+                in_a_folder(dest)?;
             }
             output::check_against(dest, &inputs)?;
             let at = output::identity(&dest.path);
-            if marked.iter().flatten().any(|m| output::identity(&m.path) == at) {
+            if marked.iter().flatten().chain(&marked_zip).any(|m| output::identity(&m.path) == at) {
                 return Err(Error::SharedDestination {
                     path: dest.path.clone(),
                     first: "--annotate",
                     second: dest.flag,
                 });
+            }
+            if grades.as_ref().is_some_and(|g| output::identity(&g.path) == at) {
+                return Err(Error::SharedDestination { path: dest.path.clone(), first: "--grades", second: dest.flag });
             }
         }
         Ok(CheckRun::Class(ClassRun {
@@ -199,6 +270,9 @@ impl CheckRun {
             summary,
             marked,
             feedback,
+            marked_zip,
+            grades,
+            gradebook,
         }))
     }
 
@@ -330,6 +404,13 @@ fn feedback_pages(
     Ok(out)
 }
 
+/// Refuses a destination whose folder does not exist: a file named on the command line is
+/// written only into a folder that is there.
+fn in_a_folder(dest: &Destination) -> Result<(), Error> {
+    let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if folder.is_dir() { Ok(()) } else { Err(Error::NoFolder { path: folder.to_path_buf(), flag: dest.flag }) }
+}
+
 /// Refuses an output folder (`--annotate`, `--feedback`) that is a file, or lies under one,
 /// before anything is read: nothing could ever be written there.
 fn check_folder(dir: &Path, flag: &'static str) -> Result<(), Error> {
@@ -379,6 +460,8 @@ fn marked_copies(
 enum Marking {
     /// Written, at this path.
     Written(PathBuf),
+    /// Made, for the zip of marked copies, under this name.
+    Made(String, Vec<u8>),
     /// Not needed (no findings) or not asked for.
     None,
     /// Could not be written, and why.
@@ -391,6 +474,26 @@ impl ClassRun {
     /// marked copy could not be written; an interrupt stops the run at the workbooks in flight
     /// and says which outputs were written whole.
     fn act(self, json_started: &mut bool) -> Result<ExitCode, Error> {
+        let Some(dest) = self.marked_zip.clone() else {
+            return self.run::<std::io::Cursor<Vec<u8>>>(json_started, None);
+        };
+        output::write_atomically(&dest, |f| {
+            let mut zip = Zipped { writer: zip::ZipWriter::new(f), failed: None };
+            let result = self.run(json_started, Some(&mut zip));
+            if let Some(why) = zip.failed {
+                return Err(why);
+            }
+            zip.writer.finish()?;
+            Ok(result)
+        })?
+    }
+
+    /// [`ClassRun::act`], the marked copies going into `zip` when it is given.
+    fn run<W: std::io::Write + std::io::Seek + Send>(
+        self,
+        json_started: &mut bool,
+        mut zip: Option<&mut Zipped<W>>,
+    ) -> Result<ExitCode, Error> {
         output::stop_on_interrupt();
         let width = self.files.iter().map(|f| terminal::name(&f.path.display().to_string()).chars().count()).max();
         let width = width.unwrap_or(0);
@@ -399,16 +502,63 @@ impl ClassRun {
             self.files.iter().map(|f| f.submitter.as_ref().map_or(String::new(), |s| s.label())).collect();
         let student_width = students.iter().map(|s| terminal::name(s).chars().count()).max().filter(|w| *w > 0);
         let mut rows: Vec<summary::Row> = Vec::with_capacity(self.files.len());
+        let mut graded: Vec<Graded> = Vec::with_capacity(self.files.len());
+        // The lines of a student's workbooks (by input), held until the last of them is checked.
+        let mut pending: Vec<(usize, Outcome, Option<String>)> = Vec::new();
+        let (mut seen, mut emitted) = (0, 0);
         let mut failed: Option<Error> = None;
         let (mut written, mut unmarked) = (Vec::new(), 0);
+        let zipped = zip.is_some();
         let mark = |k: usize, input: &Input, report: &Report| match &self.marked[k] {
             Some(dest) => annotate(dest, input, report),
+            None if zipped => marked_bytes(input, report),
             None => Marking::None,
         };
-        // Turns come one per input, in input order: the input of each.
-        let mut turns = 0..self.files.len();
+        // Prints a student's lines, each saying which of their workbooks grades them.
+        let say = |pending: &mut Vec<(usize, Outcome, Option<String>)>,
+                   graded: &[Graded],
+                   rows: &mut [summary::Row],
+                   failed: &mut Option<Error>,
+                   emitted: &mut usize,
+                   json_started: &mut bool| {
+            let (from, to) = (graded.len() - pending.len(), rows.len() - pending.len());
+            let (group, rows) = (&graded[from..], &mut rows[to..]);
+            let student = grades::students(group).into_iter().next().filter(|s| !s.others.is_empty());
+            if let Some(s) = &student {
+                let best = group.iter().position(|g| std::ptr::eq(g, s.best)).expect("the best is one of them");
+                let (n, file) = (group.len(), rows[best].file.clone());
+                for (k, row) in rows.iter_mut().enumerate() {
+                    row.graded_by = if k == best { format!("this workbook, the best of {n}") } else { file.clone() };
+                }
+            }
+            for ((at, outcome, not_marked), g) in pending.drain(..).zip(group) {
+                let choice = student.as_ref().map(|s| match std::ptr::eq(s.best, g) {
+                    true => Choice::Best { others: s.others.iter().map(|o| o.file.as_str()).collect() },
+                    false => Choice::Other { graded_by: s.best.file.as_str() },
+                });
+                let text = if self.json {
+                    let student = self.files[at].submitter.as_ref();
+                    let line = Line { outcome: &outcome, student, not_marked: not_marked.as_deref(), choice };
+                    let json = serde_json::to_string_pretty(&line).expect("a report serialises");
+                    format!("{}{json}", if *emitted == 0 { "[\n" } else { ",\n" })
+                } else {
+                    let who = student_width.map(|w| (students[at].as_str(), w));
+                    let mut text = terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref());
+                    if let Some(choice) = &choice {
+                        text.push_str(&choice.line());
+                    }
+                    text
+                };
+                *emitted += 1;
+                if failed.is_none() {
+                    *failed = terminal::emit(&text).err();
+                    *json_started |= self.json;
+                }
+            }
+        };
         class::check_all(&self.files, &self.options, self.jobs, mark, |turn: Turn<Marking>| {
-            let k = turns.next().unwrap_or_default();
+            let k = seen;
+            seen += 1;
             let (outcome, marking) = match turn {
                 Turn::Graded(outcome, marking) => (outcome, marking),
                 Turn::MarkedCopy { file, of } => {
@@ -423,6 +573,12 @@ impl ClassRun {
             let not_marked = match marking {
                 Some(Marking::Written(path)) => {
                     written.push(path);
+                    None
+                }
+                Some(Marking::Made(name, bytes)) => {
+                    if let Some(zip) = zip.as_deref_mut().filter(|z| z.failed.is_none()) {
+                        zip.failed = add_entry(&mut zip.writer, &name, &bytes).err();
+                    }
                     None
                 }
                 Some(Marking::Failed(Error::Interrupted)) | Some(Marking::None) | None => None,
@@ -442,23 +598,19 @@ impl ClassRun {
                 },
                 _ => not_marked,
             };
-            let text = if self.json {
-                let line =
-                    Line { outcome: &outcome, student: input.submitter.as_ref(), not_marked: not_marked.as_deref() };
-                let json = serde_json::to_string_pretty(&line).expect("a report serialises");
-                format!("{}{json}", if rows.is_empty() { "[\n" } else { ",\n" })
-            } else {
-                let who = student_width.map(|w| (students[k].as_str(), w));
-                terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref())
-            };
-            if failed.is_none() {
-                failed = terminal::emit(&text).err();
-                *json_started |= self.json;
-            }
+            graded.push(Graded::of(input, &outcome));
             rows.push(summary::Row::of(&outcome, input));
-            failed.is_none() && !output::cancelled()
+            pending.push((k, outcome, not_marked));
+            // A student's workbooks are told apart once all are checked: which one grades them.
+            if k + 1 < self.files.len() && class::same_student(input, &self.files[k + 1]) {
+                return !output::cancelled();
+            }
+            say(&mut pending, &graded, &mut rows, &mut failed, &mut emitted, json_started);
+            failed.is_none() && !output::cancelled() && zip.as_ref().is_none_or(|z| z.failed.is_none())
         });
-        let end = match (self.json, rows.is_empty()) {
+        // A student's last workbook may have been a marked copy, which is no line of theirs.
+        say(&mut pending, &graded, &mut rows, &mut failed, &mut emitted, json_started);
+        let end = match (self.json, emitted == 0) {
             (false, _) => terminal::class_totals(rows.iter().map(|r| r.verdict), unmarked),
             (true, true) => "[]\n".into(),
             (true, false) => "\n]\n".into(),
@@ -471,8 +623,19 @@ impl ClassRun {
         if output::cancelled() {
             return Err(Error::InterruptedAfter { written });
         }
+        let students = grades::students(&graded);
+        let filled = self.gradebook.as_ref().map(|book| book.fill(&students, std::time::SystemTime::now()));
+        if let Some((_, unmatched)) = &filled {
+            say_unmatched(unmatched);
+        }
         if let Some(dest) = &self.summary {
-            write_summary(dest, &rows)?;
+            write_summary(dest, &rows, filled.as_ref().map(|(_, u)| u))?;
+        }
+        if let Some(dest) = &self.grades {
+            output::write_atomically(dest, |f| match &filled {
+                Some((bytes, _)) => Ok(std::io::Write::write_all(f, bytes)?),
+                None => grades::write_plain(&students, std::io::BufWriter::new(f)),
+            })?;
         }
         let worst = Verdict::of_all(rows.iter().map(|r| r.verdict));
         let code = if unmarked == 0 { worst.exit_code() } else { Verdict::Unusable.exit_code() };
@@ -480,7 +643,8 @@ impl ClassRun {
     }
 }
 
-/// A class line of `--json`: the outcome, and why its marked copy could not be written.
+/// A class line of `--json`: the outcome, why its marked copy could not be written, and for a
+/// student with several workbooks whether this one grades them.
 #[derive(serde::Serialize)]
 struct Line<'a> {
     #[serde(flatten)]
@@ -490,6 +654,46 @@ struct Line<'a> {
     student: Option<&'a crate::class::submitter::Submitter>,
     #[serde(skip_serializing_if = "Option::is_none")]
     not_marked: Option<&'a str>,
+    #[serde(flatten)]
+    choice: Option<Choice<'a>>,
+}
+
+/// Which of a student's several workbooks grades them: the best-scoring, the others listed.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Choice<'a> {
+    Best { others: Vec<&'a str> },
+    Other { graded_by: &'a str },
+}
+
+impl Choice<'_> {
+    /// The line under the class line that says so.
+    fn line(&self) -> String {
+        match self {
+            Choice::Best { others } => {
+                format!(
+                    "  graded by this workbook, the student's best; also handed in: {}\n",
+                    terminal::name(&others.join(", "))
+                )
+            }
+            Choice::Other { graded_by } => {
+                format!("  not graded: the student's best is {}\n", terminal::name(graded_by))
+            }
+        }
+    }
+}
+
+/// Says on stderr which gradebook students had no workbook, and which workbooks' students the
+/// gradebook does not list: their grades were not filled in.
+fn say_unmatched(unmatched: &grades::Unmatched) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for who in &unmatched.no_submission {
+        let _ = writeln!(err, "backprop-sheet: {}: in the gradebook, no workbook; left as it was", terminal::name(who));
+    }
+    for what in &unmatched.not_in_gradebook {
+        let _ = writeln!(err, "backprop-sheet: {}: not in the gradebook; no grade written", terminal::name(what));
+    }
 }
 
 /// Writes a checked workbook's feedback page, its folder made when missing.
@@ -503,7 +707,11 @@ fn write_feedback(dest: &Destination, input: &Input, report: &Report) -> Result<
     })
 }
 
-fn write_summary(dest: &Destination, rows: &[summary::Row]) -> Result<(), Error> {
+fn write_summary(
+    dest: &Destination,
+    rows: &[summary::Row],
+    unmatched: Option<&grades::Unmatched>,
+) -> Result<(), Error> {
     if let Some(folder) = dest.path.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
         std::fs::create_dir_all(folder)
             .map_err(|e| Error::Io { path: folder.to_path_buf(), detail: crate::error::io_reason(&e) })?;
@@ -513,7 +721,7 @@ fn write_summary(dest: &Destination, rows: &[summary::Row]) -> Result<(), Error>
         if csv {
             summary::write_csv(rows, f)
         } else {
-            Failure::flatten(crate::sys::panics::contained(|| summary::write_xlsx(rows, f)))
+            Failure::flatten(crate::sys::panics::contained(|| summary::write_xlsx(rows, unmatched, f)))
         }
     })
 }
@@ -529,7 +737,7 @@ fn annotate(dest: &Destination, input: &Input, report: &Report) -> Marking {
     let write = || {
         let folder = dest.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(folder).map_err(|e| io(folder, e))?;
-        let bytes = std::fs::read(&input.path).map_err(|e| io(&input.path, e))?;
+        let bytes = input.bytes()?;
         output::write_atomically(dest, |f| {
             crate::class::mark::mark(&bytes, report, std::io::BufWriter::new(f)).map(drop)
         })
@@ -538,4 +746,48 @@ fn annotate(dest: &Destination, input: &Input, report: &Report) -> Marking {
         Ok(()) => Marking::Written(dest.path.clone()),
         Err(e) => Marking::Failed(e),
     }
+}
+
+/// The marked copy of a workbook with findings, made in memory for the zip of marked copies,
+/// with the name it goes under: its path relative to what was given, which for a download is
+/// the entry's own name.
+fn marked_bytes(input: &Input, report: &Report) -> Marking {
+    if report.wrong_cells() == 0 {
+        return Marking::None;
+    }
+    let name = input.relative.to_string_lossy().into_owned();
+    let made = input.bytes().and_then(|bytes| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        crate::class::mark::mark(&bytes, report, &mut out)
+            .map_err(|e| match e {
+                Failure::Interrupted => Error::Interrupted,
+                Failure::Failed(detail) => Error::Write { path: input.path.clone(), what: "the marked copy", detail },
+            })
+            .map(|_| out.into_inner())
+    });
+    match made {
+        Ok(bytes) => Marking::Made(name, bytes),
+        Err(e) => Marking::Failed(e),
+    }
+}
+
+/// The zip of marked copies being written, and why it could not be, once it could not: the
+/// zip is then not written at all, as a zip missing some copies would be taken for all of them.
+struct Zipped<W: std::io::Write + std::io::Seek> {
+    writer: zip::ZipWriter<W>,
+    failed: Option<Failure>,
+}
+
+/// Adds one marked copy to the zip of marked copies, stored as it is (a workbook is a zip
+/// already).
+fn add_entry<W: std::io::Write + std::io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), Failure> {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(bytes.len() as u64 >= u32::MAX as u64);
+    zip.start_file(name, options)?;
+    Ok(std::io::Write::write_all(zip, bytes)?)
 }

@@ -255,12 +255,8 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp
         let Ok(entry) = zip.by_index_raw(i) else { continue };
         let (packed, unpacked) = (entry.compressed_size(), entry.size());
         total = total.saturating_add(unpacked);
-        if unpacked > RATIO_FROM && unpacked / packed.max(1) > MAX_RATIO {
-            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-            let what =
-                format!("part {name} unpacks {} MB from {} KB, as a zip bomb does", unpacked >> 20, packed >> 10);
-            return Err(Error::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
-        }
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        check_packing(file, &format!("part {name}"), packed, unpacked)?;
     }
     if total > MAX_UNPACKED {
         let what = format!("its parts unpack to {} MB", total >> 20);
@@ -269,6 +265,19 @@ fn check_unpacked_size(file: &Path, bytes: &[u8]) -> Result<(CalcSettings, Stamp
     let calc = CalcSettings::read(&part(&mut zip, "xl/workbook.xml"));
     let stamp = stamp::read(&part(&mut zip, "docProps/custom.xml"));
     Ok((calc, stamp, charts::series(&mut zip, MAX_UNPACKED)))
+}
+
+/// Refuses a zip entry (`what`: "part xl/...", or "it" for a workbook inside a download) that
+/// packs as a zip bomb does, or that alone unpacks past [`MAX_UNPACKED`], before it is unpacked.
+pub(crate) fn check_packing(file: &Path, what: &str, packed: u64, unpacked: u64) -> Result<(), Error> {
+    let too_large = |what: String| Err(Error::TooLarge { file: file.to_path_buf(), what, limit: MAX_UNPACKED >> 20 });
+    if unpacked > RATIO_FROM && unpacked / packed.max(1) > MAX_RATIO {
+        return too_large(format!("{what} unpacks {} MB from {} KB, as a zip bomb does", unpacked >> 20, packed >> 10));
+    }
+    if unpacked > MAX_UNPACKED {
+        return too_large(format!("{what} unpacks to {} MB", unpacked >> 20));
+    }
+    Ok(())
 }
 
 /// A part of a package, unpacked within the bound; empty when it is missing or damaged.

@@ -25,7 +25,7 @@ pub(crate) struct Roster {
 
 /// The kinds of file a roster can be, told apart by their headers.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     Plain,
     Canvas,
     Moodle,
@@ -61,11 +61,7 @@ impl Roster {
         };
         let header: Vec<String> = csv.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_lowercase()).collect();
         let find = |name: Option<&str>| header.iter().position(|h| Some(h.as_str()) == name);
-        // Canvas's and Moodle's files by their id and name columns; any other by its `id`.
-        let kind = [Kind::Moodle, Kind::Canvas, Kind::Plain]
-            .into_iter()
-            .find(|&k| columns(k)[..2].iter().all(|&c| find(c).is_some()) || k == Kind::Plain && find(Some("id")).is_some())
-            .ok_or_else(|| {
+        let kind = kind_of(&header).ok_or_else(|| {
                 content(
                     "line 1: no `id` column. A roster's header names its columns: `id` (required), `name`, `email`; \
                      Canvas's gradebook export (`Student`, `ID`) and Moodle's grading worksheet (`Identifier`, `Full name`) are read as they are"
@@ -73,6 +69,7 @@ impl Roster {
                 )
             })?;
         let [id, name, email] = columns(kind).map(find);
+
         let id = id.expect("a kind is found by its id column");
         let mut students = Vec::new();
         for record in csv.records() {
@@ -100,6 +97,15 @@ impl Roster {
         duplicates(&students).map_or(Ok(()), |what| Err(content(what)))?;
         Ok(Roster { file: file.to_path_buf(), students })
     }
+}
+
+/// What a CSV file is, by its header (trimmed, lower case): Canvas's and Moodle's files by their
+/// id and name columns; any other by its `id`.
+pub(crate) fn kind_of(header: &[String]) -> Option<Kind> {
+    let find = |name: Option<&str>| header.iter().position(|h| Some(h.as_str()) == name);
+    [Kind::Moodle, Kind::Canvas, Kind::Plain]
+        .into_iter()
+        .find(|&k| columns(k)[..2].iter().all(|&c| find(c).is_some()) || k == Kind::Plain && find(Some("id")).is_some())
 }
 
 /// The first id given to more than one student, with every line that gives it.

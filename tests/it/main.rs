@@ -11,6 +11,7 @@ mod identify;
 mod ironcalc;
 mod layers;
 mod libreoffice;
+mod lms;
 mod marking;
 mod reference;
 mod scale;
