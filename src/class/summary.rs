@@ -220,7 +220,7 @@ fn mistake_counts(rows: &[Row]) -> Vec<(&'static str, &'static str, usize)> {
 /// Text a student chose (a file or sheet name), for a CSV field that no spreadsheet evaluates:
 /// OWASP's rule for CSV injection, a field beginning with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return is given a leading `'`, which makes it text when it is opened.
-fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn inert(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
@@ -229,7 +229,7 @@ const CELL_LIMIT: usize = 32_767;
 
 /// Text cut to what a cell holds, saying so at its end: one student's workbook of a thousand
 /// tables must not cost the class its summary.
-fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
     let length = text.chars().count();
     if length <= CELL_LIMIT {
         return text.into();
@@ -255,8 +255,13 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
 }
 
 /// The summary as a workbook: `Class`, one row per workbook with a filter and a frozen header,
-/// and `Mistakes`, how many workbooks show each mistake, with a bar chart.
-pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result<(), Failure> {
+/// `Mistakes`, how many workbooks show each mistake, with a bar chart, and `Copies`, the copy
+/// report, when the run gathered it.
+pub(crate) fn write_xlsx<W: Write + Seek + Send>(
+    rows: &[Row],
+    copies: Option<&super::copies::Copies>,
+    out: W,
+) -> Result<(), Failure> {
     let mut book = Workbook::new();
     let header =
         Format::new().set_bold().set_border_bottom(FormatBorder::Medium).set_background_color(Color::RGB(0xDDEBF7));
@@ -324,6 +329,9 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(rows: &[Row], out: W) -> Result
         sheet.insert_chart(1, 4, &chart)?;
     }
     score_distribution(sheet, rows, &header)?;
+    if let Some(copies) = copies {
+        super::copies::add_sheet(&mut book, copies)?;
+    }
     Ok(book.save_to_writer(out)?)
 }
 
