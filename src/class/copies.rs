@@ -15,9 +15,9 @@ use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 use sha2::{Digest, Sha256};
 
 use super::Input;
-use super::summary::inert;
 use crate::check::{Key, Report, SheetKey};
 use crate::error::Failure;
+use crate::reader::roster::escape;
 
 /// The most submissions a mistake, an id or a rounding may be shared by and still tie them: a
 /// few in the class, not a habit of many.
@@ -25,6 +25,10 @@ pub(crate) const FEW: usize = 3;
 
 /// The most pieces of each kind kept of one workbook: the first findings say who wrote it.
 const KEPT: usize = 16;
+
+/// The most characters of a piece kept: enough to tell one formula or id from another, and
+/// the report's cells stay far within what a cell holds.
+const PIECE: usize = 400;
 
 /// What ties two submissions, strongest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,6 +103,11 @@ impl Evidence {
             }
             for (at, value) in &table.typed_numbers {
                 pieces.push((Kind::TypedRounding, format!("'{}'!{}: {value} typed", table.sheet, at.a1())));
+            }
+        }
+        for (_, text) in &mut pieces {
+            if text.chars().count() > PIECE {
+                *text = format!("{}…", text.chars().take(PIECE).collect::<String>());
             }
         }
         pieces.sort();
@@ -191,13 +200,14 @@ pub(crate) const CAVEAT: &str = "A lead is a reason for a conversation with the 
 const COLUMNS: [&str; 6] = ["pair", "submission", "other submission", "lead", "evidence", "shared by"];
 
 /// The copy report as CSV: the caveat in the header of its first column, then a row per lead.
-/// Every field a student could have chosen is made inert, as in the summary.
+/// Every field a student could have chosen is made inert by OWASP's rule, as in the summary
+/// and the key.
 pub(crate) fn write_csv<W: Write>(copies: &Copies, out: W) -> Result<(), Failure> {
     let mut csv = csv::Writer::from_writer(out);
     let first = format!("pair ({CAVEAT})");
     csv.write_record(std::iter::once(first.as_str()).chain(COLUMNS[1..].iter().copied()))?;
     for row in copies.rows() {
-        csv.write_record(row.iter().map(|f| inert(f).into_owned()))?;
+        csv.write_record(row.iter().map(|f| escape(f)))?;
     }
     csv.flush()?;
     Ok(())
@@ -213,8 +223,10 @@ pub(crate) fn add_sheet(book: &mut Workbook, copies: &Copies) -> Result<(), Fail
         sheet.write_string_with_format(2, c as u16, *name, &header)?;
     }
     for (r, row) in copies.rows().enumerate() {
-        for (c, field) in row.iter().enumerate() {
-            sheet.write_string(3 + r as u32, c as u16, super::summary::fitted(field))?;
+        let r = 3 + r as u32;
+        sheet.write_number(r, 0, row[0].parse::<f64>().unwrap_or_default())?;
+        for (c, field) in row.iter().enumerate().skip(1) {
+            sheet.write_string(r, c as u16, field)?;
         }
     }
     sheet.set_column_width(0, 6)?;
@@ -223,6 +235,8 @@ pub(crate) fn add_sheet(book: &mut Workbook, copies: &Copies) -> Result<(), Fail
     sheet.set_column_width(4, 60)?;
     sheet.set_column_width(5, 20)?;
     sheet.set_freeze_panes(3, 0)?;
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -262,6 +276,18 @@ mod tests {
                 ("a.xlsx", "b.xlsx", vec![Kind::DocumentId, Kind::WrongValue]),
             ],
             "a mistake six share is no lead"
+        );
+        let mut csv = Vec::new();
+        let hostile = vec![
+            ("=HYPERLINK(\"x\").xlsx".to_string(), evidence(&[(Kind::Identical, "SHA-256 00")])),
+            ("@b.xlsx".to_string(), evidence(&[(Kind::Identical, "SHA-256 00")])),
+        ];
+        write_csv(&Copies::of(&hostile), &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert_eq!(
+            csv.lines().nth(1),
+            Some(r#"1,"'=HYPERLINK(""x"").xlsx",'@b.xlsx,byte-identical files,SHA-256 00,2 of 2 submissions"#),
+            "student text is inert in a spreadsheet"
         );
         let rows: Vec<[String; 6]> = copies.rows().collect();
         assert_eq!(rows[1], ["2", "a.xlsx", "b.xlsx", "the same document id", "x `Ann`", "2 of 10 submissions"].map(String::from));

@@ -220,7 +220,7 @@ fn mistake_counts(rows: &[Row]) -> Vec<(&'static str, &'static str, usize)> {
 /// Text a student chose (a file or sheet name), for a CSV field that no spreadsheet evaluates:
 /// OWASP's rule for CSV injection, a field beginning with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return is given a leading `'`, which makes it text when it is opened.
-pub(crate) fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
@@ -229,7 +229,7 @@ const CELL_LIMIT: usize = 32_767;
 
 /// Text cut to what a cell holds, saying so at its end: one student's workbook of a thousand
 /// tables must not cost the class its summary.
-pub(crate) fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
+fn fitted(text: &str) -> std::borrow::Cow<'_, str> {
     let length = text.chars().count();
     if length <= CELL_LIMIT {
         return text.into();

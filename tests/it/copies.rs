@@ -274,6 +274,7 @@ fn the_copy_report_lists_exactly_the_copied_pairs_with_their_evidence() {
     let sheet = sheet(&book, "Copies");
     let text = |r: u32, c: u32| match sheet.value(backprop_sheet::read::Pos { row: r, col: c }) {
         Some(calamine::Data::String(s)) => s.clone(),
+        Some(calamine::Data::Float(x)) => x.to_string(),
         other => format!("{other:?}"),
     };
     assert!(text(0, 0).starts_with("A lead is a reason for a conversation"));
