@@ -138,6 +138,12 @@ fn a_submission_holding_another_student_s_values_is_other_inputs_naming_that_stu
         );
         let first_row = report["tables"][0]["cells"].as_array().unwrap().iter().filter(|c| c["iteration"] == 1).count();
         assert_eq!(finding["wrong_cells"], first_row, "every cell of the first row that differs is marked");
+        let (_, own) = check_json(&class.keys.join(key_name(2)), &args);
+        let lost = own["score"].as_f64().unwrap() - report["score"].as_f64().unwrap();
+        let forward = |r: &serde_json::Value| r["parts"][0]["score"].as_f64().unwrap();
+        assert_eq!(report["parts"][0]["name"], "forward pass");
+        assert!(lost > 0.0, "other-inputs costs points");
+        assert_eq!(lost, forward(&own) - forward(&report), "all of them the forward pass's, where t1 and i1 are");
     }
 }
 
