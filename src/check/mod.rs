@@ -21,7 +21,7 @@ mod written;
 
 pub(crate) use diagnose::Diagnosis;
 pub use report::Report;
-pub(crate) use report::{TableReport, Value, WrongColumn};
+pub(crate) use report::{Issued, TableReport, Value, WrongColumn};
 pub(crate) use verdict::Key;
 pub use verdict::{SheetKey, Verdict};
 
@@ -42,6 +42,13 @@ pub struct Options {
     pub rubric: Option<std::sync::Arc<rubric::Rubric>>,
 }
 
+impl Options {
+    /// The rubric that grades: the one given, else the default.
+    pub(crate) fn rubric(&self) -> &rubric::Rubric {
+        self.rubric.as_deref().unwrap_or_else(|| rubric::Rubric::standard())
+    }
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options { eta: None, rel_tol: 1e-12, rubric: None }
@@ -58,6 +65,7 @@ pub fn check(book: Workbook, options: &Options) -> Report {
 /// stops (None) once it says no: an interrupt must not wait for the rest of a workbook of a
 /// thousand tables.
 fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) -> Option<Report> {
+    let stamp = std::mem::take(&mut book.stamp);
     let values_computed = book.compute_unsaved().map(str::to_string);
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
@@ -72,9 +80,10 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
             tables.push(table::check_table(grid, options, identified, charted));
         }
     }
-    let rubric = options.rubric.as_deref().unwrap_or_else(|| rubric::Rubric::standard());
-    let score = rubric.score(&tables);
-    Some(Report::new(book.file.display().to_string(), values_computed, tables, score))
+    let score = options.rubric().score(&tables);
+    let mut report = Report::new(book.file.display().to_string(), values_computed, tables, score);
+    report.stamp = stamp;
+    Some(report)
 }
 
 /// A sheet's tables, top to bottom and left to right, each with how the columns its headers do

@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use super::diagnose::Diagnosis;
 use super::score::Score;
-use super::verdict::{Key, Verdict};
+use super::verdict::{Key, SheetKey, Verdict};
 use crate::model::columns::{Col, Columns};
 use crate::model::expr::CellError;
+use crate::model::variant::Stamp;
 use crate::reader::Pos;
 
 /// A cell's content as reported: a number, a spreadsheet error, or text.
@@ -98,6 +99,9 @@ pub struct TableReport {
     pub cells: Vec<WrongCell>,
     /// Cells that hold a typed number where the table's formulas are, right by value, as ranges.
     pub typed_over: Vec<String>,
+    /// The first of those typed numbers, as typed: how a student rounded is a trait of theirs.
+    #[serde(skip)]
+    pub typed_numbers: Vec<(Pos, f64)>,
     /// Columns of the class layout the table lacks, or could not be checked, and why.
     pub not_checked: Vec<String>,
     pub final_e_total_shown: Option<Value>,
@@ -109,6 +113,23 @@ pub struct TableReport {
     /// The columns of the network the table lacks or left empty, for the rubric.
     #[serde(skip)]
     pub missing: Vec<Col>,
+    /// The typed first row, which a class run holds to the values issued to the student.
+    #[serde(skip)]
+    pub first_row: FirstRow,
+}
+
+/// A table's typed first row: each typed cell's number, by name in the columns' order (none
+/// where the cell holds no number).
+pub(crate) type FirstRow = Vec<(Col, Pos, Option<f64>)>;
+
+/// The values a table's first row was issued to hold, and to whom, as a class run found them.
+pub(crate) struct Issued<'a> {
+    /// `student 456 (John Doe)`.
+    pub(crate) to: &'a str,
+    /// The value issued by name (`w1`); None where nothing was issued under that name.
+    pub value: &'a dyn Fn(&str) -> Option<f64>,
+    /// Whose values the first row holds, when they are another student's.
+    pub whose: Option<&'a str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -122,12 +143,40 @@ pub struct Report {
     /// The grade by the rubric: `score`, `max_score` and `parts` in JSON, beside the verdict.
     #[serde(flatten)]
     pub score: Score,
+    /// The stamp of the workbook's document properties, by which a class run finds its student.
+    #[serde(skip)]
+    pub stamp: Stamp,
 }
 
 impl Report {
     pub(crate) fn new(file: String, values_computed: Option<String>, tables: Vec<TableReport>, score: Score) -> Report {
         let verdict = Verdict::of_all(tables.iter().map(|t| t.verdict));
-        Report { file, verdict, values_computed, tables, score }
+        Report { file, verdict, values_computed, tables, score, stamp: Stamp::default() }
+    }
+
+    /// Holds each table's first row to the values issued to the student: a row that differs
+    /// is an `other-inputs` finding on its differing cells, naming whose values they are when
+    /// they are another student's; the caller scores it again. The rest of the table
+    /// was checked against the row as found, so a copied workbook is otherwise right; this is
+    /// what tells it.
+    pub(crate) fn hold_to(&mut self, issued: &Issued<'_>, whose: impl Fn(&TableReport) -> Option<String>) {
+        for table in &mut self.tables {
+            let other = whose(table);
+            table.hold_to(&Issued { whose: other.as_deref(), ..*issued });
+        }
+        self.verdict = Verdict::of_all(self.tables.iter().map(|t| t.verdict));
+    }
+
+    /// A finding that the values could not be held to anyone's: said as not checked, never
+    /// passed over.
+    pub(crate) fn not_held(&mut self, why: &str) {
+        for table in &mut self.tables {
+            table.not_checked.push(why.to_string());
+            if matches!(table.verdict, Verdict::Pass | Verdict::NothingToCheck) {
+                table.verdict = Verdict::Incomplete;
+            }
+        }
+        self.verdict = Verdict::of_all(self.tables.iter().map(|t| t.verdict));
     }
 
     /// The mistakes named anywhere in the workbook, each once, in the order first met.
@@ -159,6 +208,75 @@ impl Report {
 
     pub fn wrong_cells(&self) -> usize {
         self.tables.iter().map(|t| t.wrong_cells).sum()
+    }
+}
+
+impl TableReport {
+    fn hold_to(&mut self, issued: &Issued<'_>) {
+        let differ: Vec<(Col, Pos, f64, Option<f64>)> = self
+            .first_row
+            .iter()
+            .filter_map(|&(col, at, found)| {
+                let found = found?;
+                let assigned = (issued.value)(&col.name());
+                (assigned != Some(found)).then_some((col, at, found, assigned))
+            })
+            .collect();
+        let Some(&(col, at, found, assigned)) = differ.first() else { return };
+        let number = |v: Option<f64>| v.map_or(Value::Text("nothing issued".into()), Value::Number);
+        let explanation = match issued.whose {
+            Some(whose) => format!("the first row holds the initial values of {whose}, not those issued to {}", issued.to),
+            None => {
+                let cells: Vec<String> = differ
+                    .iter()
+                    .map(|(c, at, found, assigned)| match assigned {
+                        Some(a) => format!("{} at {} is {found} where {a} was issued", c.name(), at.a1()),
+                        None => format!("{} at {} is {found} where nothing was issued", c.name(), at.a1()),
+                    })
+                    .collect();
+                format!("not the assigned values of {}: {}", issued.to, cells.join("; "))
+            }
+        };
+        let diagnosis = Diagnosis::new(SheetKey::OtherInputs, explanation);
+        let wrong: Vec<WrongCell> = differ
+            .iter()
+            .map(|&(c, at, found, assigned)| WrongCell {
+                cell: at.a1(),
+                column: c.header(),
+                iteration: 1,
+                expected: number(assigned),
+                found: Value::Number(found),
+                diagnosis: diagnosis.clone(),
+                correct_formula: assigned.map_or(String::new(), |a| a.to_string()),
+            })
+            .collect();
+        let issued_row: Vec<String> = self
+            .first_row
+            .iter()
+            .map(|(c, ..)| (issued.value)(&c.name()).map_or(format!("{} none", c.name()), |v| format!("{} = {v}", c.name())))
+            .collect();
+        let positions: Vec<Pos> = differ.iter().map(|d| d.1).collect();
+        self.wrong_columns.insert(
+            0,
+            // Placed in the first differing cell's column, so that the rubric's part for that
+            // column (the forward pass, for targets and inputs) deducts it as a slip.
+            WrongColumn {
+                col,
+                column: "first row".into(),
+                first_wrong_cell: at.a1(),
+                iteration: 1,
+                expected: number(assigned),
+                found: Value::Number(found),
+                wrong_cells: differ.len(),
+                cells: ranges(&positions).join(", "),
+                diagnosis,
+                formula_found: None,
+                formula_correct: format!("the first row as issued: {}", issued_row.join(", ")),
+            },
+        );
+        self.cells.splice(0..0, wrong);
+        self.wrong_cells += differ.len();
+        self.verdict = Verdict::Fail;
     }
 }
 

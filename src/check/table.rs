@@ -9,7 +9,7 @@ use super::Options;
 use super::diagnose::{Diagnosis, Wrong, best_by_value, diagnose};
 use super::grid::Grid;
 use super::precision;
-use super::report::{TableReport, Value, WrongCell, WrongColumn, ranges};
+use super::report::{FirstRow, TableReport, Value, WrongCell, WrongColumn, ranges};
 use super::verdict::{SheetKey, Verdict};
 use super::written;
 use crate::model::columns::{Col, Columns, write_name};
@@ -87,12 +87,19 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
         wrong_columns,
         cells,
         typed_over: ranges(&pass.typed_over),
+        typed_numbers: pass.typed_over.iter().filter_map(|&p| grid.sheet.number(p).map(|v| (p, v))).take(32).collect(),
         not_checked,
         final_e_total_shown,
         final_e_total_correct,
         charted,
         missing,
+        first_row: first_row(&grid),
     }
+}
+
+/// The typed cells of the first row, as the sheet shows them.
+fn first_row(grid: &Grid) -> FirstRow {
+    grid.table.columns.typed().filter_map(|c| grid.table.pos(c, 1).map(|at| (c, at, grid.sheet.number(at)))).collect()
 }
 
 /// Each wrong cell with its diagnosis: settled while checking, or found now from what was

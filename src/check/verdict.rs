@@ -121,12 +121,13 @@ pub enum SheetKey {
     TypedValue,
     NotANumber,
     UnreadableFormula,
+    OtherInputs,
     Unknown,
 }
 
 impl SheetKey {
     /// In the order the README's table lists them.
-    pub const ALL: [SheetKey; 13] = [
+    pub const ALL: [SheetKey; 14] = [
         SheetKey::RelativeEta,
         SheetKey::NumberForEta,
         SheetKey::WrongReference,
@@ -139,6 +140,7 @@ impl SheetKey {
         SheetKey::TypedValue,
         SheetKey::NotANumber,
         SheetKey::UnreadableFormula,
+        SheetKey::OtherInputs,
         SheetKey::Unknown,
     ];
 
@@ -156,6 +158,7 @@ impl SheetKey {
             SheetKey::TypedValue => "typed-value",
             SheetKey::NotANumber => "not-a-number",
             SheetKey::UnreadableFormula => "unreadable-formula",
+            SheetKey::OtherInputs => "other-inputs",
             SheetKey::Unknown => "unknown",
         }
     }
@@ -178,6 +181,9 @@ impl SheetKey {
             SheetKey::TypedValue => "a number typed where a formula belongs, with what it should have rounded to",
             SheetKey::NotANumber => "text or an error where a typed input belongs",
             SheetKey::UnreadableFormula => "a formula this reader cannot parse, with the reason",
+            SheetKey::OtherInputs => {
+                "with `--roster`: the first row holds values other than those issued to the student (another student's, named, or the cells that differ)"
+            }
             SheetKey::Unknown => "no known mistake and no single swapped operand explains it: both formulas are shown",
         }
     }

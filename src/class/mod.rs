@@ -2,6 +2,8 @@
 //! outcome kept in input order. One workbook that cannot be used never stops the others.
 
 pub(crate) mod download;
+pub(crate) mod assigned;
+pub(crate) mod copies;
 pub(crate) mod feedback;
 pub(crate) mod grades;
 pub(crate) mod gradescope;
@@ -237,7 +239,8 @@ pub(crate) enum Turn<T> {
 }
 
 /// Checks every workbook on `jobs` threads at once, does `then` with each report on the same
-/// thread (marking a copy, say: work that should not wait its turn), and hands each turn to
+/// thread (holding it to its student's values, gathering its evidence, marking a copy: work
+/// that should not wait its turn), and hands each turn to
 /// `each` in input order, as soon as it and those before it are done. Each thread holds one
 /// workbook at a time, and an outcome is kept only until its turn: memory is bounded by the
 /// workbooks in flight, not by the class.
@@ -245,7 +248,7 @@ pub(crate) fn check_all<T: Send>(
     files: &[Input],
     options: &Options,
     jobs: usize,
-    then: impl Fn(usize, &Input, &Report) -> T + Sync,
+    then: impl Fn(usize, &Input, &mut Report) -> T + Sync,
     mut each: impl FnMut(Turn<T>) -> bool + Send,
 ) {
     let work = |k: usize| {
@@ -255,7 +258,7 @@ pub(crate) fn check_all<T: Send>(
             return Turn::Graded(Outcome::Unusable { file: file.display().to_string(), error: error.clone() }, None);
         }
         // A panic in the checker is a bug, but one workbook must not stop the class.
-        let outcome = match crate::sys::panics::contained(|| opened(input, options)) {
+        let mut outcome = match crate::sys::panics::contained(|| opened(input, options)) {
             Ok(Ok(Opened::Checked(report))) => Outcome::Checked(report),
             Ok(Ok(Opened::MarkedCopy(of))) => return Turn::MarkedCopy { file: file.display().to_string(), of },
             Ok(Err(Error::Interrupted)) => return Turn::Interrupted,
@@ -265,7 +268,7 @@ pub(crate) fn check_all<T: Send>(
                 error: format!("{}: the checker failed on this workbook; please report it", file.display()),
             },
         };
-        let after = match &outcome {
+        let after = match &mut outcome {
             Outcome::Checked(report) => Some(then(k, input, report)),
             Outcome::Unusable { .. } => None,
         };

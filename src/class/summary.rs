@@ -260,10 +260,12 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
 }
 
 /// The summary as a workbook: `Class`, one row per workbook with a filter and a frozen header,
-/// and `Mistakes`, how many workbooks show each mistake, with a bar chart.
+/// `Mistakes`, how many workbooks show each mistake, with a bar chart, and `Copies`, the copy
+/// report, when the run gathered it.
 pub(crate) fn write_xlsx<W: Write + Seek + Send>(
     rows: &[Row],
     unmatched: Option<&crate::class::grades::Unmatched>,
+    copies: Option<&super::copies::Copies>,
     out: W,
 ) -> Result<(), Failure> {
     let mut book = Workbook::new();
@@ -335,6 +337,9 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(
     score_distribution(sheet, rows, &header)?;
     if let Some(unmatched) = unmatched {
         gradebook_sheet(&mut book, &header, unmatched)?;
+    }
+    if let Some(copies) = copies {
+        super::copies::add_sheet(&mut book, copies)?;
     }
     Ok(book.save_to_writer(out)?)
 }

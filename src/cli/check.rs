@@ -10,7 +10,10 @@ use super::terminal;
 use super::values::{number, rate};
 use crate::check::{Options, Report, Verdict};
 use crate::class::grades::{self, Gradebook, Graded};
+use crate::class::assigned::{Assignments, Source};
+use crate::class::copies::{Copies, Evidence};
 use crate::class::{self, Input, Outcome, Turn, summary};
+use crate::reader::roster::Roster;
 use crate::error::{Error, Failure};
 use crate::sys::output::{self, Destination};
 
@@ -70,7 +73,22 @@ pub(super) struct CheckArgs {
     /// `<Title> (<id>)`; needed when the export holds several assignments.
     #[arg(long, value_name = "TITLE", requires = "gradebook")]
     assignment: Option<String>,
-    /// Replace the summary file, or a marked workbook, if it exists.
+    /// Hold each workbook to the values issued to its student (`template --roster ... --seed`):
+    /// the roster the variants were issued from, with --seed. A workbook's student is found by
+    /// the LMS id in its file name, else the id stamped in it, else a name in its file name.
+    #[arg(long, value_name = "FILE.csv", requires = "seed", conflicts_with = "key")]
+    roster: Option<PathBuf>,
+    /// The seed the variants were drawn from, with --roster.
+    #[arg(long, requires = "roster")]
+    seed: Option<u64>,
+    /// Hold each workbook to the values the key (`template --key`) lists for its student.
+    #[arg(long, value_name = "FILE.csv")]
+    key: Option<PathBuf>,
+    /// Write the copy report to this file: .xlsx or .csv, by the extension; pairs of workbooks
+    /// with the evidence that ties them, strongest first (also a `Copies` sheet in --summary).
+    #[arg(long, value_name = "FILE", value_parser = parse_copies_path)]
+    copies: Option<PathBuf>,
+    /// Replace the summary file, the copy report, the grades, or a marked workbook, if it exists.
     #[arg(long)]
     force: bool,
     /// The learning rate, when the sheet does not show it (overrides what it shows).
@@ -122,16 +140,29 @@ fn parse_csv_path(text: &str) -> Result<PathBuf, String> {
 }
 
 fn parse_summary_path(text: &str) -> Result<PathBuf, String> {
+    xlsx_or_csv(text, "the summary")
+}
+
+fn parse_copies_path(text: &str) -> Result<PathBuf, String> {
+    xlsx_or_csv(text, "the copy report")
+}
+
+fn xlsx_or_csv(text: &str, what: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(text);
     match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
         Some("xlsx" | "csv") => Ok(path),
-        _ => Err("the summary is written as .xlsx or .csv: end the file name with one of them".into()),
+        _ => Err(format!("{what} is written as .xlsx or .csv: end the file name with one of them")),
     }
+}
+
+/// Whether a destination's name asks for CSV rather than a workbook.
+fn is_csv(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// What a `check` run is: one workbook's report, or a class.
 enum CheckRun {
-    One { file: PathBuf, options: Options, json: bool },
+    One { file: PathBuf, options: Options, json: bool, assignments: Option<Assignments> },
     Class(ClassRun),
     Gradescope { root: PathBuf, results: Destination, options: Options, visibility: &'static str },
 }
@@ -145,6 +176,12 @@ struct ClassRun {
     detail: bool,
     json: bool,
     summary: Option<Destination>,
+    /// The copy report's own file.
+    copies: Option<Destination>,
+    /// Whether to gather the evidence of copying: for the copy report, or the summary's sheet.
+    gather: bool,
+    /// The values issued to each student, when each workbook is held to its own.
+    assignments: Option<Assignments>,
     /// Each input's marked copy, by index of `files` (none for a folder that could not be read).
     marked: Vec<Option<Destination>>,
     /// Each input's feedback page, by index of `files`.
@@ -179,12 +216,13 @@ impl CheckRun {
         if let Some(root) = &args.gradescope {
             return gradescope_run(root, options, args.visibility.text());
         }
-        let outputs = (&args.summary, &args.annotate, &args.feedback, &args.grades);
-        if let ([one], (None, None, None, None)) = (args.paths.as_slice(), outputs)
+        let assignments = assignments(args)?;
+        let outputs = (&args.summary, &args.annotate, &args.feedback, &args.grades, &args.copies);
+        if let ([one], (None, None, None, None, None)) = (args.paths.as_slice(), outputs)
             && !one.is_dir()
             && !class::is_zip_name(one.as_os_str())
         {
-            return Ok(CheckRun::One { file: one.clone(), options, json: args.json });
+            return Ok(CheckRun::One { file: one.clone(), options, json: args.json, assignments });
         }
         let zipped = args.annotate.as_ref().filter(|p| class::is_zip_name(p.as_os_str()));
         let marked_zip = zipped.map(|path| Destination {
@@ -234,6 +272,11 @@ impl CheckRun {
                 });
             }
         }
+        for (flag, roster) in [("the roster", &args.roster), ("the key", &args.key)] {
+            if let Some(path) = roster {
+                inputs.add(flag, path);
+            }
+        }
         let feedback = feedback_pages(&files, args.feedback.as_deref(), args.force, &inputs)?;
         let summary = args.summary.as_ref().map(|path| Destination {
             path: path.clone(),
@@ -261,6 +304,24 @@ impl CheckRun {
                 return Err(Error::SharedDestination { path: dest.path.clone(), first: "--grades", second: dest.flag });
             }
         }
+        let copies = match &args.copies {
+            Some(path) => {
+                let dest = Destination { path: path.clone(), force: args.force, flag: "--copies", what: "the copy report" };
+                let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                if !folder.is_dir() {
+                    return Err(Error::NoFolder { path: folder.to_path_buf(), flag: "--copies" });
+                }
+                output::check_against(&dest, &inputs)?;
+                let at = output::identity(&dest.path);
+                let taken = marked.iter().flatten().map(|m| ("--annotate", &m.path)).chain(summary.iter().map(|s| (s.flag, &s.path)));
+                if let Some((first, _)) = taken.into_iter().find(|(_, p)| output::identity(p) == at) {
+                    return Err(Error::SharedDestination { path: dest.path.clone(), first, second: dest.flag });
+                }
+                Some(dest)
+            }
+            None => None,
+        };
+        let gather = copies.is_some() || summary.as_ref().is_some_and(|s| !is_csv(&s.path));
         Ok(CheckRun::Class(ClassRun {
             files,
             options,
@@ -268,6 +329,9 @@ impl CheckRun {
             detail: args.detail,
             json: args.json,
             summary,
+            copies,
+            gather,
+            assignments,
             marked,
             feedback,
             marked_zip,
@@ -278,8 +342,13 @@ impl CheckRun {
 
     fn act(self, json_started: &mut bool) -> Result<ExitCode, Error> {
         match self {
-            CheckRun::One { file, options, json } => {
-                let report = crate::check::check_file(&file, &options)?;
+            CheckRun::One { file, options, json, assignments } => {
+                let mut report = crate::check::check_file(&file, &options)?;
+                if let Some(assignments) = &assignments
+                    && let Some(input) = class::workbooks(std::slice::from_ref(&file), &[]).first()
+                {
+                    assignments.hold(input, &mut report, options.rubric());
+                }
                 if json {
                     terminal::emit(&format!(
                         "{}\n",
@@ -411,6 +480,24 @@ fn in_a_folder(dest: &Destination) -> Result<(), Error> {
     if folder.is_dir() { Ok(()) } else { Err(Error::NoFolder { path: folder.to_path_buf(), flag: dest.flag }) }
 }
 
+/// The values each workbook is held to: the roster's drawn from --seed, or the key's own.
+fn assignments(args: &CheckArgs) -> Result<Option<Assignments>, Error> {
+    match (&args.roster, args.seed, &args.key) {
+        (Some(roster), Some(seed), _) => Ok(Some(Assignments::new(Roster::read(roster)?, Source::Seed(seed)))),
+        (_, _, Some(key)) => {
+            let key_roster = Roster::read(key)?;
+            if key_roster.students.iter().any(|s| s.issued.is_empty()) {
+                return Err(Error::Usage(format!(
+                    "--key {}: not a key: it has no `seed` and `values` columns with the values after them, as `template --key` writes them. A roster of the students is given as --roster with --seed",
+                    key.display()
+                )));
+            }
+            Ok(Some(Assignments::new(key_roster, Source::Key)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Refuses an output folder (`--annotate`, `--feedback`) that is a file, or lies under one,
 /// before anything is read: nothing could ever be written there.
 fn check_folder(dir: &Path, flag: &'static str) -> Result<(), Error> {
@@ -509,10 +596,18 @@ impl ClassRun {
         let mut failed: Option<Error> = None;
         let (mut written, mut unmarked) = (Vec::new(), 0);
         let zipped = zip.is_some();
-        let mark = |k: usize, input: &Input, report: &Report| match &self.marked[k] {
-            Some(dest) => annotate(dest, input, report),
-            None if zipped => marked_bytes(input, report),
-            None => Marking::None,
+        let mut evidence: Vec<(String, Evidence)> = Vec::new();
+        let then = |k: usize, input: &Input, report: &mut Report| {
+            if let Some(assignments) = &self.assignments {
+                assignments.hold(input, report, self.options.rubric());
+            }
+            let gathered = self.gather.then(|| Evidence::gather(input, report));
+            let marking = match &self.marked[k] {
+                Some(dest) => annotate(dest, input, report),
+                None if zipped => marked_bytes(input, report),
+                None => Marking::None,
+            };
+            (marking, gathered)
         };
         // Prints a student's lines, each saying which of their workbooks grades them.
         let say = |pending: &mut Vec<(usize, Outcome, Option<String>)>,
@@ -556,11 +651,20 @@ impl ClassRun {
                 }
             }
         };
-        class::check_all(&self.files, &self.options, self.jobs, mark, |turn: Turn<Marking>| {
+        class::check_all(&self.files, &self.options, self.jobs, then, |turn: Turn<(Marking, Option<Evidence>)>| {
             let k = seen;
             seen += 1;
             let (outcome, marking) = match turn {
-                Turn::Graded(outcome, marking) => (outcome, marking),
+                Turn::Graded(outcome, after) => {
+                    let (marking, gathered) = match after {
+                        Some((marking, gathered)) => (Some(marking), gathered),
+                        None => (None, None),
+                    };
+                    if let Some(gathered) = gathered {
+                        evidence.push((outcome.file().to_string(), gathered));
+                    }
+                    (outcome, marking)
+                }
                 Turn::MarkedCopy { file, of } => {
                     // Not a submission: said on its own line (never in --json's array), not counted.
                     if !self.json && failed.is_none() {
@@ -623,19 +727,32 @@ impl ClassRun {
         if output::cancelled() {
             return Err(Error::InterruptedAfter { written });
         }
+        let copies = self.gather.then(|| Copies::of(&evidence));
         let students = grades::students(&graded);
         let filled = self.gradebook.as_ref().map(|book| book.fill(&students, std::time::SystemTime::now()));
         if let Some((_, unmatched)) = &filled {
             say_unmatched(unmatched);
         }
         if let Some(dest) = &self.summary {
-            write_summary(dest, &rows, filled.as_ref().map(|(_, u)| u))?;
+            write_summary(dest, &rows, filled.as_ref().map(|(_, u)| u), copies.as_ref())?;
         }
         if let Some(dest) = &self.grades {
             output::write_atomically(dest, |f| match &filled {
                 Some((bytes, _)) => Ok(std::io::Write::write_all(f, bytes)?),
                 None => grades::write_plain(&students, std::io::BufWriter::new(f)),
             })?;
+        }
+        if let (Some(dest), Some(copies)) = (&self.copies, &copies) {
+            write_copies(dest, copies)?;
+        }
+        if let (Some(dest), Some(copies), false) = (&self.copies, &copies, self.json) {
+            terminal::emit(&format!(
+                "{} {} with leads in {} ({})\n",
+                copies.pairs.len(),
+                terminal::plural(copies.pairs.len(), "pair", "pairs"),
+                terminal::name(&dest.path.display().to_string()),
+                class::copies::CAVEAT
+            ))?;
         }
         let worst = Verdict::of_all(rows.iter().map(|r| r.verdict));
         let code = if unmarked == 0 { worst.exit_code() } else { Verdict::Unusable.exit_code() };
@@ -707,21 +824,31 @@ fn write_feedback(dest: &Destination, input: &Input, report: &Report) -> Result<
     })
 }
 
+fn write_copies(dest: &Destination, copies: &Copies) -> Result<(), Error> {
+    output::write_atomically(dest, |f| {
+        if is_csv(&dest.path) {
+            class::copies::write_csv(copies, f)
+        } else {
+            Failure::flatten(crate::sys::panics::contained(|| class::copies::write_xlsx(copies, f)))
+        }
+    })
+}
+
 fn write_summary(
     dest: &Destination,
     rows: &[summary::Row],
     unmatched: Option<&grades::Unmatched>,
+    copies: Option<&Copies>,
 ) -> Result<(), Error> {
     if let Some(folder) = dest.path.parent().filter(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
         std::fs::create_dir_all(folder)
             .map_err(|e| Error::Io { path: folder.to_path_buf(), detail: crate::error::io_reason(&e) })?;
     }
-    let csv = dest.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     output::write_atomically(dest, |f| {
-        if csv {
+        if is_csv(&dest.path) {
             summary::write_csv(rows, f)
         } else {
-            Failure::flatten(crate::sys::panics::contained(|| summary::write_xlsx(rows, unmatched, f)))
+            Failure::flatten(crate::sys::panics::contained(|| summary::write_xlsx(rows, unmatched, copies, f)))
         }
     })
 }

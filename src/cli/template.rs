@@ -75,7 +75,7 @@ pub(super) fn run(args: &TemplateArgs) -> Result<ExitCode, Error> {
         TemplateRun::Class(class) => {
             for (student, inputs, out) in &class.students {
                 let issue = Issue { student: Some(student.id.clone()), seed: Some(class.seed) };
-                write_template(out, inputs, &class.learning_rates, &issue, Some(&who(student)))?;
+                write_template(out, inputs, &class.learning_rates, &issue, Some(&student.who()))?;
             }
             if let Some(out) = &class.key {
                 let issued: Vec<(&Student, Inputs)> = class.students.iter().map(|(s, i, _)| (s, i.clone())).collect();
@@ -107,11 +107,6 @@ fn write_template(
             Ok(template::write(inputs, learning_rates, issue, label, f)?)
         }))
     })
-}
-
-/// A student as their template names them: the id, and the name when there is one.
-fn who(student: &Student) -> String {
-    if student.name.is_empty() { student.id.clone() } else { format!("{} {}", student.id, student.name) }
 }
 
 fn resolve(args: &TemplateArgs) -> Result<TemplateRun, Error> {
@@ -161,7 +156,7 @@ fn students(
     let mut files: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let mut students = Vec::new();
     for s in &roster.students {
-        let name = safe_file_name(&who(s));
+        let name = safe_file_name(&s.who());
         if let Some(line) = files.insert(name.to_lowercase(), s.line) {
             return Err(Error::Content {
                 file: roster.file.clone(),

@@ -83,9 +83,15 @@ pub fn not_learning(inputs: &Inputs, learning_rates: &[f64], iterations: usize) 
 /// A short digest of a first row's typed values, each written as its shortest round-trip text
 /// after its name: two workbooks share it exactly when they start from the same values.
 pub fn digest(inputs: &Inputs) -> String {
+    digest_of(inputs.columns().typed().map(|col| (col.name(), inputs.get(col))))
+}
+
+/// The digest of typed values given by name, in the columns' order: what a submission's first
+/// row, or a line of the key, is compared by without building the network's columns.
+pub fn digest_of<N: AsRef<str>>(values: impl IntoIterator<Item = (N, f64)>) -> String {
     let mut hash = Sha256::new();
-    for col in inputs.columns().typed() {
-        hash.update(format!("{}={}\n", col.name(), inputs.get(col)));
+    for (name, value) in values {
+        hash.update(format!("{}={value}\n", name.as_ref()));
     }
     hash.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -11,6 +11,7 @@ use crate::error::Error;
 mod charts;
 mod formula;
 pub(crate) mod labels;
+pub(crate) mod origin;
 mod recalc;
 pub(crate) mod roster;
 mod stamp;

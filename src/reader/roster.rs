@@ -14,6 +14,17 @@ pub(crate) struct Student {
     pub(crate) name: String,
     pub(crate) email: String,
     pub(crate) line: u64,
+    /// The values issued to the student, by name, when the roster is the key `template --key`
+    /// writes (its columns after `values`); empty in any other roster.
+    pub(crate) issued: Vec<(String, f64)>,
+}
+
+impl Student {
+    /// The student as their template's name and a report name them: the id, and the name when
+    /// there is one.
+    pub(crate) fn who(&self) -> String {
+        if self.name.is_empty() { self.id.clone() } else { format!("{} {}", self.id, self.name) }
+    }
 }
 
 /// A roster's students in the file's order, their ids unique and never empty.
@@ -59,7 +70,8 @@ impl Roster {
             let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
             content(format!("{line}not UTF-8 text; save the roster as CSV UTF-8 (in Excel: Save As, CSV UTF-8)"))
         };
-        let header: Vec<String> = csv.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_lowercase()).collect();
+        let raw: Vec<String> = csv.headers().map_err(unreadable)?.iter().map(|h| h.trim().to_string()).collect();
+        let header: Vec<String> = raw.iter().map(|h| h.to_lowercase()).collect();
         let find = |name: Option<&str>| header.iter().position(|h| Some(h.as_str()) == name);
         let kind = kind_of(&header).ok_or_else(|| {
                 content(
@@ -71,6 +83,11 @@ impl Roster {
         let [id, name, email] = columns(kind).map(find);
 
         let id = id.expect("a kind is found by its id column");
+        // The key's values: every column after `values`, named as the network names them.
+        let values = match (kind, header.iter().position(|h| h == "values"), find(Some("seed"))) {
+            (Kind::Plain, Some(at), Some(_)) => (at + 1..raw.len()).map(|k| (k, raw[k].clone())).collect(),
+            _ => Vec::new(),
+        };
         let mut students = Vec::new();
         for record in csv.records() {
             let record = record.map_err(unreadable)?;
@@ -82,7 +99,18 @@ impl Roster {
             {
                 continue;
             }
-            let mut student = Student { id: field(Some(id)), name: field(name), email: field(email), line };
+            let mut issued = Vec::with_capacity(values.len());
+            for (k, value_name) in &values {
+                let text = field(Some(*k));
+                let value = text.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+                    content(format!(
+                        "line {line}: `{value_name}` is `{}`, not a number; the key's values are the numbers `template --key` wrote",
+                        text.chars().take(40).collect::<String>()
+                    ))
+                })?;
+                issued.push((value_name.clone(), value));
+            }
+            let mut student = Student { id: field(Some(id)), name: field(name), email: field(email), line, issued };
             if kind == Kind::Moodle {
                 student.id = student.id.strip_prefix("Participant ").unwrap_or(&student.id).trim().to_string();
             }
@@ -175,6 +203,21 @@ mod tests {
         assert_eq!(
             parse(text).unwrap(),
             [triple("17", "Jane Roe", "jane@u.edu"), triple("18", "John Doe", "john@u.edu")]
+        );
+    }
+
+    #[test]
+    fn the_key_is_a_roster_with_each_student_s_issued_values() {
+        let text = "id,name,email,seed,values,t1,i1,w1\ns1,Ann,,7,00ff,0.5,0.25,0.1\n";
+        let roster = Roster::parse(Path::new("key.csv"), text.as_bytes()).unwrap();
+        let issued: Vec<(String, f64)> = vec![("t1".into(), 0.5), ("i1".into(), 0.25), ("w1".into(), 0.1)];
+        assert_eq!(roster.students[0].issued, issued);
+        let plain = Roster::parse(Path::new("r.csv"), b"id,name,values,w1\ns1,Ann,x,y\n").unwrap();
+        assert!(plain.students[0].issued.is_empty(), "a roster without the key's seed column holds no values");
+        let bad = Roster::parse(Path::new("key.csv"), b"id,seed,values,w1\ns1,7,00ff,=1\n").unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "key.csv: line 2: `w1` is `=1`, not a number; the key's values are the numbers `template --key` wrote."
         );
     }
 

@@ -4,6 +4,7 @@
 mod check;
 mod class;
 mod common;
+mod copies;
 mod generate;
 mod grades;
 mod hostile;
