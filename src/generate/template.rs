@@ -53,7 +53,11 @@ fn rows(inputs: &Inputs, learning_rates: &[f64]) -> Vec<(String, Value, String)>
     if maths != Maths::default() {
         let text = |label: &str, value: String, note: &str| (label.to_string(), Value::Text(value), note.to_string());
         rows.extend([
-            text("activation", maths.activation.flag(), "the hidden layer's: sigmoid, tanh, relu, leaky-relu=α or linear"),
+            text(
+                "activation",
+                maths.activation.flag(),
+                "the hidden layer's: sigmoid, tanh, relu, leaky-relu=α or linear",
+            ),
             text("output activation", maths.output_activation.flag(), "the output layer's: the same, or softmax"),
             text("loss", maths.loss.flag().into(), "squared or cross-entropy"),
             text(

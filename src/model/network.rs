@@ -243,7 +243,8 @@ pub enum Param {
 }
 
 impl Param {
-    pub(crate) const ALL: [Param; 6] = [Param::Eta, Param::Momentum, Param::Alpha, Param::Beta1, Param::Beta2, Param::Delta];
+    pub(crate) const ALL: [Param; 6] =
+        [Param::Eta, Param::Momentum, Param::Alpha, Param::Beta1, Param::Beta2, Param::Delta];
 
     /// The name formulas written in column names use, and the sheet's label.
     pub fn name(self) -> &'static str {

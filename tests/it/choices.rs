@@ -147,8 +147,11 @@ fn check_names_a_softmax_over_one_output() {
 
 #[test]
 fn check_names_adam_without_bias_correction() {
-    let want: Vec<(String, String)> =
-        ["F", "G", "H", "I", "N", "O", "P", "Q"].iter().enumerate().map(|(k, c)| (format!("w{}", k + 1), format!("{c}5:{c}8"))).collect();
+    let want: Vec<(String, String)> = ["F", "G", "H", "I", "N", "O", "P", "Q"]
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (format!("w{}", k + 1), format!("{c}5:{c}8")))
+        .collect();
     assert_eq!(named_at(&["--optimizer", "adam"], "adam-without-bias-correction"), want);
 }
 

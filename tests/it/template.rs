@@ -317,7 +317,18 @@ fn a_template_of_other_maths_gives_the_workbook_its_flags_give() {
             "--momentum",
             "0.5",
         ],
-        &["--activation", "leaky-relu=0.2", "--output-activation", "linear", "--optimizer", "rmsprop", "--alpha", "0.9", "--eps", "1e-6"],
+        &[
+            "--activation",
+            "leaky-relu=0.2",
+            "--output-activation",
+            "linear",
+            "--optimizer",
+            "rmsprop",
+            "--alpha",
+            "0.9",
+            "--eps",
+            "1e-6",
+        ],
     ];
     let run = ["--iterations", "5", "--learning-rates", "0.5"];
     for (k, flags) in cases.iter().enumerate() {
@@ -347,7 +358,8 @@ fn a_template_of_other_maths_gives_the_workbook_its_flags_give() {
 #[test]
 fn bad_activation_loss_optimizer_and_parameter_cells_are_refused_where_they_are() {
     let dir = tempfile::tempdir().unwrap();
-    let activations = "sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear; softmax for the outputs";
+    let activations =
+        "sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear; softmax for the outputs";
     let cases: [(&[(&str, V)], String); 7] = [
         (
             &[("D1", V::S("optimizer")), ("E1", V::S("sgd"))],
@@ -384,7 +396,11 @@ fn bad_activation_loss_optimizer_and_parameter_cells_are_refused_where_they_are(
         let path = workbook(dir.path(), &format!("bad{k}.xlsx"), &all);
         refused(&path, &[], &format!("backprop-sheet: {{file}}: {message}."));
     }
-    let adam = workbook(dir.path(), "adam.xlsx", &[labelled(""), vec![("D1", V::S("optimizer")), ("E1", V::S("adam"))]].concat());
+    let adam = workbook(
+        dir.path(),
+        "adam.xlsx",
+        &[labelled(""), vec![("D1", V::S("optimizer")), ("E1", V::S("adam"))]].concat(),
+    );
     refused(
         &adam,
         &["--momentum", "0.5"],
