@@ -1,7 +1,7 @@
 //! The activations, losses and optimizers beyond the class's, through `check`: every combination
 //! that makes sense, at 2-2-2 and 2-3-2, is read as what its formulas compute and passes, cell
 //! for cell; and each catalogue mistake of those choices, written into a workbook by `generate
-//! --mistake`, is named at its cells.
+//! --mistake`, is named at its cells and scored by the rubric's part for them.
 
 use crate::common::*;
 use backprop_sheet::checker::{Options, Verdict, check};
@@ -96,12 +96,13 @@ fn every_combination_with_adam_passes_check() {
     every_combination_passes("2-3-2", "adam");
 }
 
-/// (column, its wrong cells, mistake keys) of each wrong column of the one table.
-fn findings(args: &[&str]) -> Vec<(String, String, Vec<String>)> {
+/// (column, its wrong cells, mistake keys) of each wrong column of the one table, and the
+/// rubric's parts whose deductions name `key`.
+fn findings(args: &[&str], key: &str) -> (Vec<(String, String, Vec<String>)>, Vec<String>) {
     let (_dir, out) = generate(&[args, &["--learning-rates", "0.5", "--iterations", "5"]].concat());
     let (code, report) = check_json(&out, &[]);
     assert_eq!(code, 1, "{report}");
-    report["tables"][0]["wrong_columns"]
+    let wrong = report["tables"][0]["wrong_columns"]
         .as_array()
         .unwrap()
         .iter()
@@ -113,15 +114,28 @@ fn findings(args: &[&str]) -> Vec<(String, String, Vec<String>)> {
                 keys.map(|k| k.as_str().unwrap().to_string()).collect(),
             )
         })
-        .collect()
+        .collect();
+    let scored = report["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            let reasons = p["deductions"].as_array().unwrap().iter();
+            reasons.map(|d| d["reason"].as_str().unwrap()).any(|r| r.starts_with(&format!("{key}, ")))
+        })
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    (wrong, scored)
 }
 
-/// The columns and cells a mistake is found at, each column diagnosed as that mistake alone.
-fn named_at(args: &[&str], key: &str) -> Vec<(String, String)> {
-    let found = findings(&[args, &["--mistake", key]].concat());
+/// The columns and cells a mistake is found at, each column diagnosed as that mistake alone,
+/// and the rubric's part that loses its points for it.
+fn named_at(args: &[&str], key: &str, part: &str) -> Vec<(String, String)> {
+    let (found, scored) = findings(&[args, &["--mistake", key]].concat(), key);
     for (col, _, keys) in &found {
         assert_eq!(keys, &[key], "{col}");
     }
+    assert_eq!(scored, [part], "{key}: scored under");
     found.into_iter().map(|(col, cells, _)| (col, cells)).collect()
 }
 
@@ -132,7 +146,7 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn check_names_tanh_s_slope_written_as_sigmoid_s() {
     assert_eq!(
-        named_at(&["--activation", "tanh"], "tanh-slope-as-sigmoid"),
+        named_at(&["--activation", "tanh"], "tanh-slope-as-sigmoid", "hidden layer gradients"),
         pairs(&[("∂E/∂w1", "Y4:Y8"), ("∂E/∂w2", "Z4:Z8"), ("∂E/∂w3", "AA4:AA8"), ("∂E/∂w4", "AB4:AB8")])
     );
 }
@@ -140,7 +154,11 @@ fn check_names_tanh_s_slope_written_as_sigmoid_s() {
 #[test]
 fn check_names_a_softmax_over_one_output() {
     assert_eq!(
-        named_at(&["--output-activation", "softmax", "--loss", "cross-entropy"], "softmax-over-one-output"),
+        named_at(
+            &["--output-activation", "softmax", "--loss", "cross-entropy"],
+            "softmax-over-one-output",
+            "forward pass"
+        ),
         pairs(&[("exp_sum", "V4:V8")])
     );
 }
@@ -152,7 +170,7 @@ fn check_names_adam_without_bias_correction() {
         .enumerate()
         .map(|(k, c)| (format!("w{}", k + 1), format!("{c}5:{c}8")))
         .collect();
-    assert_eq!(named_at(&["--optimizer", "adam"], "adam-without-bias-correction"), want);
+    assert_eq!(named_at(&["--optimizer", "adam"], "adam-without-bias-correction", "weight updates"), want);
 }
 
 #[test]
@@ -162,5 +180,5 @@ fn check_names_momentum_not_carried() {
         .enumerate()
         .map(|(k, c)| (format!("v_w{}", k + 1), format!("{c}6:{c}8")))
         .collect();
-    assert_eq!(named_at(&["--optimizer", "momentum"], "momentum-not-carried"), want);
+    assert_eq!(named_at(&["--optimizer", "momentum"], "momentum-not-carried", "weight updates"), want);
 }
