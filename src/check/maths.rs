@@ -68,10 +68,10 @@ pub(super) fn read(book: &Workbook, sheet_index: u32, table: Table, params: &[(P
     let mut outputs: Vec<Maths> =
         activations(Col::AO(1)).into_iter().map(|output_activation| Maths { output_activation, ..maths }).collect();
     outputs.push(Maths { output_activation: Activation::Softmax, loss: Loss::CrossEntropy, ..maths });
+    let last = Col::Dw(shape.weights());
     maths = best(outputs, &[Col::AO(1)], maths);
     if maths.output_activation != Activation::Softmax {
         let losses = [Loss::Squared, Loss::CrossEntropy].map(|loss| Maths { loss, ..maths }).to_vec();
-        let last = Col::Dw(shape.weights());
         maths = best(losses, &[Col::E(1), last], maths);
     }
     let optimizers = Optimizer::NAMES
@@ -80,6 +80,12 @@ pub(super) fn read(book: &Workbook, sheet_index: u32, table: Table, params: &[(P
         .map(|optimizer| Maths { optimizer, ..maths })
         .collect();
     maths = best(optimizers, &[Col::W(1), Col::VW(1), Col::MW(1), Col::Beta1T], maths);
+    // Its parameters as the sheet sets them, for the report to say.
+    for &(p, at) in params.iter().filter(|(p, _)| *p != Param::Eta) {
+        if let Some(value) = sheet.number(at) {
+            maths.optimizer = maths.optimizer.with(p, value).unwrap_or(maths.optimizer);
+        }
+    }
     let columns = Columns::of(shape.with_maths(maths));
     if columns == table.columns {
         return table;

@@ -82,9 +82,10 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
 /// formulas when they identify it, else as its headers say (and is incomplete).
 fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
     let sheet = &book.sheets[index as usize];
-    let labels = learning_rate_cells(sheet);
     let (complete, partial): (Vec<Table>, Vec<Table>) =
         find_tables(sheet).into_iter().partition(|t| t.cols.len() == t.columns.len());
+    // Read only where there is a table: a sheet of a million labels pays once, in `check`.
+    let labels = if complete.is_empty() { Vec::new() } else { learning_rate_cells(sheet) };
     // What the headers name is read with the maths the formulas compute, with the cells of the
     // parameters they read.
     let complete: Vec<Table> = complete
