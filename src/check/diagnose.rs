@@ -12,6 +12,7 @@ use super::written::{Cell, canonical, known, rows_away, single_swap};
 use crate::model::columns::{Col, Columns};
 use crate::model::expr::{CellError, Expr};
 use crate::model::mistakes::Variant;
+use crate::model::network::Param;
 use crate::reader::Pos;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -192,11 +193,12 @@ fn swap(grid: &Grid, iteration: usize, was: &Expr<Cell>, belongs: &Expr<Cell>) -
         }
         Expr::Ref(Cell::Table { col, offset: 0, .. }) => col.header().to_string(),
         Expr::Ref(Cell::Table { col, offset, .. }) => format!("{} of {}", col.header(), rows_away(*offset)),
-        Expr::Ref(Cell::Eta) => format!("the η cell {eta}"),
+        Expr::Ref(Cell::Param(Param::Eta)) => format!("the η cell {eta}"),
+        Expr::Ref(c @ Cell::Param(p)) => format!("the {} cell {}", p.name(), grid.address(*c, iteration)),
         other => format!("the number {}", other.print(&|_, _: &mut String| {})),
     };
     match (was, belongs) {
-        (Expr::Ref(c), Expr::Ref(Cell::Eta)) if c.slides() => {
+        (Expr::Ref(c), Expr::Ref(Cell::Param(Param::Eta))) if c.slides() => {
             let fixed = grid.eta.cell.map_or(String::new(), Pos::a1_absolute);
             Diagnosis::new(
                 SheetKey::RelativeEta,
@@ -207,7 +209,7 @@ fn swap(grid: &Grid, iteration: usize, was: &Expr<Cell>, belongs: &Expr<Cell>) -
                 ),
             )
         }
-        (Expr::Num(_), Expr::Ref(Cell::Eta)) => Diagnosis::new(
+        (Expr::Num(_), Expr::Ref(Cell::Param(Param::Eta))) => Diagnosis::new(
             SheetKey::NumberForEta,
             format!("{} typed where the η cell {eta} belongs: the sheet no longer follows η", name(was)),
         ),

@@ -1,10 +1,12 @@
 //! Where a table's learning rate is: the command line, a labelled cell above the table, the cell
-//! the weight updates read, or the sheet's name.
+//! the weight updates read, or the sheet's name; and where its optimizer's other parameters are:
+//! labelled cells above it.
 
 use super::Options;
 use crate::model::columns::Col;
 use crate::model::expr::{Expr, Op};
-use crate::reader::labels::eta_reference;
+use crate::model::network::Param;
+use crate::reader::labels::{Label, eta_reference, labelled};
 use crate::reader::{Addr, Pos, Sheet, Table, parse_formula};
 
 /// A table's η, the cell that holds it (when one does), and how it was found, for the report.
@@ -21,17 +23,7 @@ pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options:
     if let Some(eta) = options.eta {
         return Eta { value: Some(eta), cell: None, source: "--eta".into() };
     }
-    // Of the labels above the table, those over its own columns (tables side by side each have
-    // theirs), the nearest above.
-    let left = table.top_left().col;
-    let right = table.cols.values().max().copied().unwrap_or(left);
-    let above: Vec<(Pos, Pos)> = labels.iter().copied().filter(|(label, _)| label.row <= table.header_row).collect();
-    let over = |(label, _): &(Pos, Pos)| (left..=right).contains(&label.col);
-    let candidates = if above.iter().any(over) { above.into_iter().filter(over).collect() } else { above };
-    let labelled = candidates
-        .into_iter()
-        .max_by_key(|(label, _)| label.row)
-        .and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
+    let labelled = nearest_above(table, labels).and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
     if let Some((eta, label, at)) = labelled {
         let source = format!("labelled cell {} (label in {})", at.a1(), label.a1());
         return Eta { value: Some(eta), cell: Some(at), source };
@@ -57,6 +49,32 @@ pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options:
         return Eta { value: Some(eta), cell: None, source: format!("the sheet name '{}'", sheet.name) };
     }
     Eta { value: None, cell: None, source: "not found: pass --eta".into() }
+}
+
+/// Of the labels (label, value) above the table, those over its own columns (tables side by side
+/// each have theirs), the nearest above.
+fn nearest_above(table: &Table, labels: &[(Pos, Pos)]) -> Option<(Pos, Pos)> {
+    let left = table.top_left().col;
+    let right = table.cols.values().max().copied().unwrap_or(left);
+    let above: Vec<(Pos, Pos)> = labels.iter().copied().filter(|(label, _)| label.row <= table.header_row).collect();
+    let over = |(label, _): &(Pos, Pos)| (left..=right).contains(&label.col);
+    let candidates = if above.iter().any(over) { above.into_iter().filter(over).collect() } else { above };
+    candidates.into_iter().max_by_key(|(label, _)| label.row)
+}
+
+/// The cells of the optimizer's parameters other than η (`μ =`, `β1 =`, ...) above a table:
+/// each the nearest labelled one, as η's is.
+pub(super) fn params(sheet: &Sheet, table: &Table) -> Vec<(Param, Pos)> {
+    let all = labelled(sheet);
+    Param::ALL
+        .into_iter()
+        .filter(|&p| p != Param::Eta)
+        .filter_map(|p| {
+            let labels: Vec<(Pos, Pos)> =
+                all.iter().filter(|(what, ..)| *what == Label::Param(p)).map(|&(_, l, v, _)| (l, v)).collect();
+            nearest_above(table, &labels).map(|(_, at)| (p, at))
+        })
+        .collect()
 }
 
 /// η typed as a number into the second row's w1 update (`=F4-0.5*Y4`, `=F4+1*Y4`): the

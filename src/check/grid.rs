@@ -10,6 +10,7 @@ use super::precision::{digits, half_unit};
 use super::written::{Cell, canonical, known, rows_away, same_function};
 use crate::model::columns::{Col, Ref, write_name};
 use crate::model::expr::{self, CellError, Expr, ParseError};
+use crate::model::network::Param;
 use crate::reader::{Pos, Sheet, Table, Workbook, number, operand_value, parse_formula};
 
 pub(super) struct Grid<'a> {
@@ -18,6 +19,8 @@ pub(super) struct Grid<'a> {
     pub sheet: &'a Sheet,
     pub table: &'a Table,
     pub eta: Eta,
+    /// The cells of the optimizer's other parameters (μ, β1, ...), labelled above the table.
+    pub params: Vec<(Param, Pos)>,
     /// The significant digits the saving program kept for formula results: 17 for Excel, 15 for
     /// LibreOffice, fewer for some. A typed value keeps the digits it was typed with.
     pub formula_digits: u32,
@@ -38,7 +41,13 @@ struct Operand {
 }
 
 impl<'a> Grid<'a> {
-    pub(super) fn new(book: &'a Workbook, sheet_index: u32, table: &'a Table, eta: Eta) -> Grid<'a> {
+    pub(super) fn new(
+        book: &'a Workbook,
+        sheet_index: u32,
+        table: &'a Table,
+        eta: Eta,
+        params: Vec<(Param, Pos)>,
+    ) -> Grid<'a> {
         let sheet = &book.sheets[sheet_index as usize];
         // The most digits any formula result has; 17 is the most there is, so stop there.
         let formula_digits = table
@@ -56,7 +65,27 @@ impl<'a> Grid<'a> {
                 .trained()
                 .any(|(c, _)| table.cols.get(&c).is_some_and(|&col| sheet.formulas.contains_key(&Pos { row, col })))
         });
-        Grid { book, sheet_index, sheet, table, eta, formula_digits, has_formulas, corrected: HashMap::new() }
+        Grid { book, sheet_index, sheet, table, eta, params, formula_digits, has_formulas, corrected: HashMap::new() }
+    }
+
+    /// A parameter's value: η as found, the others from their cells.
+    fn param(&self, p: Param) -> Option<f64> {
+        match p {
+            Param::Eta => self.eta.value,
+            _ => self.sheet.number(self.cell_of(p)?),
+        }
+    }
+
+    pub(super) fn cell_of(&self, p: Param) -> Option<Pos> {
+        match p {
+            Param::Eta => self.eta.cell,
+            _ => self.params.iter().find(|(q, _)| *q == p).map(|(_, at)| *at),
+        }
+    }
+
+    /// Every parameter's cell, η's among them, as formulas read them.
+    fn param_cells(&self) -> Vec<(Param, Pos)> {
+        self.eta.cell.map(|at| (Param::Eta, at)).into_iter().chain(self.params.iter().copied()).collect()
     }
 
     /// A cell's number or spreadsheet error; None when it is empty, holds text, or is missing.
@@ -94,7 +123,7 @@ impl<'a> Grid<'a> {
 
     fn operand(&self, r: Ref, iteration: usize, corrected: bool) -> Option<Operand> {
         let (col, it) = match r {
-            Ref::Param(_) => return self.eta.value.map(|value| Operand { value, spread: 0.0 }),
+            Ref::Param(p) => return self.param(p).map(|value| Operand { value, spread: 0.0 }),
             Ref::Cur(c) => (c, iteration),
             Ref::Prev(c) => (c, iteration.checked_sub(1).filter(|&i| i >= 1)?),
         };
@@ -164,7 +193,7 @@ impl<'a> Grid<'a> {
         let book = self.book;
         let tree = parse_formula(text, self.sheet_index, &|name| book.sheet_index(name));
         Some(tree.map(|t| {
-            t.map_leaves(&|a| Expr::Ref(Cell::locate(a, self.sheet_index, self.table, self.eta.cell, iteration)))
+            t.map_leaves(&|a| Expr::Ref(Cell::locate(a, self.sheet_index, self.table, &self.param_cells(), iteration)))
         }))
     }
 
@@ -188,7 +217,7 @@ impl<'a> Grid<'a> {
             Cell::Table { col, offset: 0, .. } => write_name(Ref::Cur(col), out),
             Cell::Table { col, offset: -1, .. } => write_name(Ref::Prev(col), out),
             Cell::Table { col, offset, .. } => out.push_str(&format!("{}[{}]", col.header(), rows_away(offset))),
-            Cell::Eta => out.push('η'),
+            Cell::Param(p) => out.push_str(p.name()),
             Cell::Outside(_) => out.push_str(&format!("{}[outside the table]", self.address(c, 0))),
         })
     }
@@ -211,10 +240,11 @@ impl<'a> Grid<'a> {
             out.push_str(&match r {
                 Ref::Cur(c) => at(c, iteration),
                 Ref::Prev(c) => at(c, iteration.saturating_sub(1)),
-                Ref::Param(_) => match self.eta.cell {
+                Ref::Param(Param::Eta) => match self.eta.cell {
                     Some(p) => p.a1_absolute(),
                     None => self.eta.value.map_or("η".into(), |v| v.to_string()),
                 },
+                Ref::Param(p) => self.cell_of(p).map_or(p.name().to_string(), Pos::a1_absolute),
             })
         });
         if outside.get() {
@@ -230,7 +260,8 @@ impl<'a> Grid<'a> {
                 let it = iteration as i64 + offset;
                 usize::try_from(it).ok().and_then(|it| self.table.pos(col, it)).map_or("?".into(), Pos::a1)
             }
-            Cell::Eta => self.eta.cell.map_or("η".into(), Pos::a1),
+            Cell::Param(Param::Eta) => self.eta.cell.map_or("η".into(), Pos::a1),
+            Cell::Param(p) => self.cell_of(p).map_or(p.name().into(), Pos::a1),
             Cell::Outside(a) if a.sheet == self.sheet_index => a.pos.a1(),
             Cell::Outside(a) => {
                 let name = self.book.sheets.get(a.sheet as usize).map_or("?", |s| s.name.as_str());
@@ -244,7 +275,7 @@ impl<'a> Grid<'a> {
     pub(super) fn describe(&self, c: Cell, iteration: usize) -> String {
         match c {
             Cell::Table { col, offset, .. } => format!("{} of iteration {}", col.header(), iteration as i64 + offset),
-            Cell::Eta => "the η cell".into(),
+            Cell::Param(p) => format!("the {} cell", p.name()),
             Cell::Outside(a) => {
                 let sheet = &self.book.sheets[a.sheet as usize];
                 if a.sheet == self.sheet_index && a.pos.row == self.table.header_row {

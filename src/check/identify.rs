@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use super::written::{Cell, canonical, known};
 use crate::model::columns::{Col, Columns, network_named};
 use crate::model::expr::{Expr, Op};
-use crate::model::network::{Bias, MAX_UNITS, Network};
+use crate::model::network::{Bias, MAX_UNITS, Network, Param};
 use crate::reader::{Pos, Sheet, Table, Workbook, column_name, data_rows, header_at, parse_formula};
 
 /// A table found from its formulas, and how each column not named by its header was read.
@@ -291,9 +291,9 @@ impl Search<'_> {
         let cells = tree.map_leaves(&|l| match l {
             Loc::In { at, offset } => match at.checked_sub(self.start).and_then(|a| assignment.get(a)) {
                 Some(&col) => Expr::Ref(Cell::Table { col, offset, fixed: false }),
-                None => Expr::Ref(Cell::Eta),
+                None => Expr::Ref(Cell::Param(Param::Eta)),
             },
-            Loc::Outside => Expr::Ref(Cell::Eta),
+            Loc::Outside => Expr::Ref(Cell::Param(Param::Eta)),
         });
         let form = canonical(&cells);
         let known = known(self.columns, assignment[k]);

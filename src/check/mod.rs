@@ -11,6 +11,7 @@ mod diagnose;
 mod eta;
 mod grid;
 mod identify;
+mod maths;
 mod precision;
 pub(crate) mod report;
 pub(crate) mod rubric;
@@ -27,8 +28,9 @@ pub use verdict::{SheetKey, Verdict};
 
 use crate::error::Error;
 use crate::model::columns::Columns;
+use crate::model::network::Param;
 use crate::reader::labels::{labelled_quantities, learning_rate_cells};
-use crate::reader::{Table, Workbook, closest_header, find_tables};
+use crate::reader::{Pos, Table, Workbook, closest_header, find_tables};
 use grid::Grid;
 
 /// How strict the comparison is, and what the command line knows that the sheet may not.
@@ -76,7 +78,7 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
             }
             let eta = eta::find(sheet, &table, &labels, options);
             let charted = charts::plots_e_total(&book, index as u32, &table);
-            let grid = Grid::new(&book, index as u32, &table, eta);
+            let grid = Grid::new(&book, index as u32, &table, eta, eta::params(sheet, &table));
             tables.push(table::check_table(grid, options, identified, charted));
         }
     }
@@ -90,8 +92,21 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
 /// not name, or name wrongly, were identified. A table whose headers name only some columns is read from its
 /// formulas when they identify it, else as its headers say (and is incomplete).
 fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
+    let sheet = &book.sheets[index as usize];
     let (complete, partial): (Vec<Table>, Vec<Table>) =
-        find_tables(&book.sheets[index as usize]).into_iter().partition(|t| t.cols.len() == t.columns.len());
+        find_tables(sheet).into_iter().partition(|t| t.cols.len() == t.columns.len());
+    // Read only where there is a table: a sheet of a million labels pays once, in `check`.
+    let labels = if complete.is_empty() { Vec::new() } else { learning_rate_cells(sheet) };
+    // What the headers name is read with the maths the formulas compute, with the cells of the
+    // parameters they read.
+    let complete: Vec<Table> = complete
+        .into_iter()
+        .map(|t| {
+            let eta = eta::find(sheet, &t, &labels, &Options::default()).cell.map(|at| (Param::Eta, at));
+            let params: Vec<(Param, Pos)> = eta.into_iter().chain(eta::params(sheet, &t)).collect();
+            maths::read(book, index, t, &params)
+        })
+        .collect();
     let identified = identify::tables(book, index, &complete);
     let overlap = |a: &Table, b: &Table| {
         a.rows.first() == b.rows.first() && a.cols.values().any(|c| b.cols.values().any(|d| c == d))

@@ -81,7 +81,9 @@ pub struct TableReport {
     pub sheet: String,
     /// The top-left cell of the header row.
     pub at: String,
-    /// The network its headers name (`2-2-2`, `2-3-2 with trained biases`).
+    /// The network its headers name (`2-2-2`, `2-3-2 with trained biases`), and what its
+    /// formulas train it with when that is not the class's (`2-2-2, tanh everywhere, squared
+    /// error, Adam (β1 = 0.8, β2 = 0.999, δ = 1e-8)`).
     pub network: String,
     pub iterations: usize,
     pub eta: Option<f64>,

@@ -15,6 +15,7 @@ use super::written;
 use crate::model::columns::{Col, Columns, write_name};
 use crate::model::engine::{Inputs, Row, last_row};
 use crate::model::expr::CellError;
+use crate::model::network::Maths;
 use crate::reader::{Pos, describe};
 
 /// What the cell-by-cell pass over a table found.
@@ -74,7 +75,10 @@ pub(super) fn check_table(mut grid: Grid, options: &Options, identified: Vec<Str
     missing.extend(empty);
     TableReport {
         columns,
-        network: columns.network.to_string(),
+        network: match columns.network.maths {
+            maths if maths == Maths::default() => columns.network.to_string(),
+            maths => format!("{}, {maths}", columns.network),
+        },
         sheet: grid.sheet.name.clone(),
         at: table.top_left().a1(),
         iterations,

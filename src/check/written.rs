@@ -8,6 +8,7 @@ use crate::model::cache::PerNetwork;
 use crate::model::columns::{Col, Columns, Ref};
 use crate::model::expr::{Expr, Func, Op};
 use crate::model::mistakes::{Variant, variants};
+use crate::model::network::Param;
 use crate::reader::{Addr, Pos, Table};
 
 /// A cell a formula reads, seen from the table.
@@ -16,8 +17,8 @@ pub(super) enum Cell {
     /// A cell of the table: its column and its row counted from the formula's own (0 this row,
     /// -1 the row above); `fixed` when the row was written absolute (`$33`).
     Table { col: Col, offset: i64, fixed: bool },
-    /// The η cell.
-    Eta,
+    /// The cell of η, or of another parameter of the optimizer (μ, β1, ...).
+    Param(Param),
     /// Any other cell: outside the table, or on another sheet.
     Outside(Addr),
 }
@@ -28,7 +29,7 @@ impl PartialEq for Cell {
     fn eq(&self, other: &Cell) -> bool {
         match (self, other) {
             (Cell::Table { col: a, offset: x, .. }, Cell::Table { col: b, offset: y, .. }) => a == b && x == y,
-            (Cell::Eta, Cell::Eta) => true,
+            (Cell::Param(p), Cell::Param(q)) => p == q,
             (Cell::Outside(a), Cell::Outside(b)) => (a.sheet, a.pos) == (b.sheet, b.pos),
             _ => false,
         }
@@ -41,15 +42,16 @@ impl Cell {
         match r {
             Ref::Cur(col) => Cell::Table { col, offset: 0, fixed: false },
             Ref::Prev(col) => Cell::Table { col, offset: -1, fixed: false },
-            Ref::Param(_) => Cell::Eta,
+            Ref::Param(p) => Cell::Param(p),
         }
     }
 
-    /// What `addr` is to the formula in the table's row of `iteration` on sheet `sheet`.
-    pub(super) fn locate(addr: Addr, sheet: u32, table: &Table, eta_cell: Option<Pos>, iteration: usize) -> Cell {
+    /// What `addr` is to the formula in the table's row of `iteration` on sheet `sheet`, whose
+    /// parameters' cells are `params`.
+    pub(super) fn locate(addr: Addr, sheet: u32, table: &Table, params: &[(Param, Pos)], iteration: usize) -> Cell {
         if addr.sheet == sheet {
-            if Some(addr.pos) == eta_cell {
-                return Cell::Eta;
+            if let Some(&(p, _)) = params.iter().find(|(_, at)| *at == addr.pos) {
+                return Cell::Param(p);
             }
             if let (Some(col), Some(it)) = (table.col_at(addr.pos.col), table.iteration_of(addr.pos.row)) {
                 return Cell::Table { col, offset: it as i64 - iteration as i64, fixed: addr.fixed_row };
@@ -63,7 +65,7 @@ impl Cell {
         match self {
             Cell::Table { fixed, .. } => !fixed,
             Cell::Outside(a) => !a.fixed_row,
-            Cell::Eta => false,
+            Cell::Param(_) => false,
         }
     }
 }
@@ -169,7 +171,7 @@ fn key(e: &Expr<Cell>) -> String {
     e.print(&|c, out: &mut String| {
         let _ = match c {
             Cell::Table { col, offset, .. } => write!(out, "[{}{offset}]", col.name()),
-            Cell::Eta => write!(out, "[η]"),
+            Cell::Param(p) => write!(out, "[{}]", p.name()),
             Cell::Outside(a) => write!(out, "[{}!{}]", a.sheet, a.pos.a1()),
         };
     })
@@ -251,7 +253,7 @@ mod tests {
             rows: vec![1, 2, 3],
         };
         let two_up = Addr { sheet: 0, pos: Pos { row: 1, col: 3 }, fixed_row: false };
-        assert_eq!(Cell::locate(two_up, 0, &table, None, 3), Cell::Table { col: W(1), offset: -2, fixed: false });
+        assert_eq!(Cell::locate(two_up, 0, &table, &[], 3), Cell::Table { col: W(1), offset: -2, fixed: false });
         assert_eq!(rows_away(-2), "2 rows up");
     }
 }

@@ -11,7 +11,7 @@ use super::terminal::{self, plural};
 use super::values::{number, rate};
 use crate::error::{Error, Failure};
 use crate::generate::layout::{self, MAX_FORMULA_CHARS};
-use crate::generate::template::{self, Found, Overrides};
+use crate::generate::template::{self, Found, MathsFlags, Overrides};
 use crate::generate::writer::{self, RateSummary};
 use crate::model::columns::Col;
 use crate::model::engine::Params;
@@ -46,26 +46,27 @@ impl NetworkArgs {
     }
 }
 
-/// What the network is trained with; the class's sigmoid, squared error and gradient descent
-/// unless given.
+/// What the network is trained with: the template's (its `activation`, `loss`, `optimizer`, ...
+/// cells), else the class's sigmoid, squared error and gradient descent, unless given.
 #[derive(Args, Debug)]
-struct MathsArgs {
+pub(super) struct MathsArgs {
     /// The hidden layer's activation: sigmoid, tanh, relu, leaky-relu[=α] (α 0.01 unless given) or
-    /// linear.
-    #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
-    activation: Activation,
-    /// The output layer's activation, from the same list, or softmax (with --loss cross-entropy).
-    #[arg(long, value_name = "NAME", default_value = "sigmoid", value_parser = Activation::parse)]
-    output_activation: Activation,
+    /// linear (default: the template's, or sigmoid).
+    #[arg(long, value_name = "NAME", value_parser = Activation::parse)]
+    activation: Option<Activation>,
+    /// The output layer's activation, from the same list, or softmax (with --loss cross-entropy)
+    /// (default: the template's, or sigmoid).
+    #[arg(long, value_name = "NAME", value_parser = Activation::parse)]
+    output_activation: Option<Activation>,
     /// The error of each output: squared (0.5*(t-a)^2, the class's) or cross-entropy (with softmax
-    /// or sigmoid outputs).
-    #[arg(long, value_name = "NAME", default_value = "squared", value_parser = Loss::NAMES)]
-    loss: String,
+    /// or sigmoid outputs) (default: the template's, or squared).
+    #[arg(long, value_name = "NAME", value_parser = Loss::NAMES)]
+    loss: Option<String>,
     /// How the weights are updated, as PyTorch's torch.optim defines it: gd (plain gradient
     /// descent), momentum, nesterov, adagrad, rmsprop or adam. Its state is columns of the table and
-    /// its parameters cells beside η.
-    #[arg(long, value_name = "NAME", default_value = "gd", value_parser = Optimizer::NAMES)]
-    optimizer: String,
+    /// its parameters cells beside η (default: the template's, or gd).
+    #[arg(long, value_name = "NAME", value_parser = Optimizer::NAMES)]
+    optimizer: Option<String>,
     /// Momentum μ of --optimizer momentum or nesterov (default 0.9).
     #[arg(long, value_name = "μ", value_parser = below_one)]
     momentum: Option<f64>,
@@ -109,35 +110,17 @@ impl MathsArgs {
         .filter_map(|(flag, param, value)| value.map(|v| (flag, param, v)))
     }
 
-    /// The maths of the run; a hyper-parameter the optimizer does not have is refused. Optimizers
+    /// The choices given, for the template's to fill in (see [`template::maths`]). Optimizers
     /// `compared` take the parameters each has (see [`MathsArgs::compared`]), the first sheet's
     /// network being the others' shape.
-    fn maths(&self, compared: bool) -> Result<Maths, Error> {
-        let mut optimizer = Optimizer::named(&self.optimizer).expect("one of the names clap accepts");
-        for (flag, param, value) in self.given().filter(|_| !compared) {
-            optimizer = optimizer.with(param, value).ok_or_else(|| {
-                Error::Usage(format!(
-                    "{flag} is not a parameter of --optimizer {}: its parameters are {}",
-                    optimizer.name(),
-                    optimizer.params().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+    pub(super) fn flags(&self, compared: bool) -> MathsFlags {
+        MathsFlags {
+            activation: self.activation,
+            output_activation: self.output_activation,
+            loss: self.loss.as_deref().map(|l| Loss::named(l).expect("one of the names clap accepts")),
+            optimizer: self.optimizer.as_deref().map(|o| Optimizer::named(o).expect("one of the names clap accepts")),
+            params: if compared { Vec::new() } else { self.given().collect() },
         }
-        let loss = Loss::named(&self.loss).expect("one of the names clap accepts");
-        let problem = match (self.activation, self.output_activation, loss) {
-            (Activation::Softmax, ..) => Some("softmax is the output layer's: give it with --output-activation"),
-            (_, Activation::Softmax, Loss::Squared) => {
-                Some("--output-activation softmax goes with --loss cross-entropy, whose deltas are a_o-t")
-            }
-            (_, Activation::Sigmoid | Activation::Softmax, _) | (_, _, Loss::Squared) => None,
-            (_, _, Loss::CrossEntropy) => {
-                Some("--loss cross-entropy needs outputs in (0,1): give --output-activation softmax or sigmoid")
-            }
-        };
-        if let Some(problem) = problem {
-            return Err(Error::Usage(problem.to_string()));
-        }
-        Ok(Maths { activation: self.activation, output_activation: self.output_activation, loss, optimizer })
     }
 
     /// Every optimizer, each with the hyper-parameters given that it has.
@@ -206,13 +189,6 @@ impl RunArgs {
             return Err(Error::Usage(format!(
                 "the mistake `{}` does not apply to the network {} ({}): choose another",
                 m.key, columns.network, m.what
-            )));
-        }
-        if self.mistake.is_some() && columns.network.maths != Maths::default() {
-            return Err(Error::Usage(format!(
-                "--mistake writes the catalogue's mistakes into the class's maths ({}), not {}: leave out --mistake, or the flags that change the maths",
-                Maths::default(),
-                columns.network.maths
             )));
         }
         Ok(Loaded { params, found, overrides })
@@ -479,7 +455,7 @@ fn overrides(args: &RunArgs, compared: bool) -> Result<Overrides, Error> {
     Ok(Overrides {
         shape: args.network.network,
         bias: args.network.bias(),
-        maths: args.maths.maths(compared)?,
+        maths: args.maths.flags(compared),
         learning_rates: args.learning_rates.clone(),
         iterations: args.iterations,
         set: args.set.clone(),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::generate::NetworkArgs;
+use super::generate::{MathsArgs, NetworkArgs};
 use super::terminal::plural;
 use super::values::rate;
 use crate::error::{Error, Failure};
@@ -26,6 +26,8 @@ pub(super) struct TemplateArgs {
     out: PathBuf,
     #[command(flatten)]
     network: NetworkArgs,
+    #[command(flatten)]
+    maths: MathsArgs,
     /// Learning rates for the template's `learning rates` row, e.g. 0.1,0.5 (default: the
     /// assignment's 0.1,0.2,0.5,0.8,1,2); with --roster, every student's values must learn at
     /// each of them.
@@ -110,7 +112,9 @@ fn write_template(
 }
 
 fn resolve(args: &TemplateArgs) -> Result<TemplateRun, Error> {
-    let network = args.network.network.unwrap_or_default().with_bias(args.network.bias().unwrap_or_default());
+    let maths = template::flags_maths(&args.maths.flags(false))?;
+    let network =
+        args.network.network.unwrap_or_default().with_bias(args.network.bias().unwrap_or_default()).with_maths(maths);
     let learning_rates = args.learning_rates.clone().unwrap_or(template::LEARNING_RATES.to_vec());
     let (Some(roster), Some(dir)) = (&args.roster, &args.out_dir) else {
         let out = Destination { path: args.out.clone(), force: args.force, flag: "--out", what: "the template" };

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::generate::layout::{iterations_problem, rates_problem};
 use crate::model::columns::{Col, Columns};
 use crate::model::engine::{Inputs, Params};
-use crate::model::network::{Bias, Maths, Network};
+use crate::model::network::{Activation, Bias, Loss, Maths, Network, Optimizer, Param};
 use crate::model::variant::{Issue, Stamp};
 use crate::reader::labels::{Label, eta_reference, label, labelled, normalised, value_of};
 use crate::reader::{Pos, Sheet, Workbook, describe, find_tables, number};
@@ -47,6 +47,32 @@ fn rows(inputs: &Inputs, learning_rates: &[f64]) -> Vec<(String, Value, String)>
             "none; fixed (Mazur's b1 and b2, carried unchanged); or trained like the weights".to_string(),
         ),
     ];
+    // The class's maths goes without saying; any other is said, so that the template gives the
+    // same workbook as the flags that wrote it.
+    let maths = network.maths;
+    if maths != Maths::default() {
+        let text = |label: &str, value: String, note: &str| (label.to_string(), Value::Text(value), note.to_string());
+        rows.extend([
+            text(
+                "activation",
+                maths.activation.flag(),
+                "the hidden layer's: sigmoid, tanh, relu, leaky-relu=α or linear",
+            ),
+            text("output activation", maths.output_activation.flag(), "the output layer's: the same, or softmax"),
+            text("loss", maths.loss.flag().into(), "squared or cross-entropy"),
+            text(
+                "optimizer",
+                maths.optimizer.name().into(),
+                "gd, momentum, nesterov, adagrad, rmsprop or adam, as PyTorch's torch.optim defines it",
+            ),
+        ]);
+        for &p in maths.optimizer.params().iter().filter(|&&p| p != Param::Eta) {
+            let value = maths.optimizer.value(p).expect("a parameter of its optimizer");
+            // Not the meaning alone: `momentum` would read as a label of its own.
+            let note = format!("{}, a parameter of {}", p.meaning(), maths.optimizer.text());
+            rows.push((p.name().to_string(), Value::Numbers(vec![value]), note));
+        }
+    }
     let order = |c: &Col| match c {
         Col::I(_) => 0,
         Col::T(_) => 1,
@@ -139,6 +165,13 @@ pub struct Found {
     pub inputs: BTreeMap<Col, (f64, Source)>,
     pub learning_rates: Option<(Vec<f64>, Source)>,
     pub iterations: Option<(f64, Source)>,
+    /// What the network is trained with, in `activation`, `output activation`, `loss` and
+    /// `optimizer` cells, and the optimizer's parameters in cells labelled `μ`, `β1`, ...
+    pub activation: Option<(Activation, Source)>,
+    pub output_activation: Option<(Activation, Source)>,
+    pub loss: Option<(Loss, Source)>,
+    pub optimizer: Option<(Optimizer, Source)>,
+    pub params: BTreeMap<Param, (f64, Source)>,
     /// Labels beside a number that look meant for this reader but are not one it knows: said,
     /// never silently ignored.
     pub warnings: Vec<String>,
@@ -155,10 +188,21 @@ pub struct Overrides {
     /// `--bias` or `--train-bias`.
     pub bias: Option<Bias>,
     /// `--activation` and the other flags of what the network is trained with.
-    pub maths: Maths,
+    pub maths: MathsFlags,
     pub learning_rates: Option<Vec<f64>>,
     pub iterations: Option<usize>,
     pub set: Vec<(Col, f64)>,
+}
+
+/// What the network is trained with, as the flags give it: each choice None where no flag gave
+/// it, the hyper-parameters given with their flags.
+#[derive(Clone, Debug, Default)]
+pub struct MathsFlags {
+    pub activation: Option<Activation>,
+    pub output_activation: Option<Activation>,
+    pub loss: Option<Loss>,
+    pub optimizer: Option<Optimizer>,
+    pub params: Vec<(&'static str, Param, f64)>,
 }
 
 /// Reads a template's values: a workbook in the class layout (the first data row of its first
@@ -299,6 +343,60 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
                 })?;
                 keep(book, &mut found.bias, (bias, source(sheet, at)), "the biases", |b| b.text().to_string())?;
             }
+            Label::Activation | Label::OutputActivation | Label::Loss | Label::Optimizer | Label::Param(_)
+                if !inputs => {}
+            Label::Activation => {
+                let a = activation(book, sheet, at, "the activation")?;
+                keep(book, &mut found.activation, (a, source(sheet, at)), "the activation", |a| a.flag())?;
+            }
+            Label::OutputActivation => {
+                let a = activation(book, sheet, at, "the output activation")?;
+                keep(book, &mut found.output_activation, (a, source(sheet, at)), "the output activation", |a| {
+                    a.flag()
+                })?;
+            }
+            Label::Loss => {
+                let name = text(sheet, at).map(|t| t.trim().to_lowercase());
+                let loss = name.as_deref().and_then(Loss::named).ok_or_else(|| {
+                    content(
+                        book,
+                        format!(
+                            "{}: the loss should be squared or cross-entropy, not {}",
+                            source(sheet, at),
+                            describe(sheet.value(at))
+                        ),
+                    )
+                })?;
+                keep(book, &mut found.loss, (loss, source(sheet, at)), "the loss", |l| l.flag().into())?;
+            }
+            Label::Optimizer => {
+                let name = text(sheet, at).map(|t| t.trim().to_lowercase());
+                let optimizer = name.as_deref().and_then(Optimizer::named).ok_or_else(|| {
+                    content(
+                        book,
+                        format!(
+                            "{}: the optimizer should be one of {}, not {}",
+                            source(sheet, at),
+                            Optimizer::NAMES.join(", "),
+                            describe(sheet.value(at))
+                        ),
+                    )
+                })?;
+                keep(book, &mut found.optimizer, (optimizer, source(sheet, at)), "the optimizer", |o| o.name().into())?;
+            }
+            Label::Param(p) => {
+                let what = format!("{} ({})", p.name(), p.meaning());
+                let value = finite(book, sheet, at, &what)?;
+                if let Some(range) = p.problem(value) {
+                    return Err(content(
+                        book,
+                        format!("{}: {what} should be a number {range}, not {value}", source(sheet, at)),
+                    ));
+                }
+                let mut slot = found.params.get(&p).cloned();
+                keep(book, &mut slot, (value, source(sheet, at)), p.name(), |v| v.to_string())?;
+                found.params.extend(slot.map(|v| (p, v)));
+            }
             Label::Iterations => {
                 let value = finite(book, sheet, at, "iterations")?;
                 keep(book, &mut found.iterations, (value, source(sheet, at)), "iterations", |v| v.to_string())?;
@@ -315,6 +413,96 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
         }
     }
     Ok(())
+}
+
+/// An activation cell's value, or what is wrong with it.
+fn activation(book: &Workbook, sheet: &Sheet, at: Pos, what: &str) -> Result<Activation, Error> {
+    let problem = match text(sheet, at) {
+        Some(t) => match Activation::parse(t) {
+            Ok(a) => return Ok(a),
+            Err(e) => e,
+        },
+        None => format!("{what} should be one of {}, not {}", Activation::NAMES, describe(sheet.value(at))),
+    };
+    Err(content(book, format!("{}: {problem}", source(sheet, at))))
+}
+
+/// What the run's network is trained with: each choice from its flag, else the template's cell,
+/// else the class's; the template's parameters set on its optimizer, the flags' over them. A
+/// choice that does not go with the others, or a parameter its optimizer lacks, is refused,
+/// naming the template's cell when the template gave it.
+pub(crate) fn maths(file: &Path, found: &Found, flags: &MathsFlags) -> Result<Maths, Error> {
+    let content = |what: String| Error::Content { file: file.to_path_buf(), what };
+    fn pick<T: Copy>(flag: Option<T>, cell: &Option<(T, Source)>, default: T) -> (T, Option<&Source>) {
+        match (flag, cell) {
+            (Some(v), _) => (v, None),
+            (None, Some((v, at))) => (*v, Some(at)),
+            (None, None) => (default, None),
+        }
+    }
+    let (activation, activation_at) = pick(flags.activation, &found.activation, Activation::Sigmoid);
+    let (output_activation, output_at) = pick(flags.output_activation, &found.output_activation, Activation::Sigmoid);
+    let (loss, loss_at) = pick(flags.loss, &found.loss, Loss::Squared);
+    let (mut optimizer, optimizer_at) = pick(flags.optimizer, &found.optimizer, Optimizer::Gd);
+    let names = |o: Optimizer| o.params().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
+    for (&p, (value, at)) in &found.params {
+        if flags.params.iter().any(|&(_, q, _)| q == p) {
+            continue;
+        }
+        match optimizer.with(p, *value) {
+            Some(o) => optimizer = o,
+            // The flag chose another optimizer, whose parameters are its own.
+            None if flags.optimizer.is_some() => {}
+            None => {
+                return Err(content(format!(
+                    "{at}: {} is not a parameter of the optimizer {} (its parameters are {}): delete the cell, or write the optimizer it belongs to in an `optimizer` cell",
+                    p.name(),
+                    optimizer.name(),
+                    names(optimizer)
+                )));
+            }
+        }
+    }
+    for &(flag, p, value) in &flags.params {
+        optimizer = optimizer.with(p, value).ok_or_else(|| {
+            let of = match optimizer_at {
+                Some(at) => format!("the template's optimizer {} ({at})", optimizer.name()),
+                None => format!("--optimizer {}", optimizer.name()),
+            };
+            Error::Usage(format!("{flag} is not a parameter of {of}: its parameters are {}", names(optimizer)))
+        })?;
+    }
+    let problem = match (activation, output_activation, loss) {
+        (Activation::Softmax, ..) => Some((
+            "softmax is the output layer's: give it with --output-activation",
+            "softmax is the output layer's activation: write it in the `output activation` cell",
+            [activation_at, None],
+        )),
+        (_, Activation::Softmax, Loss::Squared) => Some((
+            "--output-activation softmax goes with --loss cross-entropy, whose deltas are a_o-t",
+            "a softmax output goes with the loss cross-entropy, whose deltas are a_o-t: write cross-entropy in the `loss` cell",
+            [output_at, loss_at],
+        )),
+        (_, Activation::Sigmoid | Activation::Softmax, _) | (_, _, Loss::Squared) => None,
+        (_, _, Loss::CrossEntropy) => Some((
+            "--loss cross-entropy needs outputs in (0,1): give --output-activation softmax or sigmoid",
+            "the loss cross-entropy needs outputs in (0,1): write softmax or sigmoid in the `output activation` cell",
+            [loss_at, output_at],
+        )),
+    };
+    if let Some((flags_text, cells_text, at)) = problem {
+        return Err(match at.into_iter().flatten().next() {
+            Some(at) => content(format!("{at}: {cells_text}")),
+            None => Error::Usage(flags_text.into()),
+        });
+    }
+    Ok(Maths { activation, output_activation, loss, optimizer })
+}
+
+/// What the flags alone say the network is trained with, as [`maths`] checks it.
+pub(crate) fn flags_maths(flags: &MathsFlags) -> Result<Maths, Error> {
+    // With no template's cells, nothing is said of a file.
+    maths(Path::new(EMBEDDED_NAME), &Found::default(), flags)
 }
 
 /// The network a template is for: its `network` and `biases` cells, or else what its labels
@@ -343,7 +531,8 @@ pub(crate) fn resolve(
     over: &Overrides,
 ) -> Result<Params, Error> {
     let stated = template_network(found);
-    let network = run_network(book, stated, builtin, over)?.with_maths(over.maths);
+    let maths = maths(&book.file, found, &over.maths)?;
+    let network = run_network(book, stated, builtin, over)?.with_maths(maths);
     let columns = Columns::of(network);
     if let Some((col, _)) = over.set.iter().find(|(c, _)| !columns.is_input(*c)) {
         return Err(content(
@@ -357,7 +546,7 @@ pub(crate) fn resolve(
     }
     // The built-in template's values are the 2-2-2 network's: another network starts from its
     // own documented values.
-    let read = !builtin || stated.map(|s| s.with_maths(over.maths)) == Some(network);
+    let read = !builtin || stated.map(|s| s.with_maths(maths)) == Some(network);
     let mut inputs = Inputs::new(columns);
     let mut missing = Vec::new();
     for col in columns.typed() {

@@ -154,8 +154,12 @@ impl Col {
             .flat_map(char::to_lowercase)
             .map(|c| if c == 'δ' { '∂' } else { c })
             .collect();
-        if matches!(s.as_str(), "etot" | "etotal") {
-            return Some(ETotal);
+        match s.as_str() {
+            "etot" | "etotal" => return Some(ETotal),
+            "expsum" => return Some(ExpSum),
+            "β1^t" | "β1t" => return Some(Beta1T),
+            "β2^t" | "β2t" => return Some(Beta2T),
+            _ => {}
         }
         let digits = s.trim_start_matches(|c: char| !c.is_ascii_digit());
         let stem = &s[..s.len() - digits.len()];
@@ -171,6 +175,11 @@ impl Col {
             "outo" | "acto" | "ao" | "σo" | "sigmoido" => Some("a_o"),
             "dw" | "∂w" => Some("dw"),
             "db" | "∂b" => Some("db"),
+            "mw" => Some("m_w"),
+            "mb" => Some("m_b"),
+            "vw" => Some("v_w"),
+            "vb" => Some("v_b"),
+            "expo" => Some("exp_o"),
             _ => None,
         };
         if let Some(name) = plain(stem) {
@@ -810,7 +819,15 @@ mod tests {
 
     #[test]
     fn every_name_reads_back() {
-        for columns in shapes() {
+        let adam = Maths { optimizer: crate::model::network::Optimizer::named("adam").unwrap(), ..Maths::default() };
+        let softmax = Maths {
+            output_activation: Activation::Softmax,
+            loss: crate::model::network::Loss::CrossEntropy,
+            optimizer: crate::model::network::Optimizer::named("momentum").unwrap(),
+            ..Maths::default()
+        };
+        let maths = [adam, softmax].map(|m| Columns::of(Network::default().with_bias(Bias::Trained).with_maths(m)));
+        for columns in shapes().into_iter().chain(maths) {
             for &c in columns.all() {
                 assert_eq!(Col::from_name(&c.name()), Some(c));
                 assert_eq!(Col::from_header(&c.header()), Some(c));

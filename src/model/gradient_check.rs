@@ -182,80 +182,108 @@ mod tests {
         }
     }
 
-    /// Every activation's slope, in either layer, is the derivative its formula has: over 100
-    /// iterations each derived gradient agrees with its finite difference to 1e-6 relative, or
-    /// within 10ε² = 1e-7 absolute: the central difference's own truncation, of order ε² times E's
-    /// third derivative, is what is left once training has made a gradient small (measured: 1.5e-8
-    /// for tanh hidden units with linear outputs, whose E reaches 0; the relative gap of the
-    /// sheet's last column then grows to 1e-3, while at iteration 1 it is 1e-8). Rows where a
-    /// unit's sum is within 1e-3 of 0 are left out: there the difference straddles ReLU's kink.
-    #[test]
-    fn every_activation_s_slope_agrees_with_its_finite_difference() {
-        let all = [
-            Activation::Sigmoid,
-            Activation::Tanh,
-            Activation::Relu,
-            Activation::LeakyRelu(Real::new(0.1)),
-            Activation::Linear,
+    /// The hidden activations, and the output activations with the losses they go with: the
+    /// README's matrix of what makes sense.
+    fn matrix() -> Vec<(Activation, Activation, Loss)> {
+        let leaky = Activation::LeakyRelu(Real::new(0.1));
+        let hidden = [Activation::Sigmoid, Activation::Tanh, Activation::Relu, leaky, Activation::Linear];
+        let outputs = [
+            (Activation::Sigmoid, Loss::Squared),
+            (Activation::Tanh, Loss::Squared),
+            (Activation::Relu, Loss::Squared),
+            (leaky, Loss::Squared),
+            (Activation::Linear, Loss::Squared),
+            (Activation::Sigmoid, Loss::CrossEntropy),
+            (Activation::Softmax, Loss::CrossEntropy),
         ];
-        for (i, h, o) in [(2, 2, 2), (2, 3, 2)] {
-            for activation in all {
-                for output_activation in all {
-                    let maths = Maths { activation, output_activation, ..Maths::default() };
-                    agrees_with_finite_differences(Network::shape(i, h, o).with_bias(Bias::Trained).with_maths(maths));
-                }
-            }
-        }
+        hidden.iter().flat_map(|&h| outputs.iter().map(move |&(o, l)| (h, o, l))).collect()
     }
 
-    /// Cross-entropy's deltas a_o-t, with softmax and with sigmoid outputs, under every optimizer
-    /// (whose state the forward pass never reads).
+    /// Every activation and loss that make sense, at 2-2-2 and 2-3-2, under one optimizer:
+    /// each derived gradient agrees with its finite difference (see below), the largest
+    /// difference at most 1.3e-7 (measured: 1.24e-7, the figure the README quotes).
+    fn every_combination_agrees(name: &str) {
+        let optimizer = Optimizer::named(name).unwrap();
+        let mut worst: f64 = 0.0;
+        for (i, h, o) in [(2, 2, 2), (2, 3, 2)] {
+            for (activation, output_activation, loss) in matrix() {
+                let maths = Maths { activation, output_activation, loss, optimizer };
+                // A softmax ignores the shared output bias: generate trains none with it.
+                let bias = if output_activation == Activation::Softmax { Bias::Fixed } else { Bias::Trained };
+                let network = Network::shape(i, h, o).with_bias(bias).with_maths(maths);
+                worst = worst.max(agrees_with_finite_differences(network));
+            }
+        }
+        assert!(worst <= 1.3e-7, "{name}: {worst:e}");
+    }
+
     #[test]
-    fn every_loss_and_optimizer_agrees_with_its_finite_difference() {
-        for (i, h, o) in [(2, 2, 2), (2, 3, 2)] {
-            for output_activation in [Activation::Softmax, Activation::Sigmoid] {
-                // ReLU's slopes are the test above's: under RMSprop's and Adam's steps of about η
-                // its sums hover at its kink, where a finite difference measures neither slope.
-                for activation in [Activation::Sigmoid, Activation::Tanh] {
-                    for name in Optimizer::NAMES {
-                        let optimizer = Optimizer::named(name).unwrap();
-                        let maths = Maths { activation, output_activation, loss: Loss::CrossEntropy, optimizer };
-                        // A softmax ignores the shared output bias: generate trains none with it.
-                        let bias = if output_activation == Activation::Softmax { Bias::Fixed } else { Bias::Trained };
-                        agrees_with_finite_differences(Network::shape(i, h, o).with_bias(bias).with_maths(maths));
-                    }
-                }
-            }
-        }
+    fn every_combination_under_gradient_descent_agrees_with_its_finite_differences() {
+        every_combination_agrees("gd");
     }
 
-    /// Over 100 iterations at η = 0.1, every derived gradient of `network` is its finite
-    /// difference (see above), away from ReLU's kink.
-    fn agrees_with_finite_differences(network: Network) {
+    #[test]
+    fn every_combination_under_momentum_agrees_with_its_finite_differences() {
+        every_combination_agrees("momentum");
+        every_combination_agrees("nesterov");
+    }
+
+    #[test]
+    fn every_combination_under_adagrad_and_rmsprop_agrees_with_its_finite_differences() {
+        every_combination_agrees("adagrad");
+        every_combination_agrees("rmsprop");
+    }
+
+    #[test]
+    fn every_combination_under_adam_agrees_with_its_finite_differences() {
+        every_combination_agrees("adam");
+    }
+
+    /// Over 100 iterations at η = 0.1, every derived gradient of `network` agrees with its
+    /// central finite difference to 1e-6 relative to the largest gradient the run has had up to
+    /// that row: the normwise relative difference |∇E − FD|∞ / max over rows so far of |∇E|∞.
+    /// The finite difference's own error is absolute, the truncation ε²·∂³E/∂w³/6 and the
+    /// rounding of E over 2ε, and does not shrink as training shrinks the gradients: relative to
+    /// each gradient, or to the row's, it grows without bound as the run converges (measured:
+    /// 0.13 for tanh hidden units and softmax outputs under RMSprop, whose gradients reach 1e-9),
+    /// though the derivation is the same. The run's own scale is the slope it has followed.
+    /// Rows where a ReLU or leaky ReLU unit's sum is within 1e-3 of 0 are left out (at most 5
+    /// of the 100 in any combination): a difference that straddles the kink measures neither
+    /// slope. Returns the largest difference.
+    fn agrees_with_finite_differences(network: Network) -> f64 {
         let columns = Columns::of(network);
         let maths = network.maths;
         let check = GradientCheck::of(columns);
         let gradients: Vec<Col> = columns.trained().map(|(_, g)| g).collect();
-        let mut checked = 0;
+        let (mut scale, mut worst): (f64, f64) = (0.0, 0.0);
+        let mut skipped = 0;
         for row in rows(&Inputs::defaults(columns), 0.1, 100, columns.formulas()) {
-            // A finite difference that straddles ReLU's kink measures neither slope.
-            let kink = columns.all().iter().any(|&c| matches!(c, Col::H(_) | Col::O(_)) && row.get(c).abs() < 1e-3);
+            scale = gradients.iter().map(|&g| row.get(g).abs()).fold(scale, f64::max);
+            let kinked = |a: Activation| matches!(a, Activation::Relu | Activation::LeakyRelu(_));
+            let kink = columns.all().iter().any(|&c| match c {
+                Col::H(_) => kinked(maths.activation) && row.get(c).abs() < 1e-3,
+                Col::O(_) => kinked(maths.output_activation) && row.get(c).abs() < 1e-3,
+                _ => false,
+            });
             if kink {
+                skipped += 1;
                 continue;
             }
-            checked += 1;
             let fd = check.values(&|c| row.get(c), DEFAULT_EPSILON);
             for (k, &g) in gradients.iter().enumerate() {
-                let (d, f) = (row.get(g), fd[k]);
-                let gap = (d - f).abs();
+                let gap = (row.get(g) - fd[k]).abs() / scale;
                 assert!(
-                    gap <= 1e-6 * d.abs().max(f.abs()) + 10.0 * DEFAULT_EPSILON * DEFAULT_EPSILON,
-                    "{} {maths} {g:?}: {d:e} {f:e}",
-                    columns.network
+                    gap <= 1e-6,
+                    "{} {maths} {g:?}: {:e} {:e}, the run's largest {scale:e}",
+                    columns.network,
+                    row.get(g),
+                    fd[k]
                 );
+                worst = worst.max(gap);
             }
         }
-        assert!(checked >= 50, "{} {maths}: {checked} rows away from a kink", columns.network);
+        assert!(skipped <= 5, "{} {maths}: {skipped} rows at ReLU's kink", columns.network);
+        worst
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::model::cache::PerNetwork;
 use crate::model::columns::{self, Col, Columns, Formulas, Ref};
 use crate::model::expr::{Expr, Op};
-use crate::model::network::Param;
+use crate::model::network::{Activation, Optimizer, Param};
 
 use Col::*;
 
@@ -63,6 +63,31 @@ fn named(c: &Columns, cols: &[Col], needs: &[Col]) -> Vec<Col> {
     if needs.iter().all(|&n| c.contains(n)) { cols.to_vec() } else { Vec::new() }
 }
 
+/// The columns, where the network is trained by plain gradient descent: the mistakes written
+/// as its update `prev(w)-η*prev(g)` mean nothing under another optimizer's.
+fn under_gd(c: &Columns, cols: Vec<Col>) -> Vec<Col> {
+    if c.network.maths.optimizer == Optimizer::Gd { cols } else { Vec::new() }
+}
+
+/// The state columns (m, v) of a trained column.
+fn state_of(col: Col) -> Option<(Col, Col)> {
+    match col {
+        W(n) => Some((MW(n), VW(n))),
+        B(n) => Some((MB(n), VB(n))),
+        _ => None,
+    }
+}
+
+/// tanh's slope `(1-a^2)` of each tanh layer's units, and sigmoid's `a*(1-a)` written for it.
+fn tanh_slopes(c: &Columns) -> Vec<(String, String)> {
+    let n = c.network;
+    let layer = |activation: Activation, units: u8, a: &'static str| {
+        let units = if activation == Activation::Tanh { units } else { 0 };
+        (1..=units).map(move |k| (format!("(1-{a}{k}^2)"), format!("{a}{k}*(1-{a}{k})")))
+    };
+    layer(n.maths.activation, n.hidden, "a_h").chain(layer(n.maths.output_activation, n.outputs, "a_o")).collect()
+}
+
 pub const CATALOGUE: &[Mistake] = &[
     Mistake {
         key: "a_h1-for-a_h2",
@@ -105,13 +130,13 @@ pub const CATALOGUE: &[Mistake] = &[
     Mistake {
         key: "w6-from-dw8",
         what: "w6 is updated with ∂E/∂w8 (the course text's typo)",
-        candidates: |c| named(c, &[W(6)], &[W(8)]),
+        candidates: |c| under_gd(c, named(c, &[W(6)], &[W(8)])),
         edit: Edit::Formula("prev(w6)-η*prev(dw8)"),
     },
     Mistake {
         key: "w8-from-w6",
         what: "w8 is computed as w6-η*∂E/∂w6, copying the course text's typo `w8 = w6 - η*∂E/∂w6`",
-        candidates: |c| named(c, &[W(8)], &[W(8)]),
+        candidates: |c| under_gd(c, named(c, &[W(8)], &[W(8)])),
         edit: Edit::Formula("prev(w6)-η*prev(dw6)"),
     },
     Mistake {
@@ -119,7 +144,7 @@ pub const CATALOGUE: &[Mistake] = &[
         what: "the hidden layer's weights are updated with gradients that use the already-updated output weights (how Mazur's published figures were computed)",
         candidates: |c| {
             let hidden_layer = |p: &Col| matches!(*p, W(n) if c.network.link(n).layer == 1) || *p == B(1);
-            trained(c).into_iter().filter(hidden_layer).collect()
+            under_gd(c, trained(c).into_iter().filter(hidden_layer).collect())
         },
         edit: Edit::UpdatedOutputWeights,
     },
@@ -149,6 +174,45 @@ pub const CATALOGUE: &[Mistake] = &[
         what: "the row repeats the previous one unchanged: no weight is updated",
         candidates: trained,
         edit: Edit::Repeat,
+    },
+    Mistake {
+        key: "tanh-slope-as-sigmoid",
+        what: "tanh's slope is written as sigmoid's: a*(1-a) where 1-a^2 belongs, in the gradients through a tanh layer",
+        candidates: gradients,
+        edit: Edit::Swap(|c, _| tanh_slopes(c)),
+    },
+    Mistake {
+        key: "softmax-over-one-output",
+        what: "the softmax's denominator exp_sum holds exp_o1 alone, missing the other outputs' exponentials (a softmax without the max shift is fine)",
+        candidates: |c| named(c, &[ExpSum], &[ExpSum]),
+        edit: Edit::Formula("exp_o1"),
+    },
+    Mistake {
+        key: "adam-without-bias-correction",
+        what: "Adam's update uses m and v directly, without the bias corrections m/(1-β1^t) and v/(1-β2^t)",
+        candidates: |c| match c.network.maths.optimizer {
+            Optimizer::Adam { .. } => trained(c),
+            _ => Vec::new(),
+        },
+        edit: Edit::Swap(|_, col| {
+            let Some((m, v)) = state_of(col) else { return Vec::new() };
+            let (m, v) = (m.name(), v.name());
+            vec![(format!("{m}/(1-β1_t)"), m), (format!("{v}/(1-β2_t)"), v)]
+        }),
+    },
+    Mistake {
+        key: "momentum-not-carried",
+        what: "momentum's v is computed from the gradient alone (v = ∂E/∂w of the row above), not carried from the row above (μ*v + ∂E/∂w)",
+        candidates: |c| match c.network.maths.optimizer {
+            Optimizer::Momentum { .. } => c.all().iter().copied().filter(|col| matches!(col, VW(_) | VB(_))).collect(),
+            _ => Vec::new(),
+        },
+        edit: Edit::Swap(|c, col| {
+            let Some((_, g)) = c.trained().find(|(p, _)| state_of(*p).is_some_and(|(_, v)| v == col)) else {
+                return Vec::new();
+            };
+            vec![(c.text(col).to_string(), format!("prev({})", g.name()))]
+        }),
     },
 ];
 
@@ -280,7 +344,7 @@ pub fn variants(columns: &'static Columns, col: Col) -> Vec<Variant> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::network::{Bias, Network};
+    use crate::model::network::{Bias, Loss, Maths, Network};
 
     fn show(e: &Expr<Ref>) -> String {
         e.print(&|r, out: &mut String| columns::write_name(r, out))
@@ -320,6 +384,10 @@ mod tests {
                 "gradient-sign: dw1 dw2 dw3 dw4 dw5 dw6 dw7 dw8",
                 "update-sign: w1 w2 w3 w4 w5 w6 w7 w8",
                 "row-repeated: w1 w2 w3 w4 w5 w6 w7 w8",
+                "tanh-slope-as-sigmoid: ",
+                "softmax-over-one-output: ",
+                "adam-without-bias-correction: ",
+                "momentum-not-carried: ",
             ]
         );
     }
@@ -340,19 +408,68 @@ mod tests {
         assert_eq!(show(&wrong), "(a_o1-t1)*a_o1*(1-a_o1)*w8*a_h1*(1-a_h1)*i2");
     }
 
+    /// The class's maths, and one of each new activation, loss and optimizer.
+    fn maths() -> Vec<Maths> {
+        let optimizer = |name| Optimizer::named(name).unwrap();
+        let mut all = vec![Maths::default()];
+        for name in Optimizer::NAMES {
+            all.push(Maths { activation: Activation::Tanh, optimizer: optimizer(name), ..Maths::default() });
+        }
+        all.push(Maths {
+            output_activation: Activation::Softmax,
+            loss: Loss::CrossEntropy,
+            optimizer: optimizer("momentum"),
+            ..Maths::default()
+        });
+        all.push(Maths { output_activation: Activation::Tanh, ..Maths::default() });
+        all
+    }
+
     #[test]
     fn every_mistake_applies_to_some_network_and_writes_a_valid_sheet() {
         for m in CATALOGUE {
             let mut applied = false;
             for (i, h, o) in [(2, 2, 2), (2, 3, 2), (3, 2, 1), (1, 1, 1)] {
                 for bias in [Bias::None, Bias::Fixed, Bias::Trained] {
-                    let columns = network(i, h, o, bias);
-                    applied |= !m.cols(columns).is_empty();
-                    m.formulas(columns);
+                    for maths in maths() {
+                        let columns = Columns::of(Network::shape(i, h, o).with_bias(bias).with_maths(maths));
+                        applied |= !m.cols(columns).is_empty();
+                        m.formulas(columns);
+                    }
                 }
             }
             assert!(applied, "{}", m.key);
         }
+    }
+
+    /// The new choices' mistakes, each where it belongs and spelled as a student writes it.
+    #[test]
+    fn the_mistakes_of_tanh_softmax_adam_and_momentum() {
+        let of = |maths: Maths| Columns::of(Network::default().with_bias(Bias::Trained).with_maths(maths));
+        let wrong = |key: &str, columns: &'static Columns, col: Col| {
+            show(&find(key).apply(columns, col, columns.definition(col)).unwrap())
+        };
+        let all = maths();
+        let tanh = of(Maths { activation: Activation::Tanh, ..Maths::default() });
+        assert_eq!(cols("tanh-slope-as-sigmoid", tanh), "dw1 dw2 dw3 dw4 db1", "the hidden layer's only");
+        assert_eq!(
+            wrong("tanh-slope-as-sigmoid", tanh, Dw(1)),
+            "((a_o1-t1)*a_o1*(1-a_o1)*w5+(a_o2-t2)*a_o2*(1-a_o2)*w7)*(a_h1*(1-a_h1))*i1",
+            "in the slope's place, as a factor"
+        );
+        let tanh_out = of(all[all.len() - 1]);
+        assert_eq!(cols("tanh-slope-as-sigmoid", tanh_out), "dw1 dw2 dw3 dw4 dw5 dw6 dw7 dw8 db1 db2");
+        let softmax = of(all[all.len() - 2]);
+        assert_eq!(cols("softmax-over-one-output", softmax), "exp_sum");
+        assert_eq!(cols("momentum-not-carried", softmax), "v_w1 v_w2 v_w3 v_w4 v_w5 v_w6 v_w7 v_w8 v_b1 v_b2");
+        assert_eq!(wrong("momentum-not-carried", softmax, VB(2)), "prev(∂E/∂b2)");
+        let adam = of(Maths { optimizer: Optimizer::named("adam").unwrap(), ..Maths::default() });
+        assert_eq!(cols("adam-without-bias-correction", adam), "w1 w2 w3 w4 w5 w6 w7 w8 b1 b2");
+        assert_eq!(wrong("adam-without-bias-correction", adam, W(3)), "prev(w3)-η*m_w3/(SQRT(v_w3)+δ)");
+        for key in ["softmax-over-one-output", "adam-without-bias-correction", "momentum-not-carried"] {
+            assert_eq!(cols(key, class()), "", "{key}: not in the class's sheet");
+        }
+        assert_eq!(cols("updated-output-weights", adam), "", "written as gradient descent's update");
     }
 
     #[test]

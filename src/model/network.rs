@@ -101,6 +101,19 @@ impl Activation {
         Ok(activation)
     }
 
+    /// As `--activation` and a template's `activation` cell spell it: what [`Activation::parse`]
+    /// reads back.
+    pub fn flag(self) -> String {
+        match self {
+            Activation::Sigmoid => "sigmoid".into(),
+            Activation::Tanh => "tanh".into(),
+            Activation::Relu => "relu".into(),
+            Activation::LeakyRelu(alpha) => format!("leaky-relu={}", alpha.value()),
+            Activation::Linear => "linear".into(),
+            Activation::Softmax => "softmax".into(),
+        }
+    }
+
     /// The activation of the sum named `x`, as written in column names.
     pub(crate) fn formula(self, x: &str) -> String {
         match self {
@@ -164,6 +177,14 @@ impl Loss {
         }
     }
 
+    /// As `--loss` and a template's `loss` cell spell it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Loss::Squared => Loss::NAMES[0],
+            Loss::CrossEntropy => Loss::NAMES[1],
+        }
+    }
+
     pub fn text(self) -> &'static str {
         match self {
             Loss::Squared => "squared error",
@@ -222,7 +243,8 @@ pub enum Param {
 }
 
 impl Param {
-    const ALL: [Param; 6] = [Param::Eta, Param::Momentum, Param::Alpha, Param::Beta1, Param::Beta2, Param::Delta];
+    pub(crate) const ALL: [Param; 6] =
+        [Param::Eta, Param::Momentum, Param::Alpha, Param::Beta1, Param::Beta2, Param::Delta];
 
     /// The name formulas written in column names use, and the sheet's label.
     pub fn name(self) -> &'static str {
@@ -245,6 +267,16 @@ impl Param {
             Param::Beta1 => "first moment's decay rate",
             Param::Beta2 => "second moment's decay rate",
             Param::Delta => "small constant (PyTorch's eps)",
+        }
+    }
+
+    /// What is wrong with a value for it, the flags' and a template's: the decay rates and μ
+    /// from 0 to below 1, δ above 0 and below 1 (η is the learning rates').
+    pub fn problem(self, value: f64) -> Option<&'static str> {
+        match self {
+            Param::Eta => None,
+            Param::Delta => (!(value > 0.0 && value < 1.0)).then_some("above 0 and below 1"),
+            _ => (!(0.0..1.0).contains(&value)).then_some("from 0 to below 1"),
         }
     }
 

@@ -6,6 +6,7 @@ use calamine::Data;
 
 use super::{Pos, Sheet, Table, parse_formula};
 use crate::model::columns::Col;
+use crate::model::network::Param;
 
 /// What a label names.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -18,6 +19,15 @@ pub(crate) enum Label {
     Network,
     /// `none`, `fixed` or `trained`.
     Biases,
+    /// The hidden layer's activation, the output layer's, the loss, the optimizer: a name as its
+    /// flag takes it (`tanh`, `cross-entropy`, `adam`).
+    Activation,
+    OutputActivation,
+    Loss,
+    Optimizer,
+    /// An optimizer's parameter other than η, by the name the sheets label it with (`μ =`,
+    /// `β1 =`) or spelled out (`beta1`, `alpha`).
+    Param(Param),
 }
 
 /// A label as compared: lower case, without spaces and punctuation people put around it.
@@ -37,7 +47,22 @@ pub(crate) fn label(text: &str) -> Option<Label> {
     match s.as_str() {
         "network" | "shape" => return Some(Label::Network),
         "bias" | "biases" => return Some(Label::Biases),
+        "activation" | "hiddenactivation" => return Some(Label::Activation),
+        "outputactivation" => return Some(Label::OutputActivation),
+        "loss" => return Some(Label::Loss),
+        "optimizer" | "optimiser" => return Some(Label::Optimizer),
         _ => {}
+    }
+    // Not `momentum` spelled out: that is the name of an optimizer, an `optimizer` cell's value.
+    let param = match s.as_str() {
+        "alpha" => Some(Param::Alpha),
+        "beta1" => Some(Param::Beta1),
+        "beta2" => Some(Param::Beta2),
+        "delta" => Some(Param::Delta),
+        name => Param::from_name(name).filter(|&p| p != Param::Eta),
+    };
+    if let Some(p) = param {
+        return Some(Label::Param(p));
     }
     let count = s.strip_prefix("numberof").or_else(|| s.strip_prefix("noof")).unwrap_or(&s);
     if matches!(count, "iterations" | "iteration" | "iters" | "epochs" | "steps") || s == "iterationcount" {

@@ -237,7 +237,8 @@ fn cells(report: &Value) -> Vec<(String, Vec<String>)> {
 #[test]
 fn every_known_mistake_gets_the_same_findings_however_the_workbook_was_saved() {
     for mistake in CATALOGUE {
-        let (dir, out) = generate(&["--mistake", mistake.key, "--learning-rates", "0.5", "--iterations", "12"]);
+        let args = [maths_for(mistake), &["--mistake", mistake.key, "--learning-rates", "0.5", "--iterations", "12"]];
+        let (dir, out) = generate(&args.concat());
         let mut seen = Vec::new();
         for how in [Saved::WithResults, Saved::WithoutResults, Saved::ZerosRecalculateOnOpen] {
             let copy = dir.path().join(format!("{how:?}.xlsx"));

@@ -20,7 +20,7 @@ fn class() -> (tempfile::TempDir, Vec<String>) {
     };
     run(&dir.path().join("a-correct.xlsx"), &[]);
     for m in CATALOGUE {
-        run(&dir.path().join(format!("mistakes/{}.xlsx", m.key)), &["--mistake", m.key]);
+        run(&dir.path().join(format!("mistakes/{}.xlsx", m.key)), &[maths_for(m), &["--mistake", m.key]].concat());
     }
     std::fs::write(dir.path().join("b-notes.xlsx"), b"not a workbook").unwrap();
     std::fs::copy(dir.path().join("a-correct.xlsx"), dir.path().join("~$a-correct.xlsx")).unwrap();

@@ -252,3 +252,20 @@ pub fn readme_section(marker: &str) -> Vec<String> {
         lines.take_while(|l| l.starts_with('|')).skip(2).map(String::from).collect()
     }
 }
+
+/// The flags of the first maths (the class's, tanh hidden units, softmax outputs, Adam,
+/// momentum) whose 2-2-2 sheet a catalogue mistake applies to: where `generate --mistake` can
+/// write it.
+pub fn maths_for(mistake: &backprop_sheet::mistakes::Mistake) -> &'static [&'static str] {
+    let choices: [&[&str]; 5] = [
+        &[],
+        &["--activation", "tanh"],
+        &["--output-activation", "softmax", "--loss", "cross-entropy"],
+        &["--optimizer", "adam"],
+        &["--optimizer", "momentum"],
+    ];
+    choices
+        .into_iter()
+        .find(|flags| !mistake.cols(params(flags).inputs.columns()).is_empty())
+        .unwrap_or_else(|| panic!("{} applies to none of them", mistake.key))
+}

@@ -42,7 +42,10 @@ fn text(file: &Path) -> Vec<String> {
 
 #[test]
 fn rewritten_headers_get_the_findings_of_the_original() {
-    let keys = std::iter::once(None).chain(CATALOGUE.iter().map(|m| Some(m.key)));
+    // Identified from formulas, a table is read with the class's maths: the mistakes of others
+    // need their headers.
+    let class_s = CATALOGUE.iter().filter(|m| maths_for(m).is_empty());
+    let keys = std::iter::once(None).chain(class_s.map(|m| Some(m.key)));
     for key in keys {
         let mut args = vec!["--learning-rates", "0.5", "--iterations", "8"];
         args.extend(key.iter().flat_map(|k| ["--mistake", k]));

@@ -2,6 +2,7 @@
 //! once, its fixtures shared.
 
 mod check;
+mod choices;
 mod class;
 mod common;
 mod copies;

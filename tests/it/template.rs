@@ -10,6 +10,7 @@ use backprop_sheet::read::find_tables;
 use backprop_sheet::template::{self, Overrides};
 
 /// A cell to write into a test workbook.
+#[derive(Clone)]
 enum V {
     S(&'static str),
     N(f64),
@@ -293,5 +294,116 @@ fn iterations_and_learning_rates_out_of_range() {
         &good,
         &["--iterations", "1048574"],
         &format!("error: invalid value '1048574' for '--iterations <ITERATIONS>': {ITERATIONS}, not 1048574"),
+    );
+}
+
+/// A template written for other maths (`template --optimizer adam --activation tanh ...`) and read
+/// back by `generate --template` gives the workbook the same flags give, part for part.
+#[test]
+fn a_template_of_other_maths_gives_the_workbook_its_flags_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 3] = [
+        &["--optimizer", "adam", "--activation", "tanh", "--beta1", "0.8"],
+        &[
+            "--network",
+            "2-3-2",
+            "--bias",
+            "--output-activation",
+            "softmax",
+            "--loss",
+            "cross-entropy",
+            "--optimizer",
+            "momentum",
+            "--momentum",
+            "0.5",
+        ],
+        &[
+            "--activation",
+            "leaky-relu=0.2",
+            "--output-activation",
+            "linear",
+            "--optimizer",
+            "rmsprop",
+            "--alpha",
+            "0.9",
+            "--eps",
+            "1e-6",
+        ],
+    ];
+    let run = ["--iterations", "5", "--learning-rates", "0.5"];
+    for (k, flags) in cases.iter().enumerate() {
+        let template = dir.path().join(format!("t{k}.xlsx"));
+        bin().arg("template").args(*flags).arg("--out").arg(&template).assert().success();
+        let (_a, from_template) = generate(&[&["--template", template.to_str().unwrap()][..], &run].concat());
+        let (_b, from_flags) = generate(&[*flags, &run].concat());
+        let contents = |path: &Path| {
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+            // The creation time aside, which a second apart differs.
+            (0..zip.len())
+                .filter_map(|i| {
+                    let mut part = zip.by_index(i).unwrap();
+                    let name = part.name().unwrap().to_string();
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut part, &mut bytes).unwrap();
+                    (name != "docProps/core.xml").then_some((name, bytes))
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(contents(&from_template) == contents(&from_flags), "{flags:?}");
+        assert_eq!(params(&["--template", template.to_str().unwrap()]), params(flags), "{flags:?}");
+    }
+}
+
+/// Each cell of the maths refused where it is, saying what it should hold.
+#[test]
+fn bad_activation_loss_optimizer_and_parameter_cells_are_refused_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let activations =
+        "sigmoid, tanh, relu, leaky-relu (or leaky-relu=α, α 0.01 unless given), linear; softmax for the outputs";
+    let cases: [(&[(&str, V)], String); 7] = [
+        (
+            &[("D1", V::S("optimizer")), ("E1", V::S("sgd"))],
+            "sheet 'Sheet1', cell E1: the optimizer should be one of gd, momentum, nesterov, adagrad, rmsprop, adam, not the text `sgd`".into(),
+        ),
+        (
+            &[("D1", V::S("activation")), ("E1", V::S("swish"))],
+            format!("sheet 'Sheet1', cell E1: `swish` is not an activation: use one of {activations}"),
+        ),
+        (
+            &[("D1", V::S("Output activation:")), ("E1", V::N(3.0))],
+            format!("sheet 'Sheet1', cell E1: the output activation should be one of {activations}, not `3`"),
+        ),
+        (
+            &[("D1", V::S("loss")), ("E1", V::S("mse"))],
+            "sheet 'Sheet1', cell E1: the loss should be squared or cross-entropy, not the text `mse`".into(),
+        ),
+        (
+            &[("D1", V::S("output activation")), ("E1", V::S("softmax"))],
+            "sheet 'Sheet1', cell E1: a softmax output goes with the loss cross-entropy, whose deltas are a_o-t: write cross-entropy in the `loss` cell".into(),
+        ),
+        (
+            &[("D1", V::S("optimizer")), ("E1", V::S("adam")), ("D2", V::S("μ")), ("E2", V::N(0.5))],
+            "sheet 'Sheet1', cell E2: μ is not a parameter of the optimizer adam (its parameters are η, β1, β2, δ): delete the cell, or write the optimizer it belongs to in an `optimizer` cell".into(),
+        ),
+        (
+            &[("D1", V::S("optimizer")), ("E1", V::S("adam")), ("D2", V::S("beta1")), ("E2", V::N(1.5))],
+            "sheet 'Sheet1', cell E2: β1 (first moment's decay rate) should be a number from 0 to below 1, not 1.5".into(),
+        ),
+    ];
+    for (k, (cells, message)) in cases.into_iter().enumerate() {
+        let mut all = labelled("");
+        all.extend(cells.iter().cloned());
+        let path = workbook(dir.path(), &format!("bad{k}.xlsx"), &all);
+        refused(&path, &[], &format!("backprop-sheet: {{file}}: {message}."));
+    }
+    let adam = workbook(
+        dir.path(),
+        "adam.xlsx",
+        &[labelled(""), vec![("D1", V::S("optimizer")), ("E1", V::S("adam"))]].concat(),
+    );
+    refused(
+        &adam,
+        &["--momentum", "0.5"],
+        "backprop-sheet: --momentum is not a parameter of the template's optimizer adam (sheet 'Sheet1', cell E1): its parameters are η, β1, β2, δ",
     );
 }
