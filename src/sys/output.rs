@@ -201,22 +201,48 @@ impl Pending {
     }
 }
 
-/// The file being written, as the writers see it. After its first failed write (a full disk)
-/// every later write and seek succeeds and is dropped: the writer has already returned the
-/// failure, and a library that finishes its archive in its destructor (the zip writer, which
-/// then prints its own error text to stderr) finds nothing left to fail. The file is never
-/// linked into place, so what is dropped is never seen.
-pub(crate) struct Quiet<'a> {
-    file: &'a mut File,
+/// A file being written, as the writers see it: the destination, or a scratch file. After its
+/// first failed write (a full disk) every later write and seek succeeds and is dropped, at the
+/// positions it would have had: the writer has already returned the failure, and a library that
+/// finishes its archive in its destructor (the zip writer, which then prints its own error text
+/// to stderr, or fails its own arithmetic on positions it did not expect) finds nothing left to
+/// fail. A file that failed is never used: the destination is never linked into place, and a
+/// scratch file is refused by [`Quiet::into_inner`].
+pub(crate) struct Quiet<F> {
+    file: F,
     failed: bool,
+    /// Where the next write goes, and the end of what was written.
+    at: u64,
+    end: u64,
 }
 
-impl std::io::Write for Quiet<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.failed {
-            return Ok(buf.len());
+impl<F> Quiet<F> {
+    pub(crate) fn new(file: F) -> Quiet<F> {
+        Quiet { file, failed: false, at: 0, end: 0 }
+    }
+
+    /// The file, unless a write to it failed.
+    pub(crate) fn into_inner(self) -> std::io::Result<F> {
+        match self.failed {
+            true => Err(std::io::Error::other("a write to a scratch file failed")),
+            false => Ok(self.file),
         }
-        self.file.write(buf).inspect_err(|_| self.failed = true)
+    }
+
+    fn moved_to(&mut self, at: u64) {
+        self.at = at;
+        self.end = self.end.max(at);
+    }
+}
+
+impl<F: std::io::Write> std::io::Write for Quiet<F> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = match self.failed {
+            true => buf.len(),
+            false => self.file.write(buf).inspect_err(|_| self.failed = true)?,
+        };
+        self.moved_to(self.at + n as u64);
+        Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -224,12 +250,16 @@ impl std::io::Write for Quiet<'_> {
     }
 }
 
-impl std::io::Seek for Quiet<'_> {
+impl<F: std::io::Seek> std::io::Seek for Quiet<F> {
     fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
-        if self.failed {
-            return Ok(0);
-        }
-        self.file.seek(to).inspect_err(|_| self.failed = true)
+        let at = match (self.failed, to) {
+            (false, _) => self.file.seek(to).inspect_err(|_| self.failed = true)?,
+            (true, std::io::SeekFrom::Start(at)) => at,
+            (true, std::io::SeekFrom::Current(by)) => self.at.saturating_add_signed(by),
+            (true, std::io::SeekFrom::End(by)) => self.end.saturating_add_signed(by),
+        };
+        self.moved_to(at);
+        Ok(at)
     }
 }
 
@@ -248,13 +278,13 @@ fn link(file: &File, to: &Path) -> std::io::Result<()> {
 /// replacing an existing file.
 pub(crate) fn write_atomically<T>(
     dest: &Destination,
-    write: impl FnOnce(&mut Quiet<'_>) -> Result<T, Failure>,
+    write: impl FnOnce(&mut Quiet<&mut File>) -> Result<T, Failure>,
 ) -> Result<T, Error> {
     let out = &dest.path;
     let io = |e: std::io::Error| Error::Io { path: out.clone(), detail: crate::error::io_reason(&e) };
     let mut pending = Pending::create(folder(out)).map_err(io)?;
     WRITING.fetch_add(1, Ordering::Relaxed);
-    let mut file = Quiet { file: pending.file(), failed: false };
+    let mut file = Quiet::new(pending.file());
     let result = write(&mut file);
     WRITING.fetch_sub(1, Ordering::Relaxed);
     let value = match result {

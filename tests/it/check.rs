@@ -79,7 +79,10 @@ fn six_sheets_one_per_rate() {
         let w1 = w.iter().find(|(c, ..)| c == "w1").unwrap();
         assert_eq!(w1.2, ["relative-eta"]);
         let why = &t["wrong_columns"].as_array().unwrap().iter().find(|c| c["column"] == "w1").unwrap()["diagnosis"];
-        assert!(why["explanation"].as_str().unwrap().contains("t2 of iteration"), "{why}");
+        assert_eq!(
+            why["explanation"],
+            "η written as B29 without `$`: here it reads B32, t2 of iteration 1; filled down, the reference slid off the η cell. Write it as $B$29"
+        );
         // Formulas copied from the neighbouring column are named as such.
         for (col, from) in [("w3", "w2"), ("h1", "w2"), ("E2", "E1")] {
             let copied = t["wrong_columns"].as_array().unwrap().iter().find(|c| {
@@ -99,7 +102,7 @@ fn a_step_column_and_a_labelled_eta() {
     assert_eq!(code, 1);
     let t = &tables(&report)[0];
     assert_eq!(t["eta"], 1.0);
-    assert!(t["eta_source"].as_str().unwrap().contains("labelled cell E47"), "{}", t["eta_source"]);
+    assert_eq!(t["eta_source"], "labelled cell E47 (label in B47)");
     assert_eq!(t["iterations"], 101);
     let w = wrong(t);
     assert_eq!(
@@ -119,7 +122,12 @@ fn a_first_row_alone_is_nothing_to_check_yet() {
     assert_eq!(tables(&report)[0]["iterations"], 1);
     assert_eq!(tables(&report)[0]["status"], "nothing_to_check");
     let text = bin().arg("check").arg(corpus.join("initial-values-only.xlsx")).output().unwrap();
-    assert!(String::from_utf8_lossy(&text.stdout).contains("NOTHING TO CHECK YET"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(
+        text.lines().find(|l| l.contains("NOTHING TO CHECK YET")),
+        Some("  NOTHING TO CHECK YET: only the typed first row, no computed cell"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -155,7 +163,10 @@ fn a_typed_slip_is_reported_once_where_it_is() {
     let t = &tables(&report)[0];
     assert_eq!(t["wrong_cells"], 1, "the cells computed from the slip are right given it");
     assert_eq!(wrong(t), [("a_h1".to_string(), "K6".to_string(), vec!["typed-value".to_string()])]);
-    assert!(t["wrong_columns"][0]["diagnosis"]["explanation"].as_str().unwrap().contains("0.5069"));
+    assert_eq!(
+        t["wrong_columns"][0]["diagnosis"]["explanation"],
+        "0.5068 is typed, not computed; to the same 4 significant digits the value is 0.5069"
+    );
 }
 
 /// Every catalogued mistake, written into a workbook of each network it applies to, is found
@@ -211,7 +222,13 @@ fn a_file_without_a_table_is_refused() {
     bin().arg("template").arg("--out").arg(&t).assert().success();
     let out = bin().arg("check").arg(&t).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no table to check"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "backprop-sheet: {}: no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers, nor formulas that compute them.\n",
+            t.display()
+        )
+    );
     let missing = dir.path().join("missing.xlsx");
     let out = bin().arg("check").arg(&missing).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -301,7 +318,10 @@ fn structural_slips_are_named_by_what_was_written() {
     // η slid onto the header: the cell holds #VALUE!, and says so.
     let (col, at, keys, why) = finding(&report, "LR 0.8", 0);
     assert_eq!((col.as_str(), at.as_str(), keys[0].as_str()), ("w2", "G7", "relative-eta"));
-    assert!(why.contains("here it reads B3, the header"), "{why}");
+    assert_eq!(
+        why,
+        "η written as B1 without `$`: here it reads B3, the header; filled down, the reference slid off the η cell. Write it as $B$1"
+    );
     assert_eq!(table(&report, "LR 0.8")["wrong_columns"][0]["found"], "#VALUE!");
     // A number typed where η belongs, and one reference for another.
     let (_, at, keys, why) = finding(&report, "LR 1", 0);
@@ -336,7 +356,12 @@ fn a_deleted_row_is_named_in_a_formula_table_and_in_a_table_of_values() {
     assert_eq!(weights, ["F8", "G8", "H8", "I8", "N8", "O8", "P8", "Q8"]);
     assert!(found.iter().all(|(_, keys)| keys == &["missing-iteration"]), "{found:?}");
     let text = bin().arg("check").arg(fixture("deleted-row-values.xlsx")).output().unwrap();
-    assert!(String::from_utf8_lossy(&text.stdout).contains("w1 .. w8: F8 .. Q8 (8 wrong cells, iteration 5)"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(
+        text.lines().find(|l| l.contains("w1 .. w8")),
+        Some("  w1 .. w8: F8 .. Q8 (8 wrong cells, iteration 5)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -126,8 +126,14 @@ fn the_scratch_files_spill_beside_the_output_and_a_full_disk_is_an_error() {
     let left = files_in(&tiny);
     Command::new("umount").arg(&tiny).status().unwrap();
     assert_eq!(output.status.code(), Some(2), "{message}");
-    assert!(message.contains("nothing was written"), "{message}");
-    assert!(message.contains("no space left"), "{message}");
+    assert_eq!(
+        message,
+        format!(
+            "backprop-sheet: {}: writing the workbook failed (no space left on the device); nothing was written.\n",
+            tiny.join("x.xlsx").display()
+        ),
+        "the system's reason in words, and no library's"
+    );
     assert_eq!(left, Vec::<String>::new());
 }
 
@@ -136,12 +142,19 @@ fn only_regular_files_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo.xlsx");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let runs: [&[&str]; 3] =
-        [&["check", "/dev/zero"], &["generate", "--template", "/dev/zero"], &["check", "/dev/stdin"]];
-    for args in runs {
+    let runs: [(&[&str], &str); 3] = [
+        (&["check", "/dev/zero"], "/dev/zero: is a device"),
+        (&["generate", "--template", "/dev/zero"], "/dev/zero: is a device"),
+        (&["check", "/dev/stdin"], "/dev/stdin: is a pipe (FIFO), such as standard input"),
+    ];
+    for (args, what) in runs {
         let output = bin_command().args(args).current_dir(dir.path()).stdin(Stdio::piped()).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains("not a workbook file"), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            stderr(&output),
+            format!("backprop-sheet: {what}, not a workbook file. Save the workbook to a file and give its path.\n"),
+            "{args:?}"
+        );
     }
     // Standard input fed without end by `yes`, and a FIFO nobody writes to: refused at once.
     let mut yes = Command::new("yes").stdout(Stdio::piped()).spawn().unwrap();
@@ -201,9 +214,9 @@ fn a_template_of_formulas_labels_near_misses_and_repeated_flags() {
     let out = dir.path().join("o.xlsx");
     let output = bin_command().args(["generate", "--template"]).arg(&path).arg("--out").arg(&out).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stderr(&output)
-            .contains("warning: sheet 'Sheet1', cell A16: the label `max iters` is not one this reader knows")
+    assert_eq!(
+        stderr(&output),
+        "backprop-sheet: warning: sheet 'Sheet1', cell A16: the label `max iters` is not one this reader knows, so the number beside it was not used; write `iterations` or `learning rates`\n"
     );
     let book = read(&out);
     assert_eq!(book.sheets.len(), 2, "one learning rate, from `learning-rates`");
@@ -232,14 +245,20 @@ fn odd_destinations_control_characters_and_passwords() {
     std::fs::create_dir(&folder).unwrap();
     let destinations = [
         (&link, "a symbolic link"),
-        (&fifo, "a FIFO"),
+        (&fifo, "a FIFO (named pipe)"),
         (&PathBuf::from("/dev/null"), "a device"),
         (&folder, "a folder"),
     ];
     for (out, what) in destinations {
         let output = bin_command().args(["generate", "--force", "--out"]).arg(out).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{out:?}");
-        assert!(stderr(&output).contains(&format!("is {what}")), "{}", stderr(&output));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "backprop-sheet: {}: is {what}, not a regular file; only a regular file is ever replaced. Choose the path of a file for --out.\n",
+                out.display()
+            )
+        );
     }
     assert!(link.symlink_metadata().unwrap().file_type().is_symlink(), "the link is left as it was");
     assert_eq!(std::fs::read(&target).unwrap(), b"kept");
@@ -260,8 +279,14 @@ fn odd_destinations_control_characters_and_passwords() {
         .output()
         .unwrap();
     let message = stderr(&output);
-    assert!(!message.contains('\u{1b}'), "{message:?}");
-    assert!(message.contains("\\u{1b}[2Jgone"), "{message}");
+    assert_eq!(
+        message,
+        format!(
+            "backprop-sheet: {}: sheet 'Sheet1', cell B9: w5 should be a number but the cell holds the text `\\u{{1b}}[2Jgone`. Type a number there.\n",
+            path.display()
+        ),
+        "the escape sequence shown escaped"
+    );
 
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/password-protected.xlsx");
     let output = bin_command().arg("check").arg(&fixture).output().unwrap();
@@ -307,7 +332,14 @@ fn an_existing_file_and_the_input_itself_are_never_overwritten() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{out_path:?}");
-        assert!(stderr(&out).contains("the template itself"), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "backprop-sheet: {}: that is the template itself ({}); writing there would destroy it. Choose another --out.\n",
+                out_path.display(),
+                template.display()
+            )
+        );
     }
     assert_eq!(std::fs::read(&template).unwrap(), before, "the template is untouched");
     let mut left = files_in(dir.path());
@@ -421,7 +453,13 @@ fn a_zip_bomb_is_refused_before_it_is_unpacked() {
     let generate = bin().args(["generate", "--template"]).arg(&bomb).arg("--out").arg(&out_file).output().unwrap();
     for out in [check, generate] {
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("zip bomb"), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "backprop-sheet: {}: part xl/worksheets/sheet1.xml unpacks 700 MB from 697 KB, as a zip bomb does. This tool reads workbooks whose parts unpack to at most 512 MB; a hand-made workbook is far smaller.\n",
+                bomb.display()
+            )
+        );
     }
     assert!(start.elapsed() < Duration::from_secs(20), "refused before unpacking");
     assert!(!out_file.exists());
@@ -440,11 +478,23 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     });
     let out = bin().arg("check").arg(&text).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no table to check"));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "backprop-sheet: {}: no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers, nor formulas that compute them.\n",
+            text.display()
+        )
+    );
     let out =
         bin().args(["generate", "--out"]).arg(dir.path().join("o.xlsx")).arg("--template").arg(&text).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no inputs found"));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "backprop-sheet: {}: no inputs found: label cells i1, i2, t1, t2, w1..w8 with the number beside them, or use the class layout (a header row t1 t2 i1 i2 w1 ... over the first row of values). `backprop-sheet template --out FILE` writes an example.\n",
+            text.display()
+        )
+    );
 
     // Excel caps a cell at 32,767 characters, so no library writes 10 MB: put it in the package.
     let placeholder = dir.path().join("placeholder.xlsx");
@@ -473,7 +523,13 @@ fn a_million_rows_of_text_a_huge_string_and_a_thousand_sheets() {
     assert_eq!(run.inputs.get(Col::I(1)), 0.5);
     let out = bin().arg("check").arg(&corners).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no table to check"));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "backprop-sheet: {}: no table to check: no sheet has a header row naming t1 t2 i1 i2 w1..w8 (and the other columns; or those of another network) above rows of numbers, nor formulas that compute them.\n",
+            corners.display()
+        )
+    );
 
     let many = dir.path().join("many.xlsx");
     write_book(&many, |b| {

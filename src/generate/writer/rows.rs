@@ -164,7 +164,7 @@ pub(super) fn write_sheet(
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(i64::from(level)))
         .large_file(iterations as u64 * cells_per_row * CELL_BYTES > ZIP64_BYTES);
-    let mut zip = ZipWriter::new(tempfile::tempfile_in(spill)?);
+    let mut zip = ZipWriter::new(crate::sys::output::Quiet::new(tempfile::tempfile_in(spill)?));
     zip.start_file(part.name.as_str(), options)?;
     zip.write_all(with_last_row(&part.head, sheet_row(iterations) + 1).as_bytes())?;
 
@@ -209,7 +209,7 @@ pub(super) fn write_sheet(
         }
     }
     zip.write_all(part.tail.as_bytes())?;
-    let file = zip.finish()?;
+    let file = zip.finish()?.into_inner()?;
     Ok((summary, file))
 }
 
