@@ -11,7 +11,7 @@ use backprop_sheet::mistakes::CATALOGUE;
 const ITERATIONS: &str = "8";
 
 /// The assignment as `generate` makes it (6 learning rates, a chart each) with 8 iterations,
-/// correct and with each catalogue mistake, in `books/`; and beside it the default rubric as
+/// correct and with each catalogue mistake the class's network can have, in `books/`; and beside it the default rubric as
 /// `rubric --out` writes it with its iterations asked for made 8: built once, shared.
 fn catalogue() -> &'static (tempfile::TempDir, Vec<(String, PathBuf)>) {
     static BUILT: OnceLock<(tempfile::TempDir, Vec<(String, PathBuf)>)> = OnceLock::new();
@@ -19,7 +19,9 @@ fn catalogue() -> &'static (tempfile::TempDir, Vec<(String, PathBuf)>) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("books")).unwrap();
         let mut out = Vec::new();
-        for key in std::iter::once("correct").chain(CATALOGUE.iter().map(|m| m.key)) {
+        let columns = params(&[]).inputs.columns();
+        let mistakes = CATALOGUE.iter().filter(|m| !m.cols(columns).is_empty()).map(|m| m.key);
+        for key in std::iter::once("correct").chain(mistakes) {
             let path = dir.path().join(format!("books/{key}.xlsx"));
             let mistake: &[&str] = if key == "correct" { &[] } else { &["--mistake", key] };
             bin()

@@ -154,7 +154,7 @@ fn names_are_the_system_s_bytes_and_print_as_one_line() {
     assert_eq!(lines.len(), 3 + 2, "one line each, a blank line and the totals:\n{text}");
     assert!(lines[..3].iter().all(|l| l.contains("  FAIL  ")), "{text}");
     let shown = forged.display().to_string().replace('\n', "\\n");
-    assert_eq!(lines[2], format!("{shown}  FAIL  1 table, 4 wrong cells  w6-not-updated"), "one line: {text}");
+    assert_eq!(lines[2], format!("{shown}  FAIL              67.5/100  1 table, 4 wrong cells  w6-not-updated"), "one line: {text}");
     assert_eq!(mistakes_of(&marked.join(OsStr::from_bytes(b"Ren\xe9e.xlsx"))), mistakes_of(&latin1));
     assert_eq!(mistakes_of(&marked.join("Ren\u{FFFD}e.xlsx")), mistakes_of(&lossy));
     assert_ne!(mistakes_of(&latin1), mistakes_of(&lossy));
@@ -340,7 +340,11 @@ fn an_unreadable_folder_is_one_unusable_line_and_the_rest_is_checked() {
     let secret = subs.join("secret.xlsx");
     assert_eq!(
         lines[3],
-        format!("{:<width$}  UNUSABLE  {}: cannot be read (Permission denied).", secret.display(), secret.display()),
+        format!(
+            "{:<width$}  UNUSABLE          -        {}: cannot be read (Permission denied).",
+            secret.display(),
+            secret.display()
+        ),
         "{text}"
     );
     assert_eq!(lines.last().unwrap(), &"4 workbooks: 0 pass, 2 fail, 0 incomplete, 0 nothing to check, 2 unusable");
