@@ -17,13 +17,34 @@ pub(super) struct Eta {
     pub source: String,
 }
 
-/// η for a table: from `--eta`, a labelled cell above the table (`labels`: the sheet's (label,
-/// value) cells), the cell the weight updates read, or the sheet's name (`LR_0.5`, `L.R. 0.5`).
-pub(super) fn find(sheet: &Sheet, table: &Table, labels: &[(Pos, Pos)], options: &Options) -> Eta {
+/// The cells a sheet labels as η and as the optimizer's other parameters, as (label, value):
+/// read once a sheet, since a sheet of a thousand tables asks for them a thousand times.
+pub(super) struct Labels {
+    eta: Vec<(Pos, Pos)>,
+    params: Vec<(Param, Pos, Pos)>,
+}
+
+impl Labels {
+    pub(super) fn of(sheet: &Sheet) -> Labels {
+        let mut labels = Labels { eta: Vec::new(), params: Vec::new() };
+        for (what, label, value, _) in labelled(sheet) {
+            match what {
+                Label::LearningRate => labels.eta.push((label, value)),
+                Label::Param(p) if p != Param::Eta => labels.params.push((p, label, value)),
+                _ => {}
+            }
+        }
+        labels
+    }
+}
+
+/// η for a table: from `--eta`, a labelled cell above the table, the cell the weight updates
+/// read, or the sheet's name (`LR_0.5`, `L.R. 0.5`).
+pub(super) fn find(sheet: &Sheet, table: &Table, labels: &Labels, options: &Options) -> Eta {
     if let Some(eta) = options.eta {
         return Eta { value: Some(eta), cell: None, source: "--eta".into() };
     }
-    let labelled = nearest_above(table, labels).and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
+    let labelled = nearest_above(table, &labels.eta).and_then(|(label, at)| sheet.number(at).map(|v| (v, label, at)));
     if let Some((eta, label, at)) = labelled {
         let source = format!("labelled cell {} (label in {})", at.a1(), label.a1());
         return Eta { value: Some(eta), cell: Some(at), source };
@@ -64,14 +85,13 @@ fn nearest_above(table: &Table, labels: &[(Pos, Pos)]) -> Option<(Pos, Pos)> {
 
 /// The cells of the optimizer's parameters other than η (`μ =`, `β1 =`, ...) above a table:
 /// each the nearest labelled one, as η's is.
-pub(super) fn params(sheet: &Sheet, table: &Table) -> Vec<(Param, Pos)> {
-    let all = labelled(sheet);
+pub(super) fn params(labels: &Labels, table: &Table) -> Vec<(Param, Pos)> {
     Param::ALL
         .into_iter()
         .filter(|&p| p != Param::Eta)
         .filter_map(|p| {
             let labels: Vec<(Pos, Pos)> =
-                all.iter().filter(|(what, ..)| *what == Label::Param(p)).map(|&(_, l, v, _)| (l, v)).collect();
+                labels.params.iter().filter(|(what, ..)| *what == p).map(|&(_, l, v)| (l, v)).collect();
             nearest_above(table, &labels).map(|(_, at)| (p, at))
         })
         .collect()

@@ -54,7 +54,7 @@ pub(super) fn tables(book: &Workbook, sheet_index: u32, complete: &[Table]) -> V
         if first == 0 || complete.iter().any(covered) || found.iter().any(|i| covered(&i.table)) {
             continue;
         }
-        if let Some((identified, _)) = identify(book, sheet_index, first - 1, (left..=right).collect()) {
+        if let Some((identified, _)) = identify(book, sheet_index, first - 1, (left..=right).collect(), None) {
             found.push(identified);
         }
     }
@@ -150,23 +150,31 @@ pub(super) fn recheck(book: &Workbook, sheet_index: u32, table: Table) -> Identi
     if agree == trees.iter().flatten().count() {
         return as_headed(table);
     }
+    // The headers name this network's every column, and its maths was read from the formulas:
+    // only which column is which is in question.
     let span = table.step_col.into_iter().chain(span).collect();
-    match identify(book, sheet_index, table.header_row, span) {
+    match identify(book, sheet_index, table.header_row, span, Some(table.columns)) {
         Some((found, matches)) if matches > agree => found,
         _ => as_headed(table),
     }
 }
 
-/// The sheet's columns read as one network's, the best of every network and placement that
-/// fits, and how many of its formulas that reading matches; None when too few match for the
-/// columns to be a table of this assignment.
-fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) -> Option<(Identified, usize)> {
+/// The sheet's columns read as one network's (`only`'s, when given), the best of every network
+/// and placement that fits, and how many of its formulas that reading matches; None when too
+/// few match for the columns to be a table of this assignment.
+fn identify(
+    book: &Workbook,
+    sheet_index: u32,
+    header_row: u32,
+    span: Vec<u32>,
+    only: Option<&'static Columns>,
+) -> Option<(Identified, usize)> {
     let sheet = &book.sheets[sheet_index as usize];
     let header = |c: u32| sheet.value(Pos { row: header_row, col: c }).map(|d| d.to_string().trim().to_string());
     let hints: Vec<Option<Col>> =
         span.iter().map(|&c| header(c).and_then(|t| header_at(sheet, Pos { row: header_row, col: c }, &t))).collect();
     let trees = trees(book, sheet_index, header_row + 2, &span);
-    let (score, columns, start, assignment) = best_reading(&trees, &hints)?;
+    let (score, columns, start, assignment) = best_reading(&trees, &hints, only)?;
     if score.matches * 2 < columns.len() {
         return None;
     }
@@ -198,17 +206,31 @@ fn identify(book: &Workbook, sheet_index: u32, header_row: u32, span: Vec<u32>) 
     Some((Identified { table: Table { columns, header_row, cols, step_col, rows }, notes }, score.matches))
 }
 
-/// The best reading of the span: the network the headers name, then the class's, then any
-/// other of the span's width, each placed at every offset the width leaves (a leading step
-/// column); the first under which every formula reads as its column's is the one.
+/// The best reading of the span: `only`'s network when given, else the network the headers
+/// name, then the class's, then any other of the span's width; each placed at every offset the
+/// width leaves (a leading step column); the first under which every formula reads as its
+/// column's is the one.
 fn best_reading(
     trees: &[Option<Expr<Loc>>],
     hints: &[Option<Col>],
+    only: Option<&'static Columns>,
 ) -> Option<(Score, &'static Columns, usize, Vec<Col>)> {
     let width_of_span = trees.len();
-    let named: Vec<Col> = hints.iter().flatten().copied().collect();
-    let mut candidates: Vec<Network> = network_named(&named).into_iter().chain([Network::default()]).collect();
-    candidates.extend(networks_of_width(width_of_span));
+    let fits = |width: usize| (width_of_span.saturating_sub(EXTRA)..=width_of_span).contains(&width);
+    let candidates: Vec<&'static Columns> = match only {
+        Some(columns) => vec![columns],
+        None => {
+            let named: Vec<Col> = hints.iter().flatten().copied().collect();
+            let mut nets: Vec<Network> = network_named(&named).into_iter().chain([Network::default()]).collect();
+            nets.extend(networks_of_width(width_of_span));
+            let mut tried = Vec::new();
+            nets.retain(|&net| fits(width(net)) && !tried.contains(&net) && {
+                tried.push(net);
+                true
+            });
+            nets.into_iter().map(Columns::of).collect()
+        }
+    };
     // A step column counting the rows (`=A4+1`) is no quantity of the network.
     let step = |k: usize, t: &Expr<Loc>| {
         let above = Expr::Ref(Loc::In { at: k, offset: -1 });
@@ -217,13 +239,7 @@ fn best_reading(
     };
     let formulas = trees.iter().enumerate().filter(|(k, t)| t.as_ref().is_some_and(|t| !step(*k, t))).count();
     let mut best: Option<(Score, &'static Columns, usize, Vec<Col>)> = None;
-    let mut tried = Vec::new();
-    for net in candidates {
-        if tried.contains(&net) || !(width_of_span.saturating_sub(EXTRA)..=width_of_span).contains(&width(net)) {
-            continue;
-        }
-        tried.push(net);
-        let columns = Columns::of(net);
+    for columns in candidates.into_iter().filter(|c| fits(c.len())) {
         let search = |start: usize| {
             let window = start..start + columns.len();
             Search { columns, trees: &trees[window.clone()], hints: &hints[window], start }
@@ -295,9 +311,7 @@ impl Search<'_> {
             },
             Loc::Outside => Expr::Ref(Cell::Param(Param::Eta)),
         });
-        let form = canonical(&cells);
-        let known = known(self.columns, assignment[k]);
-        usize::from(form == known.correct_canonical || known.canonical.contains(&form))
+        usize::from(known(self.columns, assignment[k]).identifying.contains(&canonical(&cells)))
     }
 
     /// The places of the window that column `k`'s formula reads.

@@ -100,11 +100,15 @@ pub(super) fn read(book: &Workbook, sheet_index: u32, table: Table, params: &[(P
 fn headers(book: &Workbook, sheet_index: u32, table: &Table) -> HashMap<Col, u32> {
     let sheet = &book.sheets[sheet_index as usize];
     let left = table.cols.values().min().copied().unwrap_or(0);
+    // The header row's cells, not the sheet's texts: a sheet of a thousand tables asks once a table.
     let mut cells: Vec<(u32, Col)> = sheet
-        .texts()
-        .into_iter()
+        .values
+        .iter()
         .filter(|(pos, _)| pos.row == table.header_row && pos.col >= left)
-        .filter_map(|(pos, text)| header_at(sheet, pos, text).map(|c| (pos.col, c)))
+        .filter_map(|(&pos, d)| match d {
+            calamine::Data::String(text) => header_at(sheet, pos, text).map(|c| (pos.col, c)),
+            _ => None,
+        })
         .collect();
     cells.sort();
     let mut headed = HashMap::new();

@@ -29,7 +29,7 @@ pub use verdict::{SheetKey, Verdict};
 use crate::error::Error;
 use crate::model::columns::Columns;
 use crate::model::network::Param;
-use crate::reader::labels::{labelled_quantities, learning_rate_cells};
+use crate::reader::labels::labelled_quantities;
 use crate::reader::{Pos, Table, Workbook, closest_header, find_tables};
 use grid::Grid;
 
@@ -71,14 +71,14 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
     let values_computed = book.compute_unsaved().map(str::to_string);
     let mut tables = Vec::new();
     for (index, sheet) in book.sheets.iter().enumerate() {
-        let labels = learning_rate_cells(sheet);
-        for (table, identified) in sheet_tables(&book, index as u32) {
+        let labels = eta::Labels::of(sheet);
+        for (table, identified) in sheet_tables(&book, index as u32, &labels) {
             if !go_on() {
                 return None;
             }
             let eta = eta::find(sheet, &table, &labels, options);
             let charted = charts::plots_e_total(&book, index as u32, &table);
-            let grid = Grid::new(&book, index as u32, &table, eta, eta::params(sheet, &table));
+            let grid = Grid::new(&book, index as u32, &table, eta, eta::params(&labels, &table));
             tables.push(table::check_table(grid, options, identified, charted));
         }
     }
@@ -91,19 +91,17 @@ fn check_while(mut book: Workbook, options: &Options, go_on: &dyn Fn() -> bool) 
 /// A sheet's tables, top to bottom and left to right, each with how the columns its headers do
 /// not name, or name wrongly, were identified. A table whose headers name only some columns is read from its
 /// formulas when they identify it, else as its headers say (and is incomplete).
-fn sheet_tables(book: &Workbook, index: u32) -> Vec<(Table, Vec<String>)> {
+fn sheet_tables(book: &Workbook, index: u32, labels: &eta::Labels) -> Vec<(Table, Vec<String>)> {
     let sheet = &book.sheets[index as usize];
     let (complete, partial): (Vec<Table>, Vec<Table>) =
         find_tables(sheet).into_iter().partition(|t| t.cols.len() == t.columns.len());
-    // Read only where there is a table: a sheet of a million labels pays once, in `check`.
-    let labels = if complete.is_empty() { Vec::new() } else { learning_rate_cells(sheet) };
     // What the headers name is read with the maths the formulas compute, with the cells of the
     // parameters they read.
     let complete: Vec<Table> = complete
         .into_iter()
         .map(|t| {
-            let eta = eta::find(sheet, &t, &labels, &Options::default()).cell.map(|at| (Param::Eta, at));
-            let params: Vec<(Param, Pos)> = eta.into_iter().chain(eta::params(sheet, &t)).collect();
+            let eta = eta::find(sheet, &t, labels, &Options::default()).cell.map(|at| (Param::Eta, at));
+            let params: Vec<(Param, Pos)> = eta.into_iter().chain(eta::params(labels, &t)).collect();
             maths::read(book, index, t, &params)
         })
         .collect();

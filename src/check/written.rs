@@ -78,6 +78,10 @@ pub(super) struct Known {
     pub canonical: Vec<Expr<Cell>>,
     pub correct: Expr<Cell>,
     pub correct_canonical: Expr<Cell>,
+    /// The definition's and every variant's canonical form with each parameter (μ, β1, ...)
+    /// read as η: identification sees every cell outside the table as η, and an optimizer's
+    /// formulas must still read as theirs there.
+    pub identifying: Vec<Expr<Cell>>,
 }
 
 pub(super) fn known(columns: &'static Columns, col: Col) -> &'static Known {
@@ -91,7 +95,14 @@ pub(super) fn known(columns: &'static Columns, col: Col) -> &'static Known {
                 let variants = variants(columns, c);
                 let forms = variants.iter().map(|v| canonical(&cells(&v.expr))).collect();
                 let correct = cells(columns.definition(c));
-                Known { variants, canonical: forms, correct_canonical: canonical(&correct), correct }
+                let as_eta = |e: &Expr<Ref>| {
+                    canonical(&e.map_leaves(&|r| match r {
+                        Ref::Param(_) => Expr::Ref(Cell::Param(Param::Eta)),
+                        r => Expr::Ref(Cell::of(r)),
+                    }))
+                };
+                let identifying = std::iter::once(columns.definition(c)).chain(variants.iter().map(|v| &v.expr)).map(as_eta).collect();
+                Known { variants, canonical: forms, correct_canonical: canonical(&correct), correct, identifying }
             })
             .collect()
     });

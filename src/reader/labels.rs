@@ -137,11 +137,6 @@ pub(crate) fn labelled_quantities(sheet: &Sheet) -> Vec<String> {
     found.into_iter().map(|(_, t)| t.trim().to_string()).collect()
 }
 
-/// The cells a sheet labels as its learning rate: (label, value).
-pub(crate) fn learning_rate_cells(sheet: &Sheet) -> Vec<(Pos, Pos)> {
-    labelled(sheet).into_iter().filter(|(w, ..)| *w == Label::LearningRate).map(|(_, l, v, _)| (l, v)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
