@@ -225,12 +225,6 @@ impl CheckRun {
             return Ok(CheckRun::One { file: one.clone(), options, json: args.json, assignments });
         }
         let zipped = args.annotate.as_ref().filter(|p| class::is_zip_name(p.as_os_str()));
-        let marked_zip = zipped.map(|path| Destination {
-            path: path.clone(),
-            force: args.force,
-            flag: "--annotate",
-            what: "the zip of marked copies",
-        });
         let folder = args.annotate.as_ref().filter(|_| zipped.is_none());
         if let Some(dir) = folder {
             check_folder(dir, "--annotate")?;
@@ -245,82 +239,41 @@ impl CheckRun {
             inputs.add("a workbook being checked", input.file());
         }
         let marked = marked_copies(&files, folder.map(PathBuf::as_path), args.force, &inputs)?;
+        // Every file this run writes, by the flag that named it: no two share one path.
+        let mut taken: Vec<(&'static str, PathBuf)> = marked.iter().flatten().map(|m| ("--annotate", m.path.clone())).collect();
+        let destination = |path: &Option<PathBuf>, flag: &'static str, what: &'static str| {
+            path.as_ref().map(|path| Destination { path: path.clone(), force: args.force, flag, what })
+        };
+        let marked_zip = destination(&zipped.cloned(), "--annotate", "the zip of marked copies");
         if let Some(dest) = &marked_zip {
-            in_a_folder(dest)?;
-            output::check_against(dest, &inputs)?;
+            claim(dest, true, &inputs, &mut taken)?;
         }
         let gradebook =
             args.gradebook.as_ref().map(|path| Gradebook::read(path, args.assignment.as_deref())).transpose()?;
         if let Some(book) = &gradebook {
             inputs.add("the gradebook", book.file());
         }
-        let grades = args.grades.as_ref().map(|path| Destination {
-            path: path.clone(),
-            force: args.force,
-            flag: "--grades",
-            what: "the grades",
-        });
-        if let Some(dest) = &grades {
-            in_a_folder(dest)?;
-            output::check_against(dest, &inputs)?;
-            let at = output::identity(&dest.path);
-            if marked.iter().flatten().chain(&marked_zip).any(|m| output::identity(&m.path) == at) {
-                return Err(Error::SharedDestination {
-                    path: dest.path.clone(),
-                    first: "--annotate",
-                    second: dest.flag,
-                });
-            }
-        }
         for (flag, roster) in [("the roster", &args.roster), ("the key", &args.key)] {
             if let Some(path) = roster {
                 inputs.add(flag, path);
             }
         }
+        let grades = destination(&args.grades, "--grades", "the grades");
+        if let Some(dest) = &grades {
+            claim(dest, true, &inputs, &mut taken)?;
+        }
         let feedback = feedback_pages(&files, args.feedback.as_deref(), args.force, &inputs)?;
-        let summary = args.summary.as_ref().map(|path| Destination {
-            path: path.clone(),
-            force: args.force,
-            flag: "--summary",
-            what: "the summary",
-        });
+        let summary = destination(&args.summary, "--summary", "the summary");
         if let Some(dest) = &summary {
             // A summary among the marked copies goes into their folder, made when missing.
             let parent = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let among_copies = folder.is_some_and(|d| output::identity(d) == output::identity(parent));
-            if !among_copies {
-                in_a_folder(dest)?;
-            }
-            output::check_against(dest, &inputs)?;
-            let at = output::identity(&dest.path);
-            if marked.iter().flatten().chain(&marked_zip).any(|m| output::identity(&m.path) == at) {
-                return Err(Error::SharedDestination {
-                    path: dest.path.clone(),
-                    first: "--annotate",
-                    second: dest.flag,
-                });
-            }
-            if grades.as_ref().is_some_and(|g| output::identity(&g.path) == at) {
-                return Err(Error::SharedDestination { path: dest.path.clone(), first: "--grades", second: dest.flag });
-            }
+            claim(dest, !among_copies, &inputs, &mut taken)?;
         }
-        let copies = match &args.copies {
-            Some(path) => {
-                let dest = Destination { path: path.clone(), force: args.force, flag: "--copies", what: "the copy report" };
-                let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                if !folder.is_dir() {
-                    return Err(Error::NoFolder { path: folder.to_path_buf(), flag: "--copies" });
-                }
-                output::check_against(&dest, &inputs)?;
-                let at = output::identity(&dest.path);
-                let taken = marked.iter().flatten().map(|m| ("--annotate", &m.path)).chain(summary.iter().map(|s| (s.flag, &s.path)));
-                if let Some((first, _)) = taken.into_iter().find(|(_, p)| output::identity(p) == at) {
-                    return Err(Error::SharedDestination { path: dest.path.clone(), first, second: dest.flag });
-                }
-                Some(dest)
-            }
-            None => None,
-        };
+        let copies = destination(&args.copies, "--copies", "the copy report");
+        if let Some(dest) = &copies {
+            claim(dest, true, &inputs, &mut taken)?;
+        }
         let gather = copies.is_some() || summary.as_ref().is_some_and(|s| !is_csv(&s.path));
         Ok(CheckRun::Class(ClassRun {
             files,
@@ -473,11 +426,26 @@ fn feedback_pages(
     Ok(out)
 }
 
-/// Refuses a destination whose folder does not exist: a file named on the command line is
-/// written only into a folder that is there.
-fn in_a_folder(dest: &Destination) -> Result<(), Error> {
+/// Holds a file the run writes to the inputs and to every file it already writes (`taken`),
+/// and, when `in_a_folder`, refuses it where its folder does not exist: a file named on the
+/// command line is written only into a folder that is there. Then it is taken.
+fn claim(
+    dest: &Destination,
+    in_a_folder: bool,
+    inputs: &output::Inputs,
+    taken: &mut Vec<(&'static str, PathBuf)>,
+) -> Result<(), Error> {
     let folder = dest.path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if folder.is_dir() { Ok(()) } else { Err(Error::NoFolder { path: folder.to_path_buf(), flag: dest.flag }) }
+    if in_a_folder && !folder.is_dir() {
+        return Err(Error::NoFolder { path: folder.to_path_buf(), flag: dest.flag });
+    }
+    output::check_against(dest, inputs)?;
+    let at = output::identity(&dest.path);
+    if let Some(&(first, _)) = taken.iter().find(|(_, p)| output::identity(p) == at) {
+        return Err(Error::SharedDestination { path: dest.path.clone(), first, second: dest.flag });
+    }
+    taken.push((dest.flag, dest.path.clone()));
+    Ok(())
 }
 
 /// The values each workbook is held to: the roster's drawn from --seed, or the key's own.

@@ -95,6 +95,21 @@ fn no_destination_is_ever_an_input_or_another_destination() {
             marked.join("anna.xlsx").display()
         )
     );
+
+    // Every pair of the single files a run writes: each is refused as the second flag.
+    let file = dir.path().join("out.csv");
+    for (first, second) in [("--grades", "--summary"), ("--grades", "--copies"), ("--summary", "--copies")] {
+        let out = bin().arg("check").arg(&subs).arg(first).arg(&file).arg(second).arg(&file).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{first} {second}");
+        assert_eq!(
+            stderr_line(&out),
+            format!(
+                "backprop-sheet: {}: is both the file of {first} and of {second}; choose another {second}.",
+                file.display()
+            )
+        );
+        assert!(!file.exists(), "nothing written");
+    }
     assert_eq!(std::fs::read(subs.join("anna.xlsx")).unwrap(), anna);
     assert_eq!(std::fs::read(subs.join("x.xlsx")).unwrap(), x);
     assert!(!marked.exists(), "nothing written");
