@@ -98,7 +98,9 @@ fn main() {
                 learned += usize::from(ok);
                 worst = worst.max(ratio);
             }
-            println!("  {network:<24} {learned:>5} of {n:>5} learn at every rate; at η = 0.1 E_total ends at most at {worst:.3} of its first");
+            println!(
+                "  {network:<24} {learned:>5} of {n:>5} learn at every rate; at η = 0.1 E_total ends at most at {worst:.3} of its first"
+            );
         }
     }
 }

@@ -224,9 +224,11 @@ fn best_reading(
             let mut nets: Vec<Network> = network_named(&named).into_iter().chain([Network::default()]).collect();
             nets.extend(networks_of_width(width_of_span));
             let mut tried = Vec::new();
-            nets.retain(|&net| fits(width(net)) && !tried.contains(&net) && {
-                tried.push(net);
-                true
+            nets.retain(|&net| {
+                fits(width(net)) && !tried.contains(&net) && {
+                    tried.push(net);
+                    true
+                }
             });
             nets.into_iter().map(Columns::of).collect()
         }

@@ -227,7 +227,9 @@ impl TableReport {
         let Some(&(col, at, found, assigned)) = differ.first() else { return };
         let number = |v: Option<f64>| v.map_or(Value::Text("nothing issued".into()), Value::Number);
         let explanation = match issued.whose {
-            Some(whose) => format!("the first row holds the initial values of {whose}, not those issued to {}", issued.to),
+            Some(whose) => {
+                format!("the first row holds the initial values of {whose}, not those issued to {}", issued.to)
+            }
             None => {
                 let cells: Vec<String> = differ
                     .iter()
@@ -255,7 +257,9 @@ impl TableReport {
         let issued_row: Vec<String> = self
             .first_row
             .iter()
-            .map(|(c, ..)| (issued.value)(&c.name()).map_or(format!("{} none", c.name()), |v| format!("{} = {v}", c.name())))
+            .map(|(c, ..)| {
+                (issued.value)(&c.name()).map_or(format!("{} none", c.name()), |v| format!("{} = {v}", c.name()))
+            })
             .collect();
         let positions: Vec<Pos> = differ.iter().map(|d| d.1).collect();
         self.wrong_columns.insert(

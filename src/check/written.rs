@@ -101,7 +101,10 @@ pub(super) fn known(columns: &'static Columns, col: Col) -> &'static Known {
                         r => Expr::Ref(Cell::of(r)),
                     }))
                 };
-                let identifying = std::iter::once(columns.definition(c)).chain(variants.iter().map(|v| &v.expr)).map(as_eta).collect();
+                let identifying = std::iter::once(columns.definition(c))
+                    .chain(variants.iter().map(|v| &v.expr))
+                    .map(as_eta)
+                    .collect();
                 Known { variants, canonical: forms, correct_canonical: canonical(&correct), correct, identifying }
             })
             .collect()

@@ -86,7 +86,8 @@ impl Assignments {
         let value = |name: &str| values.get(name).copied();
         let to = describe(student);
         let whose = |table: &TableReport| {
-            let cells: Option<Vec<(String, f64)>> = table.first_row.iter().map(|(c, _, v)| v.map(|v| (c.name(), v))).collect();
+            let cells: Option<Vec<(String, f64)>> =
+                table.first_row.iter().map(|(c, _, v)| v.map(|v| (c.name(), v))).collect();
             let found = self.index(table.columns.network).get(&digest_of(cells?)).copied()?;
             (found != k).then(|| describe(&self.roster.students[found]))
         };
@@ -139,7 +140,8 @@ fn describe(student: &Student) -> String {
 /// Lee is not found in Joann Lee.
 fn holds(stem: &str, name: &str) -> bool {
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    stem.match_indices(name).any(|(at, _)| !word(stem[..at].chars().last()) && !word(stem[at + name.len()..].chars().next()))
+    stem.match_indices(name)
+        .any(|(at, _)| !word(stem[..at].chars().last()) && !word(stem[at + name.len()..].chars().next()))
 }
 
 /// Text as a file name made from it holds it, for comparing names: made safe, lower case.
@@ -167,7 +169,8 @@ mod tests {
     fn a_submission_is_matched_by_its_lms_id_then_its_stamp_then_a_name_in_its_file_name() {
         let a = assignments();
         let mut report = Report::new("x".into(), None, Vec::new(), Rubric::standard().score(&[]));
-        let id = |name: &str, report: &Report| a.student_of(&input(name), report).map(|k| a.roster.students[k].id.clone());
+        let id =
+            |name: &str, report: &Report| a.student_of(&input(name), report).map(|k| a.roster.students[k].id.clone());
         assert_eq!(id("leeann_102_9_anything.xlsx", &report).as_deref(), Some("102"));
         assert_eq!(id("101 Roe, Jane.xlsx", &report).as_deref(), Some("101"));
         assert_eq!(id("final-roe, jane (2).xlsx", &report).as_deref(), Some("101"));

@@ -290,6 +290,9 @@ mod tests {
             "student text is inert in a spreadsheet"
         );
         let rows: Vec<[String; 6]> = copies.rows().collect();
-        assert_eq!(rows[1], ["2", "a.xlsx", "b.xlsx", "the same document id", "x `Ann`", "2 of 10 submissions"].map(String::from));
+        assert_eq!(
+            rows[1],
+            ["2", "a.xlsx", "b.xlsx", "the same document id", "x `Ann`", "2 of 10 submissions"].map(String::from)
+        );
     }
 }

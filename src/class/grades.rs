@@ -56,7 +56,10 @@ pub(crate) struct Student<'a> {
 /// same student (the same LMS and id) are one student's, graded by the best-scoring (the first
 /// of equals); a workbook whose name names nobody is a student of its own.
 pub(crate) fn students(graded: &[Graded]) -> Vec<Student<'_>> {
-    let mut out: Vec<(Option<(Lms, &str)>, Vec<&Graded>)> = Vec::new();
+    // Each student's workbooks under who they are (an LMS and its id), none for a name that
+    // names nobody.
+    type Who<'a> = Option<(Lms, &'a str)>;
+    let mut out: Vec<(Who<'_>, Vec<&Graded>)> = Vec::new();
     for g in graded {
         let who = g.submitter.as_ref().map(|s| (s.lms, s.id.as_str()));
         match out.iter_mut().find(|(w, _)| who.is_some() && *w == who) {

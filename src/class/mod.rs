@@ -1,9 +1,9 @@
 //! Grading a class: every workbook of a list of files and folders, checked in parallel, each
 //! outcome kept in input order. One workbook that cannot be used never stops the others.
 
-pub(crate) mod download;
 pub(crate) mod assigned;
 pub(crate) mod copies;
+pub(crate) mod download;
 pub(crate) mod feedback;
 pub(crate) mod grades;
 pub(crate) mod gradescope;

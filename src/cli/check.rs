@@ -9,12 +9,12 @@ use clap::Args;
 use super::terminal;
 use super::values::{number, rate};
 use crate::check::{Options, Report, Verdict};
-use crate::class::grades::{self, Gradebook, Graded};
 use crate::class::assigned::{Assignments, Source};
 use crate::class::copies::{Copies, Evidence};
+use crate::class::grades::{self, Gradebook, Graded};
 use crate::class::{self, Input, Outcome, Turn, summary};
-use crate::reader::roster::Roster;
 use crate::error::{Error, Failure};
+use crate::reader::roster::Roster;
 use crate::sys::output::{self, Destination};
 
 #[derive(Args, Debug)]
@@ -163,7 +163,7 @@ fn is_csv(path: &Path) -> bool {
 /// What a `check` run is: one workbook's report, or a class.
 enum CheckRun {
     One { file: PathBuf, options: Options, json: bool, assignments: Option<Assignments> },
-    Class(ClassRun),
+    Class(Box<ClassRun>),
     Gradescope { root: PathBuf, results: Destination, options: Options, visibility: &'static str },
 }
 
@@ -240,7 +240,8 @@ impl CheckRun {
         }
         let marked = marked_copies(&files, folder.map(PathBuf::as_path), args.force, &inputs)?;
         // Every file this run writes, by the flag that named it: no two share one path.
-        let mut taken: Vec<(&'static str, PathBuf)> = marked.iter().flatten().map(|m| ("--annotate", m.path.clone())).collect();
+        let mut taken: Vec<(&'static str, PathBuf)> =
+            marked.iter().flatten().map(|m| ("--annotate", m.path.clone())).collect();
         let destination = |path: &Option<PathBuf>, flag: &'static str, what: &'static str| {
             path.as_ref().map(|path| Destination { path: path.clone(), force: args.force, flag, what })
         };
@@ -275,7 +276,7 @@ impl CheckRun {
             claim(dest, true, &inputs, &mut taken)?;
         }
         let gather = copies.is_some() || summary.as_ref().is_some_and(|s| !is_csv(&s.path));
-        Ok(CheckRun::Class(ClassRun {
+        Ok(CheckRun::Class(Box::new(ClassRun {
             files,
             options,
             jobs: super::jobs(args.jobs),
@@ -290,7 +291,7 @@ impl CheckRun {
             marked_zip,
             grades,
             gradebook,
-        }))
+        })))
     }
 
     fn act(self, json_started: &mut bool) -> Result<ExitCode, Error> {

@@ -294,7 +294,9 @@ fn a_correct_workbook_saved_without_results_passes_and_says_why_it_computed() {
         let text = bin().arg("check").arg(&copy).output().unwrap();
         let why = match how {
             Saved::WithoutResults => "the workbook has formulas without saved results",
-            _ => "the workbook asks to be recalculated when opened (fullCalcOnLoad), so its saved results are placeholders",
+            _ => {
+                "the workbook asks to be recalculated when opened (fullCalcOnLoad), so its saved results are placeholders"
+            }
         };
         let text = String::from_utf8(text.stdout).unwrap();
         assert_eq!(text.lines().nth(1), Some(format!("values computed here: {why}").as_str()), "{how:?}");

@@ -96,9 +96,12 @@ fn every_combination_with_adam_passes_check() {
     every_combination_passes("2-3-2", "adam");
 }
 
+/// A wrong column: its header, its wrong cells, and the mistakes named.
+type Finding = (String, String, Vec<String>);
+
 /// (column, its wrong cells, mistake keys) of each wrong column of the one table, and the
 /// rubric's parts whose deductions name `key`.
-fn findings(args: &[&str], key: &str) -> (Vec<(String, String, Vec<String>)>, Vec<String>) {
+fn findings(args: &[&str], key: &str) -> (Vec<Finding>, Vec<String>) {
     let (_dir, out) = generate(&[args, &["--learning-rates", "0.5", "--iterations", "5"]].concat());
     let (code, report) = check_json(&out, &[]);
     assert_eq!(code, 1, "{report}");

@@ -167,7 +167,11 @@ fn a_first_row_not_as_issued_names_the_cells_and_a_file_of_nobody_is_said() {
     );
 
     let nobody = dir.path().join("homework.xlsx");
-    bin().args(["generate", "-q", "--learning-rates", "0.5", "--iterations", "4", "--out"]).arg(&nobody).assert().success();
+    bin()
+        .args(["generate", "-q", "--learning-rates", "0.5", "--iterations", "4", "--out"])
+        .arg(&nobody)
+        .assert()
+        .success();
     let (code, report) = check_json(&nobody, &args);
     assert_eq!(code, 1);
     assert_eq!(report["verdict"], "incomplete");
@@ -284,7 +288,8 @@ fn the_copy_report_lists_exactly_the_copied_pairs_with_their_evidence() {
         other => format!("{other:?}"),
     };
     assert!(text(0, 0).starts_with("A lead is a reason for a conversation"));
-    let shown: Vec<Vec<String>> = (0..expected.len() as u32).map(|r| (0..6).map(|c| text(3 + r, c)).collect()).collect();
+    let shown: Vec<Vec<String>> =
+        (0..expected.len() as u32).map(|r| (0..6).map(|c| text(3 + r, c)).collect()).collect();
     assert_eq!(shown, expected);
 }
 

@@ -205,7 +205,7 @@ fn a_moodle_download_fills_the_grading_worksheet_with_grade_time_and_feedback() 
         format!(
             "{:.2},100.00,Yes,\"Tuesday, 1 December 2026, 9:00 AM\",{time},{}",
             scaled(s, 100.0),
-            feedback(CATALOGUE[m].key, &meaning, s)
+            feedback(CATALOGUE[m].key, meaning, s)
         )
     };
     let (jane, john) =
@@ -276,8 +276,8 @@ fn a_student_s_several_workbooks_say_which_one_grades_them() {
     let summary = dir.path().join("summary.csv");
     bin().arg("check").arg(&zip).arg("--summary").arg(&summary).assert().code(1);
     let mut csv = csv::Reader::from_path(&summary).unwrap();
-    assert_eq!(csv.headers().unwrap().iter().last(), Some("graded by"));
-    let graded_by: Vec<String> = csv.records().map(|r| r.unwrap().iter().last().unwrap().to_string()).collect();
+    assert_eq!(csv.headers().unwrap().iter().next_back(), Some("graded by"));
+    let graded_by: Vec<String> = csv.records().map(|r| r.unwrap().iter().next_back().unwrap().to_string()).collect();
     assert_eq!(graded_by, ["", "", "roejane_1001_5002_backprop-1.xlsx", "this workbook, the best of 2"]);
 }
 

@@ -169,7 +169,11 @@ fn names_are_the_system_s_bytes_and_print_as_one_line() {
     assert_eq!(lines.len(), 3 + 2, "one line each, a blank line and the totals:\n{text}");
     assert!(lines[..3].iter().all(|l| l.contains("  FAIL  ")), "{text}");
     let shown = forged.display().to_string().replace('\n', "\\n");
-    assert_eq!(lines[2], format!("{shown}  FAIL              67.5/100  1 table, 4 wrong cells  w6-not-updated"), "one line: {text}");
+    assert_eq!(
+        lines[2],
+        format!("{shown}  FAIL              67.5/100  1 table, 4 wrong cells  w6-not-updated"),
+        "one line: {text}"
+    );
     assert_eq!(mistakes_of(&marked.join(OsStr::from_bytes(b"Ren\xe9e.xlsx"))), mistakes_of(&latin1));
     assert_eq!(mistakes_of(&marked.join("Ren\u{FFFD}e.xlsx")), mistakes_of(&lossy));
     assert_ne!(mistakes_of(&latin1), mistakes_of(&lossy));
