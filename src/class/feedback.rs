@@ -25,19 +25,7 @@ border-radius:3px;overflow-wrap:anywhere;font-size:.92em}li{margin:.5rem 0}.meta
 /// The page of one workbook, for `student` when the LMS named them, `file` as the teacher gave it.
 pub(crate) fn page(report: &Report, student: Option<&Submitter>, file: &str) -> String {
     let score = &report.score;
-    let who = student.map_or_else(|| file.to_string(), |s| s.name.clone());
-    let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    out.push_str(&format!("<title>Feedback: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", escaped(&who)));
-    out.push_str(&format!("<h1>{}</h1>\n", escaped(&who)));
-    let late = student.is_some_and(|s| s.late);
-    let id = student.map_or(String::new(), |s| format!(" · id {}", escaped(&s.id)));
-    out.push_str(&format!(
-        "<p class=\"meta\">{}{id}{}</p>\n",
-        escaped(file),
-        if late { " · submitted late" } else { "" }
-    ));
+    let mut out = head(student, file);
     out.push_str(&format!(
         "<p class=\"score\">{} / {}</p>\n<p>{}</p>\n",
         score.points,
@@ -103,6 +91,36 @@ pub(crate) fn page(report: &Report, student: Option<&Submitter>, file: &str) -> 
         out.push_str("</ul>\n");
     }
     out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The page of a workbook that could not be checked (not a workbook, damaged, unreadable):
+/// why and what to do, in the checker's words; it has no score.
+pub(crate) fn unusable_page(reason: &str, student: Option<&Submitter>, file: &str) -> String {
+    let mut out = head(student, file);
+    out.push_str(&format!(
+        "<p class=\"score\">not scored</p>\n<p>UNUSABLE: the workbook could not be checked.</p>\n<h2>Why</h2>\n<p>{}</p>\n",
+        escaped(reason)
+    ));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The page's start: the document's head, the student (or the file), their id and lateness.
+fn head(student: Option<&Submitter>, file: &str) -> String {
+    let who = student.map_or_else(|| file.to_string(), |s| s.name.clone());
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str(&format!("<title>Feedback: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", escaped(&who)));
+    out.push_str(&format!("<h1>{}</h1>\n", escaped(&who)));
+    let late = student.is_some_and(|s| s.late);
+    let id = student.map_or(String::new(), |s| format!(" · id {}", escaped(&s.id)));
+    out.push_str(&format!(
+        "<p class=\"meta\">{}{id}{}</p>\n",
+        escaped(file),
+        if late { " · submitted late" } else { "" }
+    ));
     out
 }
 

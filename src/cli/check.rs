@@ -409,7 +409,8 @@ fn feedback_pages(
     let mut taken = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(files.len());
     for input in files {
-        if input.unreadable.is_some() {
+        // A folder that cannot be read is no student's; a file that cannot be read gets its page.
+        if input.unreadable.is_some() && input.path.is_dir() {
             out.push(None);
             continue;
         }
@@ -661,14 +662,11 @@ impl ClassRun {
                 }
             };
             let input = &self.files[k];
-            let not_marked = match (&outcome, &self.feedback[k]) {
-                (Outcome::Checked(report), Some(dest)) => match write_feedback(dest, input, report) {
-                    Ok(()) => not_marked,
-                    Err(e) => {
-                        unmarked += 1;
-                        Some(not_marked.map_or_else(|| e.to_string(), |m| format!("{m}; {e}")))
-                    }
-                },
+            let not_marked = match self.feedback[k].as_ref().map(|dest| write_feedback(dest, input, &outcome)) {
+                Some(Err(e)) => {
+                    unmarked += 1;
+                    Some(not_marked.map_or_else(|| e.to_string(), |m| format!("{m}; {e}")))
+                }
                 _ => not_marked,
             };
             graded.push(Graded::of(input, &outcome));
@@ -782,12 +780,21 @@ fn say_unmatched(unmatched: &grades::Unmatched) {
     }
 }
 
-/// Writes a checked workbook's feedback page, its folder made when missing.
-fn write_feedback(dest: &Destination, input: &Input, report: &Report) -> Result<(), Error> {
+/// Writes a workbook's feedback page (its findings, or why it could not be checked), its
+/// folder made when missing.
+fn write_feedback(dest: &Destination, input: &Input, outcome: &Outcome) -> Result<(), Error> {
     let folder = dest.path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder)
         .map_err(|e| Error::Io { path: folder.to_path_buf(), detail: crate::error::io_reason(&e) })?;
-    let page = class::feedback::page(report, input.submitter.as_ref(), &input.relative.display().to_string());
+    let file = input.relative.display().to_string();
+    let page = match outcome {
+        Outcome::Checked(report) => class::feedback::page(report, input.submitter.as_ref(), &file),
+        // The reason without the teacher's path to the file: the page names it already.
+        Outcome::Unusable { file: path, error } => {
+            let reason = error.strip_prefix(&format!("{path}: ")).unwrap_or(error);
+            class::feedback::unusable_page(reason, input.submitter.as_ref(), &file)
+        }
+    };
     output::write_atomically(dest, |f| {
         std::io::Write::write_all(f, page.as_bytes()).map_err(crate::error::Failure::from)
     })

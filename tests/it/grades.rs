@@ -325,7 +325,22 @@ fn feedback_pages_are_one_escaped_html_file_per_student() {
     let mut names: Vec<String> =
         std::fs::read_dir(&pages).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["leeal 77.html", "roejane 123.html"], "the unusable file has no report to give");
+    assert_eq!(names, ["leeal 77.html", "roejane 123.html", "smithbo 5.html"]);
+    // The unusable workbook's page says why, without the teacher's path to it, and has no score.
+    let unusable = std::fs::read_to_string(pages.join("smithbo 5.html")).unwrap();
+    let body: Vec<&str> = unusable.lines().skip_while(|l| !l.starts_with("<p class=\"meta\">")).collect();
+    assert_eq!(
+        body,
+        [
+            "<p class=\"meta\">smithbo_5_6_notes.xlsx · id 5</p>",
+            "<p class=\"score\">not scored</p>",
+            "<p>UNUSABLE: the workbook could not be checked.</p>",
+            "<h2>Why</h2>",
+            "<p>not an .xlsx workbook (it is not a zip package). Save it from Excel or LibreOffice as .xlsx (Excel 2007-365) and try again.</p>",
+            "</body>",
+            "</html>"
+        ]
+    );
     let page = std::fs::read_to_string(pages.join("leeal 77.html")).unwrap();
     let lines: Vec<&str> = page.lines().collect();
     assert_eq!(lines[4], "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
