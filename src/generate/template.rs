@@ -451,7 +451,8 @@ pub(crate) fn maths(file: &Path, found: &Found, flags: &MathsFlags) -> Result<Ma
         }
         match optimizer.with(p, *value) {
             Some(o) => optimizer = o,
-            // The flag chose another optimizer, whose parameters are its own.
+            // The flag chose another optimizer, whose parameters are its own (`unused_params`
+            // says so).
             None if flags.optimizer.is_some() => {}
             None => {
                 return Err(content(format!(
@@ -665,10 +666,31 @@ pub fn load(path: Option<&Path>, over: &Overrides) -> Result<(Params, Found), Er
             let mut book = Workbook::open(p)?;
             // Inputs typed as formulas (`=0.1+0.05`) by a program that saved no results.
             book.compute_unsaved();
-            let found = read(&book)?;
+            let mut found = read(&book)?;
+            found.warnings.extend(unused_params(&found, &over.maths));
             (book, found)
         }
     };
     let params = resolve(&book, &found, Some(&defaults), path.is_none(), over)?;
     Ok((params, found))
+}
+
+/// The template's parameter cells that `--optimizer` leaves without a use: the flag chose
+/// another optimizer, whose parameters are its own. Said, never silently ignored.
+fn unused_params(found: &Found, flags: &MathsFlags) -> Vec<String> {
+    let Some(chosen) = flags.optimizer else { return Vec::new() };
+    let names: Vec<&str> = chosen.params().iter().map(|p| p.name()).collect();
+    found
+        .params
+        .iter()
+        .filter(|(p, _)| !chosen.params().contains(p))
+        .map(|(p, (value, at))| {
+            format!(
+                "{at}: {} = {value} is not a parameter of --optimizer {} (its parameters are {}), so it was not used",
+                p.name(),
+                chosen.name(),
+                names.join(", ")
+            )
+        })
+        .collect()
 }

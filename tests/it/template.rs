@@ -406,4 +406,27 @@ fn bad_activation_loss_optimizer_and_parameter_cells_are_refused_where_they_are(
         &["--momentum", "0.5"],
         "backprop-sheet: --momentum is not a parameter of the template's optimizer adam (sheet 'Sheet1', cell E1): its parameters are η, β1, β2, δ",
     );
+    // --optimizer over the template's: its parameter cells are said to go unused.
+    let with_beta = workbook(
+        dir.path(),
+        "adam-beta.xlsx",
+        &[
+            labelled(""),
+            vec![("D1", V::S("optimizer")), ("E1", V::S("adam")), ("D2", V::S("beta1")), ("E2", V::N(0.8))],
+        ]
+        .concat(),
+    );
+    let out = dir.path().join("momentum.xlsx");
+    let run = bin()
+        .args(["generate", "-q", "--iterations", "2", "--optimizer", "momentum", "--template"])
+        .arg(&with_beta)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(run.stderr).unwrap(),
+        "backprop-sheet: warning: sheet 'Sheet1', cell E2: β1 = 0.8 is not a parameter of --optimizer momentum (its parameters are η, μ), so it was not used\n"
+    );
 }
