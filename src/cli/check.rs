@@ -552,21 +552,14 @@ impl ClassRun {
         mut zip: Option<&mut Zipped<W>>,
     ) -> Result<ExitCode, Error> {
         output::stop_on_interrupt();
-        let width = self.files.iter().map(|f| terminal::name(&f.path.display().to_string()).chars().count()).max();
-        let width = width.unwrap_or(0);
-        // The students' column, when the LMS named any of them.
-        let students: Vec<String> =
-            self.files.iter().map(|f| f.submitter.as_ref().map_or(String::new(), |s| s.label())).collect();
-        let student_width = students.iter().map(|s| terminal::name(s).chars().count()).max().filter(|w| *w > 0);
+        let mut lines = Lines::new(&self);
         let mut rows: Vec<summary::Row> = Vec::with_capacity(self.files.len());
         let mut graded: Vec<Graded> = Vec::with_capacity(self.files.len());
-        // The lines of a student's workbooks (by input), held until the last of them is checked.
-        let mut pending: Vec<(usize, Outcome, Option<String>)> = Vec::new();
-        let (mut seen, mut emitted) = (0, 0);
-        let mut failed: Option<Error> = None;
+        let mut seen = 0;
         let (mut written, mut unmarked) = (Vec::new(), 0);
         let zipped = zip.is_some();
         let mut evidence: Vec<(String, Evidence)> = Vec::new();
+        // On the workers, after each check: held to the roster, evidence gathered, marked.
         let then = |k: usize, input: &Input, report: &mut Report| {
             if let Some(assignments) = &self.assignments {
                 assignments.hold(input, report, self.options.rubric());
@@ -579,114 +572,50 @@ impl ClassRun {
             };
             (marking, gathered)
         };
-        // Prints a student's lines, each saying which of their workbooks grades them.
-        let say = |pending: &mut Vec<(usize, Outcome, Option<String>)>,
-                   graded: &[Graded],
-                   rows: &mut [summary::Row],
-                   failed: &mut Option<Error>,
-                   emitted: &mut usize,
-                   json_started: &mut bool| {
-            let (from, to) = (graded.len() - pending.len(), rows.len() - pending.len());
-            let (group, rows) = (&graded[from..], &mut rows[to..]);
-            let student = grades::students(group).into_iter().next().filter(|s| !s.others.is_empty());
-            if let Some(s) = &student {
-                let best = group.iter().position(|g| std::ptr::eq(g, s.best)).expect("the best is one of them");
-                let (n, file) = (group.len(), rows[best].file.clone());
-                for (k, row) in rows.iter_mut().enumerate() {
-                    row.graded_by = if k == best { format!("this workbook, the best of {n}") } else { file.clone() };
-                }
-            }
-            for ((at, outcome, not_marked), g) in pending.drain(..).zip(group) {
-                let choice = student.as_ref().map(|s| match std::ptr::eq(s.best, g) {
-                    true => Choice::Best { others: s.others.iter().map(|o| o.file.as_str()).collect() },
-                    false => Choice::Other { graded_by: s.best.file.as_str() },
-                });
-                let text = if self.json {
-                    let student = self.files[at].submitter.as_ref();
-                    let line = Line { outcome: &outcome, student, not_marked: not_marked.as_deref(), choice };
-                    let json = serde_json::to_string_pretty(&line).expect("a report serialises");
-                    format!("{}{json}", if *emitted == 0 { "[\n" } else { ",\n" })
-                } else {
-                    let who = student_width.map(|w| (students[at].as_str(), w));
-                    let mut text = terminal::class_line(&outcome, who, width, self.detail, not_marked.as_deref());
-                    if let Some(choice) = &choice {
-                        text.push_str(&choice.line());
-                    }
-                    text
-                };
-                *emitted += 1;
-                if failed.is_none() {
-                    *failed = terminal::emit(&text).err();
-                    *json_started |= self.json;
-                }
-            }
-        };
         class::check_all(&self.files, &self.options, self.jobs, then, |turn: Turn<(Marking, Option<Evidence>)>| {
             let k = seen;
             seen += 1;
             let (outcome, marking) = match turn {
-                Turn::Graded(outcome, after) => {
-                    let (marking, gathered) = match after {
-                        Some((marking, gathered)) => (Some(marking), gathered),
-                        None => (None, None),
-                    };
+                Turn::Graded(outcome, Some((marking, gathered))) => {
                     if let Some(gathered) = gathered {
                         evidence.push((outcome.file().to_string(), gathered));
                     }
-                    (outcome, marking)
+                    (outcome, Some(marking))
                 }
+                Turn::Graded(outcome, None) => (outcome, None),
                 Turn::MarkedCopy { file, of } => {
                     // Not a submission: said on its own line (never in --json's array), not counted.
-                    if !self.json && failed.is_none() {
-                        failed = terminal::emit(&terminal::marked_copy_line(&file, &of, width)).err();
+                    if !self.json {
+                        lines.emit(&terminal::marked_copy_line(&file, &of, lines.width));
                     }
-                    return failed.is_none() && !output::cancelled();
+                    return lines.failed.is_none() && !output::cancelled();
                 }
                 Turn::Interrupted => return false,
             };
-            let not_marked = match marking {
-                Some(Marking::Written(path)) => {
-                    written.push(path);
-                    None
-                }
-                Some(Marking::Made(name, bytes)) => {
-                    if let Some(zip) = zip.as_deref_mut().filter(|z| z.failed.is_none()) {
-                        zip.failed = add_entry(&mut zip.writer, &name, &bytes).err();
-                    }
-                    None
-                }
-                Some(Marking::Failed(Error::Interrupted)) | Some(Marking::None) | None => None,
-                Some(Marking::Failed(e)) => {
-                    unmarked += 1;
-                    Some(e.to_string())
-                }
-            };
+            let mut not_marked = place(marking, zip.as_deref_mut(), &mut written);
             let input = &self.files[k];
-            let not_marked = match self.feedback[k].as_ref().map(|dest| write_feedback(dest, input, &outcome)) {
-                Some(Err(e)) => {
-                    unmarked += 1;
-                    Some(not_marked.map_or_else(|| e.to_string(), |m| format!("{m}; {e}")))
-                }
-                _ => not_marked,
-            };
+            if let Some(Err(e)) = self.feedback[k].as_ref().map(|dest| write_feedback(dest, input, &outcome)) {
+                not_marked = Some(not_marked.map_or_else(|| e.to_string(), |m| format!("{m}; {e}")));
+            }
+            unmarked += usize::from(not_marked.is_some());
             graded.push(Graded::of(input, &outcome));
             rows.push(summary::Row::of(&outcome, input));
-            pending.push((k, outcome, not_marked));
+            lines.pending.push((k, outcome, not_marked));
             // A student's workbooks are told apart once all are checked: which one grades them.
             if k + 1 < self.files.len() && class::same_student(input, &self.files[k + 1]) {
                 return !output::cancelled();
             }
-            say(&mut pending, &graded, &mut rows, &mut failed, &mut emitted, json_started);
-            failed.is_none() && !output::cancelled() && zip.as_ref().is_none_or(|z| z.failed.is_none())
+            lines.say(&graded, &mut rows, json_started);
+            lines.failed.is_none() && !output::cancelled() && zip.as_ref().is_none_or(|z| z.failed.is_none())
         });
         // A student's last workbook may have been a marked copy, which is no line of theirs.
-        say(&mut pending, &graded, &mut rows, &mut failed, &mut emitted, json_started);
-        let end = match (self.json, emitted == 0) {
+        lines.say(&graded, &mut rows, json_started);
+        let end = match (self.json, lines.emitted == 0) {
             (false, _) => terminal::class_totals(rows.iter().map(|r| r.verdict), unmarked),
             (true, true) => "[]\n".into(),
             (true, false) => "\n]\n".into(),
         };
-        if let Some(e) = failed {
+        if let Some(e) = lines.failed {
             return Err(e);
         }
         terminal::emit(&end)?;
@@ -694,14 +623,28 @@ impl ClassRun {
         if output::cancelled() {
             return Err(Error::InterruptedAfter { written });
         }
-        let copies = self.gather.then(|| Copies::of(&evidence));
-        let students = grades::students(&graded);
+        self.write_outputs(&rows, &graded, &evidence)?;
+        let worst = Verdict::of_all(rows.iter().map(|r| r.verdict));
+        let code = if unmarked == 0 { worst.exit_code() } else { Verdict::Unusable.exit_code() };
+        Ok(ExitCode::from(code))
+    }
+
+    /// The class's files, once every workbook is checked: the summary, the grades (the
+    /// gradebook filled, or a plain file) and the copy report.
+    fn write_outputs(
+        &self,
+        rows: &[summary::Row],
+        graded: &[Graded],
+        evidence: &[(String, Evidence)],
+    ) -> Result<(), Error> {
+        let copies = self.gather.then(|| Copies::of(evidence));
+        let students = grades::students(graded);
         let filled = self.gradebook.as_ref().map(|book| book.fill(&students, std::time::SystemTime::now()));
         if let Some((_, unmatched)) = &filled {
             say_unmatched(unmatched);
         }
         if let Some(dest) = &self.summary {
-            write_summary(dest, &rows, filled.as_ref().map(|(_, u)| u), copies.as_ref())?;
+            write_summary(dest, rows, filled.as_ref().map(|(_, u)| u), copies.as_ref())?;
         }
         if let Some(dest) = &self.grades {
             output::write_atomically(dest, |f| match &filled {
@@ -711,19 +654,110 @@ impl ClassRun {
         }
         if let (Some(dest), Some(copies)) = (&self.copies, &copies) {
             write_copies(dest, copies)?;
+            if !self.json {
+                terminal::emit(&format!(
+                    "{} {} with leads in {} ({})\n",
+                    copies.pairs.len(),
+                    terminal::plural(copies.pairs.len(), "pair", "pairs"),
+                    terminal::name(&dest.path.display().to_string()),
+                    class::copies::CAVEAT
+                ))?;
+            }
         }
-        if let (Some(dest), Some(copies), false) = (&self.copies, &copies, self.json) {
-            terminal::emit(&format!(
-                "{} {} with leads in {} ({})\n",
-                copies.pairs.len(),
-                terminal::plural(copies.pairs.len(), "pair", "pairs"),
-                terminal::name(&dest.path.display().to_string()),
-                class::copies::CAVEAT
-            ))?;
+        Ok(())
+    }
+}
+
+/// Where a workbook's marked copy went: a file written (kept in `written`, for an interrupt's
+/// message), an entry added to the zip, or why it could not be written.
+fn place<W: std::io::Write + std::io::Seek>(
+    marking: Option<Marking>,
+    zip: Option<&mut Zipped<W>>,
+    written: &mut Vec<PathBuf>,
+) -> Option<String> {
+    match marking {
+        Some(Marking::Written(path)) => {
+            written.push(path);
+            None
         }
-        let worst = Verdict::of_all(rows.iter().map(|r| r.verdict));
-        let code = if unmarked == 0 { worst.exit_code() } else { Verdict::Unusable.exit_code() };
-        Ok(ExitCode::from(code))
+        Some(Marking::Made(name, bytes)) => {
+            if let Some(zip) = zip.filter(|z| z.failed.is_none()) {
+                zip.failed = add_entry(&mut zip.writer, &name, &bytes).err();
+            }
+            None
+        }
+        Some(Marking::Failed(Error::Interrupted)) | Some(Marking::None) | None => None,
+        Some(Marking::Failed(e)) => Some(e.to_string()),
+    }
+}
+
+/// The class's lines as they are printed, in input order: a student's held (`pending`) until
+/// the last of their workbooks is checked, so each can say which of them grades the student.
+struct Lines<'a> {
+    run: &'a ClassRun,
+    /// The files' column width, and the students' column (with its width) when the LMS named any.
+    width: usize,
+    students: Vec<String>,
+    student_width: Option<usize>,
+    pending: Vec<(usize, Outcome, Option<String>)>,
+    emitted: usize,
+    /// The first error of the terminal: nothing more is printed after it.
+    failed: Option<Error>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(run: &'a ClassRun) -> Lines<'a> {
+        let width = run.files.iter().map(|f| terminal::name(&f.path.display().to_string()).chars().count()).max();
+        let students: Vec<String> =
+            run.files.iter().map(|f| f.submitter.as_ref().map_or(String::new(), |s| s.label())).collect();
+        let student_width = students.iter().map(|s| terminal::name(s).chars().count()).max().filter(|w| *w > 0);
+        Lines { run, width: width.unwrap_or(0), students, student_width, pending: Vec::new(), emitted: 0, failed: None }
+    }
+
+    fn emit(&mut self, text: &str) {
+        if self.failed.is_none() {
+            self.failed = terminal::emit(text).err();
+        }
+    }
+
+    /// Prints the pending lines (one student's workbooks, the last of `graded` and `rows`),
+    /// each saying which of the student's workbooks grades them.
+    fn say(&mut self, graded: &[Graded], rows: &mut [summary::Row], json_started: &mut bool) {
+        let (from, to) = (graded.len() - self.pending.len(), rows.len() - self.pending.len());
+        let (group, rows) = (&graded[from..], &mut rows[to..]);
+        let student = grades::students(group).into_iter().next().filter(|s| !s.others.is_empty());
+        if let Some(s) = &student {
+            let best = group.iter().position(|g| std::ptr::eq(g, s.best)).expect("the best is one of them");
+            let (n, file) = (group.len(), rows[best].file.clone());
+            for (k, row) in rows.iter_mut().enumerate() {
+                row.graded_by = if k == best { format!("this workbook, the best of {n}") } else { file.clone() };
+            }
+        }
+        let json = self.run.json;
+        for ((at, outcome, not_marked), g) in std::mem::take(&mut self.pending).into_iter().zip(group) {
+            let choice = student.as_ref().map(|s| match std::ptr::eq(s.best, g) {
+                true => Choice::Best { others: s.others.iter().map(|o| o.file.as_str()).collect() },
+                false => Choice::Other { graded_by: s.best.file.as_str() },
+            });
+            let text = if json {
+                let student = self.run.files[at].submitter.as_ref();
+                let line = Line { outcome: &outcome, student, not_marked: not_marked.as_deref(), choice };
+                let json = serde_json::to_string_pretty(&line).expect("a report serialises");
+                format!("{}{json}", if self.emitted == 0 { "[\n" } else { ",\n" })
+            } else {
+                let who = self.student_width.map(|w| (self.students[at].as_str(), w));
+                let mut text = terminal::class_line(&outcome, who, self.width, self.run.detail, not_marked.as_deref());
+                if let Some(choice) = &choice {
+                    text.push_str(&choice.line());
+                }
+                text
+            };
+            self.emitted += 1;
+            if self.failed.is_none() {
+                self.emit(&text);
+                *json_started |= json;
+            }
+        }
     }
 }
 
