@@ -295,17 +295,7 @@ fn finite(book: &Workbook, sheet: &Sheet, pos: Pos, what: &str) -> Result<f64, E
 
 /// Adds every labelled value of one sheet to `found` (inputs only when `inputs` is set).
 fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) -> Result<(), Error> {
-    for (pos, text) in sheet.texts() {
-        let s = normalised(text);
-        let near = ["iter", "epoch", "learn", "rate"].iter().any(|w| s.contains(w));
-        if near && label(text).is_none() && value_of(sheet, pos).is_some_and(|(at, _)| sheet.number(at).is_some()) {
-            found.warnings.push(format!(
-                "{}: the label `{}` is not one this reader knows, so the number beside it was not used; write `iterations` or `learning rates`",
-                source(sheet, pos),
-                text.chars().take(40).collect::<String>()
-            ));
-        }
-    }
+    found.warnings.extend(unknown_labels(sheet));
     for (what, _, at, step) in labelled(sheet) {
         match what {
             Label::Input(_) if !inputs => {}
@@ -317,30 +307,13 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
             }
             Label::Network if !inputs => {}
             Label::Network => {
-                let shape = text(sheet, at).and_then(|t| Network::parse_shape(t).ok()).ok_or_else(|| {
-                    content(
-                        book,
-                        format!(
-                            "{}: the network should read like 2-3-2 (inputs-hidden-outputs, each 1 to 8), not {}",
-                            source(sheet, at),
-                            describe(sheet.value(at))
-                        ),
-                    )
-                })?;
+                let should = "the network should read like 2-3-2 (inputs-hidden-outputs, each 1 to 8)";
+                let shape = named(book, sheet, at, |t| Network::parse_shape(t).ok(), should)?;
                 keep(book, &mut found.shape, (shape, source(sheet, at)), "the network", |n| n.to_string())?;
             }
             Label::Biases if !inputs => {}
             Label::Biases => {
-                let bias = text(sheet, at).and_then(Bias::from_text).ok_or_else(|| {
-                    content(
-                        book,
-                        format!(
-                            "{}: the biases should be none, fixed or trained, not {}",
-                            source(sheet, at),
-                            describe(sheet.value(at))
-                        ),
-                    )
-                })?;
+                let bias = named(book, sheet, at, Bias::from_text, "the biases should be none, fixed or trained")?;
                 keep(book, &mut found.bias, (bias, source(sheet, at)), "the biases", |b| b.text().to_string())?;
             }
             Label::Activation | Label::OutputActivation | Label::Loss | Label::Optimizer | Label::Param(_)
@@ -356,32 +329,13 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
                 })?;
             }
             Label::Loss => {
-                let name = text(sheet, at).map(|t| t.trim().to_lowercase());
-                let loss = name.as_deref().and_then(Loss::named).ok_or_else(|| {
-                    content(
-                        book,
-                        format!(
-                            "{}: the loss should be squared or cross-entropy, not {}",
-                            source(sheet, at),
-                            describe(sheet.value(at))
-                        ),
-                    )
-                })?;
+                let should = "the loss should be squared or cross-entropy";
+                let loss = named(book, sheet, at, |t| Loss::named(&t.trim().to_lowercase()), should)?;
                 keep(book, &mut found.loss, (loss, source(sheet, at)), "the loss", |l| l.flag().into())?;
             }
             Label::Optimizer => {
-                let name = text(sheet, at).map(|t| t.trim().to_lowercase());
-                let optimizer = name.as_deref().and_then(Optimizer::named).ok_or_else(|| {
-                    content(
-                        book,
-                        format!(
-                            "{}: the optimizer should be one of {}, not {}",
-                            source(sheet, at),
-                            Optimizer::NAMES.join(", "),
-                            describe(sheet.value(at))
-                        ),
-                    )
-                })?;
+                let should = format!("the optimizer should be one of {}", Optimizer::NAMES.join(", "));
+                let optimizer = named(book, sheet, at, |t| Optimizer::named(&t.trim().to_lowercase()), &should)?;
                 keep(book, &mut found.optimizer, (optimizer, source(sheet, at)), "the optimizer", |o| o.name().into())?;
             }
             Label::Param(p) => {
@@ -413,6 +367,38 @@ fn read_labels(book: &Workbook, sheet: &Sheet, inputs: bool, found: &mut Found) 
         }
     }
     Ok(())
+}
+
+/// Labels beside a number that look meant for this reader (`iter`, `epoch`, `learn`, `rate`)
+/// but are not one it knows: said, never silently ignored.
+fn unknown_labels(sheet: &Sheet) -> Vec<String> {
+    let mut out = Vec::new();
+    for (pos, text) in sheet.texts() {
+        let s = normalised(text);
+        let near = ["iter", "epoch", "learn", "rate"].iter().any(|w| s.contains(w));
+        if near && label(text).is_none() && value_of(sheet, pos).is_some_and(|(at, _)| sheet.number(at).is_some()) {
+            out.push(format!(
+                "{}: the label `{}` is not one this reader knows, so the number beside it was not used; write `iterations` or `learning rates`",
+                source(sheet, pos),
+                text.chars().take(40).collect::<String>()
+            ));
+        }
+    }
+    out
+}
+
+/// A cell naming one of a choice's values (the network's shape, the biases, the loss, the
+/// optimizer), read by `parse`; else the message `should` says what it should hold.
+fn named<T>(
+    book: &Workbook,
+    sheet: &Sheet,
+    at: Pos,
+    parse: impl Fn(&str) -> Option<T>,
+    should: &str,
+) -> Result<T, Error> {
+    text(sheet, at)
+        .and_then(parse)
+        .ok_or_else(|| content(book, format!("{}: {should}, not {}", source(sheet, at), describe(sheet.value(at)))))
 }
 
 /// An activation cell's value, or what is wrong with it.
