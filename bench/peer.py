@@ -11,20 +11,12 @@ import math
 import sys
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 RATES = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0]
 HEADERS = ["t1", "t2", "i1", "i2", "w1", "w2", "w3", "w4", "h1", "a_h1", "h2", "a_h2",
            "w5", "w6", "w7", "w8", "o1", "a_o1", "o2", "a_o2", "E1", "E2", "E_total",
            "dE/dw1", "dE/dw2", "dE/dw3", "dE/dw4", "dE/dw5", "dE/dw6", "dE/dw7", "dE/dw8"]
-
-
-def col(n):
-    s = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def main(out, iterations):
@@ -38,7 +30,7 @@ def main(out, iterations):
         t1, t2, i1, i2 = 0.01, 0.99, 0.05, 0.1
         w = [0.15, 0.2, 0.25, 0.3, 0.4, 0.45, 0.5, 0.55]
         g = None
-        C = {h: col(k + 1) for k, h in enumerate(HEADERS)}
+        C = {h: xl_col_to_name(k + 1) for k, h in enumerate(HEADERS)}
         for k in range(iterations):
             r = 3 + k
             n, p = r + 1, r
