@@ -465,3 +465,27 @@ fn the_marked_copy_carries_the_score_on_the_table_s_header() {
         .replace('\'', "&apos;")
     );
 }
+
+/// A column left empty costs its part that column's share of the part's points, and the
+/// deduction names it; the parts whose columns are all there keep theirs.
+#[test]
+fn a_column_left_empty_costs_its_share_of_its_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let emptied = dir.path().join("emptied.xlsx");
+    let script = "import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1]); ws = wb['LR 0.1']
+k = [c.value for c in ws[3]].index('∂E/∂w3') + 1
+for r in range(4, ws.max_row + 1): ws.cell(r, k).value = None
+wb.save(sys.argv[2])";
+    let status =
+        std::process::Command::new("python3").args(["-c", script]).arg(book("correct")).arg(&emptied).status().unwrap();
+    assert!(status.success());
+    let rubric = rubric();
+    let (code, report) = check_json(&emptied, &[&rubric[0], &rubric[1]]);
+    assert_eq!(code, 1);
+    assert_eq!(report["verdict"], "incomplete");
+    assert_eq!(lost(&report), "hidden layer gradients 15/20");
+    let hidden = report["parts"].as_array().unwrap().iter().find(|p| p["name"] == "hidden layer gradients").unwrap();
+    assert_eq!(hidden["deductions"][0]["reason"], "sheet 'LR 0.1', table at A3: ∂E/∂w3 missing or left empty");
+    assert_eq!(report["score"], 95.0);
+}
