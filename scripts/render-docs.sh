@@ -45,7 +45,7 @@ bin=$PWD/target/release/backprop-sheet
 (cd "$tmp" && "$bin" check class --summary summary.xlsx --annotate marked --feedback feedback >/dev/null) || true
 cp "$tmp/marked/typed-slip.xlsx" "$tmp/marked-slip.xlsx"
 render summary class-summary Class A1:K11
-render summary class-mistakes Mistakes A1:U16
+render summary class-mistakes Mistakes A1:U22
 NOTES=1 render marked-slip marked-cell "LR 0.5" F3:Q14
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --user-data-dir="$tmp/chromium" --hide-scrollbars \

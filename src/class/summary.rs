@@ -260,6 +260,11 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
 }
 
 /// The summary as a workbook: `Class`, one row per workbook with a filter and a frozen header,
+/// The mistakes chart's height above its first bar (title, axis, its name), and each bar's,
+/// in pixels: tall enough that a renderer labels every bar.
+const BAR_CHART_TOP: u32 = 110;
+const BAR_HEIGHT: u32 = 22;
+
 /// `Mistakes`, how many workbooks show each mistake, with a bar chart, and `Copies`, the copy
 /// report, when the run gathered it.
 pub(crate) fn write_xlsx<W: Write + Seek + Send>(
@@ -327,10 +332,13 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(
             .add_series()
             .set_categories(("Mistakes", 1, 0, last, 0))
             .set_values(("Mistakes", 1, 2, last, 2))
-            .set_name("workbooks");
+            .set_name("workbooks")
+            .set_gap(60);
         chart.title().set_name(&format!("Mistakes in the class ({} workbooks)", rows.len()));
         chart.x_axis().set_name("workbooks showing it").set_min(0).set_major_unit(1);
-        chart.y_axis().set_reverse();
+        // Every mistake labelled: the chart grows with their number rather than skip labels.
+        chart.y_axis().set_reverse().set_label_interval(1).set_tick_interval(1);
+        chart.set_height(BAR_CHART_TOP + BAR_HEIGHT * last);
         chart.legend().set_hidden();
         sheet.insert_chart(1, 4, &chart)?;
     }
