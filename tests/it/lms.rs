@@ -101,6 +101,20 @@ fn scaled((points, max): (f64, f64), out_of: f64) -> f64 {
     (points / max * out_of * 100.0).round() / 100.0
 }
 
+/// `check` of a download, the gradebook filled into `grades`.
+fn grade(zip: &Path, gradebook: &Path, grades: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .arg("check")
+        .arg(zip)
+        .arg("--gradebook")
+        .arg(gradebook)
+        .arg("--grades")
+        .arg(grades)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// Canvas's export as it writes it, a byte order mark first and CRLF line ends, with the
 /// assignment's grades given for Jane and John.
 fn canvas_gradebook(jane: &str, john: &str) -> String {
@@ -121,16 +135,7 @@ fn a_canvas_download_fills_the_canvas_gradebook_by_user_id_and_nothing_else() {
     let gradebook = dir.path().join("gradebook.csv");
     std::fs::write(&gradebook, canvas_gradebook("", "")).unwrap();
     let grades = dir.path().join("grades.csv");
-    let out = bin()
-        .arg("check")
-        .arg(&zip)
-        .arg("--gradebook")
-        .arg(&gradebook)
-        .arg("--grades")
-        .arg(&grades)
-        .args(["--assignment", "Backprop"])
-        .output()
-        .unwrap();
+    let out = grade(&zip, &gradebook, &grades, &["--assignment", "Backprop"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let score = scores(&zip);
     let at = |name: &str| score[&zip.join(name).display().to_string()];
@@ -178,8 +183,7 @@ fn a_moodle_download_fills_the_grading_worksheet_with_grade_time_and_feedback() 
     std::fs::write(&sheet, worksheet(ungraded, ungraded)).unwrap();
     let grades = dir.path().join("grades.csv");
     let before = std::time::SystemTime::now();
-    let out =
-        bin().arg("check").arg(&zip).arg("--gradebook").arg(&sheet).arg("--grades").arg(&grades).output().unwrap();
+    let out = grade(&zip, &sheet, &grades, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "backprop-sheet: Ann Lee (19): in the gradebook, no workbook; left as it was\n");
     let written = text(&std::fs::read(&grades).unwrap());
@@ -289,16 +293,7 @@ fn a_gradebook_of_another_kind_or_an_assignment_not_in_it_is_refused_before_any_
         let gradebook = dir.path().join("in.csv");
         std::fs::write(&gradebook, book).unwrap();
         let grades = dir.path().join("out.csv");
-        let out = bin()
-            .arg("check")
-            .arg(&zip)
-            .arg("--gradebook")
-            .arg(&gradebook)
-            .arg("--grades")
-            .arg(&grades)
-            .args(extra)
-            .output()
-            .unwrap();
+        let out = grade(&zip, &gradebook, &grades, extra);
         assert_eq!(out.status.code(), Some(2));
         assert!(!grades.exists() && out.stdout.is_empty(), "nothing checked, nothing written");
         text(&out.stderr).replace(&gradebook.display().to_string(), "in.csv")
