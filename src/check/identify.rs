@@ -433,4 +433,38 @@ mod tests {
         assert!(networks_of_width(31).contains(&Network::default()));
         assert!(networks_of_width(32).contains(&Network::default()), "with a step column");
     }
+
+    /// Identification sees every cell outside the table as η; an optimizer's updates, which read
+    /// μ, β1, β2 or δ there too, must still read as their definitions under the headed order,
+    /// or every correct table of that optimizer is searched again.
+    #[test]
+    fn every_optimizer_s_columns_read_as_their_definitions() {
+        use crate::model::columns::Ref;
+        use crate::model::network::Optimizer;
+        for name in Optimizer::NAMES {
+            let optimizer = Optimizer::named(name).unwrap();
+            let net =
+                Network::shape(2, 3, 2).with_maths(crate::model::network::Maths { optimizer, ..Default::default() });
+            let columns = Columns::of(net);
+            // The second row as identification reads it: each reference a place and a row offset.
+            let trees: Vec<Option<Expr<Loc>>> = columns
+                .all()
+                .iter()
+                .map(|&c| {
+                    Some(columns.definition(c).map_leaves(&|r| {
+                        Expr::Ref(match r {
+                            Ref::Cur(col) => Loc::In { at: columns.index(col), offset: 0 },
+                            Ref::Prev(col) => Loc::In { at: columns.index(col), offset: -1 },
+                            Ref::Param(_) => Loc::Outside,
+                        })
+                    }))
+                })
+                .collect();
+            let hints: Vec<Option<Col>> = columns.all().iter().copied().map(Some).collect();
+            let search = Search { columns, trees: &trees, hints: &hints, start: 0 };
+            let unread: Vec<Col> =
+                (0..trees.len()).filter(|&k| search.matches(columns.all(), k) == 0).map(|k| columns.all()[k]).collect();
+            assert!(unread.is_empty(), "{name}: {unread:?}");
+        }
+    }
 }
