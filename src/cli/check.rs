@@ -239,9 +239,10 @@ impl CheckRun {
             inputs.add("a workbook being checked", input.file());
         }
         let marked = marked_copies(&files, folder.map(PathBuf::as_path), args.force, &inputs)?;
-        // Every file this run writes, by the flag that named it: no two share one path.
+        // Every file this run writes, by the flag that named it and its identity (the path
+        // resolved once): no two share one.
         let mut taken: Vec<(&'static str, PathBuf)> =
-            marked.iter().flatten().map(|m| ("--annotate", m.path.clone())).collect();
+            marked.iter().flatten().map(|m| ("--annotate", output::identity(&m.path))).collect();
         let destination = |path: &Option<PathBuf>, flag: &'static str, what: &'static str| {
             path.as_ref().map(|path| Destination { path: path.clone(), force: args.force, flag, what })
         };
@@ -428,9 +429,9 @@ fn feedback_pages(
     Ok(out)
 }
 
-/// Holds a file the run writes to the inputs and to every file it already writes (`taken`),
-/// and, when `in_a_folder`, refuses it where its folder does not exist: a file named on the
-/// command line is written only into a folder that is there. Then it is taken.
+/// Holds a file the run writes to the inputs and to every file it already writes (`taken`, by
+/// identity), and, when `in_a_folder`, refuses it where its folder does not exist: a file named
+/// on the command line is written only into a folder that is there. Then it is taken.
 fn claim(
     dest: &Destination,
     in_a_folder: bool,
@@ -443,10 +444,10 @@ fn claim(
     }
     output::check_against(dest, inputs)?;
     let at = output::identity(&dest.path);
-    if let Some(&(first, _)) = taken.iter().find(|(_, p)| output::identity(p) == at) {
+    if let Some(&(first, _)) = taken.iter().find(|(_, p)| *p == at) {
         return Err(Error::SharedDestination { path: dest.path.clone(), first, second: dest.flag });
     }
-    taken.push((dest.flag, dest.path.clone()));
+    taken.push((dest.flag, at));
     Ok(())
 }
 
