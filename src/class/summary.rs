@@ -261,9 +261,10 @@ pub(crate) fn write_csv<W: Write>(rows: &[Row], out: W) -> Result<(), Failure> {
 
 /// The summary as a workbook: `Class`, one row per workbook with a filter and a frozen header,
 /// The mistakes chart's height above its first bar (title, axis, its name), and each bar's,
-/// in pixels: tall enough that a renderer labels every bar.
+/// in pixels: tall enough that a renderer labels every bar; never below a chart's usual 288.
 const BAR_CHART_TOP: u32 = 110;
 const BAR_HEIGHT: u32 = 22;
+const CHART_HEIGHT: u32 = 288;
 
 /// `Mistakes`, how many workbooks show each mistake, with a bar chart, and `Copies`, the copy
 /// report, when the run gathered it.
@@ -338,7 +339,7 @@ pub(crate) fn write_xlsx<W: Write + Seek + Send>(
         chart.x_axis().set_name("workbooks showing it").set_min(0).set_major_unit(1);
         // Every mistake labelled: the chart grows with their number rather than skip labels.
         chart.y_axis().set_reverse().set_label_interval(1).set_tick_interval(1);
-        chart.set_height(BAR_CHART_TOP + BAR_HEIGHT * last);
+        chart.set_height((BAR_CHART_TOP + BAR_HEIGHT * last).max(CHART_HEIGHT));
         chart.legend().set_hidden();
         sheet.insert_chart(1, 4, &chart)?;
     }
