@@ -229,3 +229,36 @@ fn what_was_found_where_no_table_is() {
         )
     );
 }
+
+/// A table of other maths (Adam, whose updates read β1, β2 and δ) with two pairs of headers
+/// swapped, or spelled otherwise, is read from its formulas with the original's findings.
+#[test]
+fn an_adam_table_s_swapped_headers_are_read_from_its_formulas() {
+    let (dir, out) = generate(&[
+        "--optimizer",
+        "adam",
+        "--mistake",
+        "a_h1-for-a_h2",
+        "--learning-rates",
+        "0.5",
+        "--iterations",
+        "6",
+    ]);
+    let stem = dir.path().join("adam");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rewrite-headers.py");
+    let modes = ["spellings", "swapped"];
+    assert!(Command::new("python3").arg(&script).arg(&out).arg(&stem).args(modes).status().unwrap().success());
+    // The original as the rewritten ones are saved: without results, as openpyxl saves.
+    let unsaved = dir.path().join("adam-unsaved.xlsx");
+    resave(&out, &unsaved, Saved::WithoutResults);
+    let (code, original) = check_json(&unsaved, &[]);
+    assert_eq!(code, 1);
+    assert!(original["tables"][0]["network"].as_str().unwrap().contains("Adam"), "{}", original["tables"][0]);
+    for mode in modes {
+        let (code, got) = check_json(&dir.path().join(format!("adam-{mode}.xlsx")), &[]);
+        assert_eq!(code, 1, "{mode}");
+        let identified = got["tables"][0]["identified"].as_array().unwrap().len();
+        assert_eq!(identified > 0, mode == "swapped", "{mode}: {}", got["tables"][0]["identified"]);
+        assert_eq!(findings(got), findings(original.clone()), "{mode}");
+    }
+}
